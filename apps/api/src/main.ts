@@ -1,0 +1,36 @@
+import { randomUUID } from 'node:crypto';
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
+import { Logger } from 'nestjs-pino';
+import { ApiModule } from './api.module.js';
+
+export async function createApiApp(runtime: Runtime): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime), new FastifyAdapter({
+      trustProxy: true,
+      requestIdHeader: 'request-id',
+      genReqId: () => randomUUID(),
+    }), {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  // Fastify names each request (the caller's Request-Id, or a new UUID); the id goes back on every
+  // reply, errors and 404s included.
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onSend', async (request, reply) => {
+      reply.header('Request-Id', request.id);
+    });
+  return app;
+}
+
+async function main(): Promise<void> {
+  const runtime = await prepareRuntime('api');
+  const app = await createApiApp(runtime);
+  closeOnSignals(app, runtime);
+  await app.listen(runtime.config.apiPort, runtime.config.host);
+}
+
+if (isMainModule(import.meta.url)) await main();

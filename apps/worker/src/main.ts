@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import type { INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
+import { Logger } from 'nestjs-pino';
+import { WorkerModule } from './worker.module.js';
+
+export async function createWorkerApp(runtime: Runtime): Promise<INestApplication> {
+  const app = await NestFactory.create(WorkerModule.forRoot(runtime), { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  return app;
+}
+
+async function main(): Promise<void> {
+  const runtime = await prepareRuntime('worker');
+  const app = await createWorkerApp(runtime);
+  closeOnSignals(app, runtime);
+  await app.listen(runtime.config.workerPort, runtime.config.host);
+}
+
+if (isMainModule(import.meta.url)) await main();

@@ -1,0 +1,13 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import { PortraitCoreModule, type Runtime } from '@portrait/core';
+
+/** The worker: runs scheduled sync jobs and recomputations; serves only health and metrics over HTTP. */
+@Module({})
+export class WorkerModule {
+  static forRoot(runtime: Runtime): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'worker' })],
+    };
+  }
+}

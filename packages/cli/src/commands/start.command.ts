@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Command } from 'commander';
+import { createLogger, prepareRuntime, WorkspacesService } from '@portrait/core';
+import { withCoreAt } from './with-core.js';
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+interface AppProcess {
+  name: 'admin' | 'api' | 'worker';
+  port: number;
+  child?: ChildProcess;
+}
+
+/**
+ * `portrait start`: the whole of Portrait on one machine. Owns the database (the embedded one unless
+ * DATABASE_URL is set), makes sure the `demo` workspace exists, runs admin, API and worker as child
+ * processes pointed at that database, and stops them all cleanly on Ctrl-C.
+ */
+export function registerStartCommand(program: Command): void {
+  program
+    .command('start')
+    .description('run admin, API and worker together (embedded database unless DATABASE_URL is set)')
+    .action(async () => {
+      const runtime = await prepareRuntime('start');
+      const { config, database } = runtime;
+      const logger = createLogger(config, 'portrait');
+
+      await withCoreAt(config, database.url, (app) => app.get(WorkspacesService).ensure('demo', 'Demo'));
+
+      const apps: AppProcess[] = [
+        { name: 'admin', port: config.adminPort },
+        { name: 'api', port: config.apiPort },
+        { name: 'worker', port: config.workerPort },
+      ];
+      let stopping = false;
+      const stop = async (code: number) => {
+        if (stopping) return;
+        stopping = true;
+        await Promise.all(apps.map((app) => terminate(app.child)));
+        await database.release();
+        process.exit(code);
+      };
+      process.on('SIGINT', () => void stop(0));
+      process.on('SIGTERM', () => void stop(0));
+
+      for (const app of apps) {
+        app.child = spawn(process.execPath, [join(REPO_ROOT, 'apps', app.name, 'dist', 'main.js')], {
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            DATABASE_URL: database.url,
+            DATABASE_POOL_SIZE: String(database.mode === 'external' ? config.databasePoolSize : 4),
+          },
+        });
+        app.child.on('exit', (code, signal) => {
+          if (stopping) return;
+          logger.error({ app: app.name, code, signal }, `${app.name} stopped unexpectedly; stopping Portrait`);
+          void stop(1);
+        });
+      }
+
+      await Promise.all(apps.map((app) => waitForHealth(config.host, app.port)));
+      const host = config.host === '0.0.0.0' ? '127.0.0.1' : config.host;
+      const where = database.mode === 'embedded' ? `embedded PostgreSQL in ${config.dataDir}/` : 'PostgreSQL at DATABASE_URL';
+      process.stdout.write(
+        [
+          '',
+          `  Portrait is running (${where}). Press Ctrl-C to stop.`,
+          `    Admin   http://${host}:${config.adminPort}/`,
+          `    API     http://${host}:${config.apiPort}/`,
+          `    Worker  http://${host}:${config.workerPort}/healthz`,
+          `    Workspace: demo`,
+          '',
+        ].join('\n') + '\n',
+      );
+    });
+}
+
+async function waitForHealth(host: string, port: number, timeoutMs = 60_000): Promise<void> {
+  const target = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}/healthz`;
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      if ((await fetch(target)).ok) return;
+    } catch {
+      /* not listening yet */
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${target} did not answer within ${timeoutMs / 1000}s`);
+}
+
+function terminate(child: ChildProcess | undefined, graceMs = 10_000): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}

@@ -1,0 +1,40 @@
+import type { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { loadConfigOrExit, PortraitCoreModule, PortraitException, resolveDatabase, type PortraitConfig } from '@portrait/core';
+
+/**
+ * Runs `work` with the core's services on the configured database: DATABASE_URL, or the embedded
+ * database — through the running instance's socket when `pnpm start` owns it, opened here otherwise.
+ * A domain error (bad slug, unknown id…) is printed on one line and exits non-zero.
+ */
+export async function withCore<T>(work: (app: INestApplicationContext, config: PortraitConfig) => Promise<T>): Promise<T> {
+  const config = loadConfigOrExit('cli');
+  const target = await resolveDatabase(config);
+  try {
+    return await withCoreAt(config, target.url, (app) => work(app, config));
+  } catch (error) {
+    if (error instanceof PortraitException) fail(error.message);
+    throw error;
+  } finally {
+    await target.release();
+  }
+}
+
+/** Boots the core's services (no HTTP) on the database at `databaseUrl` for the length of `work`. */
+export async function withCoreAt<T>(config: PortraitConfig, databaseUrl: string, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
+  const app = await NestFactory.createApplicationContext(
+    PortraitCoreModule.forRoot({ config: { ...config, logLevel: 'warn' }, databaseUrl, appName: 'cli', observability: false }),
+    { logger: ['error', 'warn'] },
+  );
+  try {
+    return await work(app);
+  } finally {
+    await app.close();
+  }
+}
+
+/** Prints a one-line error and exits non-zero: the CLI's way to report a user mistake. */
+export function fail(message: string): never {
+  process.stderr.write(`portrait: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,17 @@
+#!/usr/bin/env node
+import 'reflect-metadata';
+import { Command } from 'commander';
+import { registerDatabaseCommands } from './commands/db.command.js';
+import { registerStartCommand } from './commands/start.command.js';
+import { registerWorkspaceCommands } from './commands/workspace.command.js';
+
+const program = new Command('portrait')
+  .description('Portrait operator command line')
+  .showHelpAfterError()
+  .exitOverride((error) => process.exit(error.exitCode));
+
+registerStartCommand(program);
+registerDatabaseCommands(program);
+registerWorkspaceCommands(program);
+
+await program.parseAsync(process.argv);

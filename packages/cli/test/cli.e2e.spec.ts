@@ -1,0 +1,118 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
+
+const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
+const baseEnv = () => {
+  const env: Record<string, string> = { ...(process.env as Record<string, string>), LOG_LEVEL: 'warn', NODE_OPTIONS: '' };
+  delete env.DATABASE_URL;
+  delete env.REDIS_URL;
+  return env;
+};
+
+/** Runs the CLI asynchronously: a test database may be served from this very process's event loop. */
+function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitFor(url: string, timeoutMs = 60_000): Promise<Response> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(url);
+      if (response.ok) return response;
+    } catch {
+      /* not up yet */
+    }
+    if (Date.now() > deadline) throw new Error(`${url} did not answer`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('portrait CLI', () => {
+  describe('workspace create on DATABASE_URL', () => {
+    let db: TestDatabase;
+    beforeAll(async () => {
+      db = await createTestDatabase();
+    });
+    afterAll(async () => db?.close());
+
+    it('creates a workspace once and refuses a duplicate or a bad slug with a clear message', async () => {
+      const env = { ...baseEnv(), DATABASE_URL: db.url };
+      const created = await run(['workspace', 'create', 'acme', '--name', 'Acme Inc'], env);
+      expect(created.code).toBe(0);
+      expect(created.stdout).toMatch(/^created workspace acme \([0-9a-f-]{36}\)/);
+      const again = await run(['workspace', 'create', 'acme'], env);
+      expect(again.code).toBe(1);
+      expect(again.stderr).toContain('a workspace with slug "acme" already exists');
+      const bad = await run(['workspace', 'create', 'Not A Slug'], env);
+      expect(bad.code).toBe(1);
+      expect(bad.stderr).toContain('must be lower-case letters');
+      expect((await run(['workspace', 'list'], env)).stdout).toMatch(/^acme\t[0-9a-f-]{36}\tAcme Inc$/m);
+    });
+  });
+
+  it('refuses to start with an invalid DATABASE_URL, naming the variable', async () => {
+    const result = await run(['start'], { ...baseEnv(), DATABASE_URL: 'not-a-url' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    expect(result.stderr).not.toContain('not-a-url');
+  });
+
+  it('starts admin, API and worker on the embedded database, stops on Ctrl-C and keeps the data', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'portrait-start-'));
+    const env = {
+      ...baseEnv(),
+      PORTRAIT_DATA_DIR: dataDir,
+      ADMIN_PORT: String(await freePort()),
+      API_PORT: String(await freePort()),
+      WORKER_PORT: String(await freePort()),
+    };
+    const start = () => spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const first = start();
+      for (const port of [env.ADMIN_PORT, env.API_PORT, env.WORKER_PORT]) await waitFor(`http://127.0.0.1:${port}/healthz`);
+      const ready = (await (await waitFor(`http://127.0.0.1:${env.API_PORT}/readyz`)).json()) as { details: Record<string, { status: string }> };
+      expect(ready.details.database.status).toBe('up');
+
+      // The CLI reaches the running instance's database instead of failing on the data directory.
+      const created = await run(['workspace', 'create', 'kept'], env);
+      expect(created.code).toBe(0);
+
+      first.kill('SIGINT');
+      expect(await exited(first)).toBe(0);
+
+      const second = start();
+      const body = (await (await waitFor(`http://127.0.0.1:${env.ADMIN_PORT}/api/workspaces`)).json()) as { data: { slug: string }[] };
+      expect(body.data.map((w: { slug: string }) => w.slug).sort()).toEqual(['demo', 'kept']);
+      second.kill('SIGINT');
+      expect(await exited(second)).toBe(0);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});

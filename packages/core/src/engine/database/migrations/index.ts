@@ -1,0 +1,4 @@
+import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+
+/** Every migration, in order. Schema changes happen only here; `synchronize` is never on. */
+export const migrations = [InitialSchema1764000000000];

@@ -1,0 +1,54 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { PORTRAIT_APP_NAME } from './observability.tokens.js';
+
+interface PgPoolLike {
+  totalCount: number;
+  idleCount: number;
+  waitingCount: number;
+}
+
+/** One Prometheus registry per process: process metrics, HTTP latency, database pool. */
+@Injectable()
+export class MetricsService implements OnModuleInit {
+  readonly registry = new Registry();
+  readonly httpDuration: Histogram<'method' | 'route' | 'status_code'>;
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(PORTRAIT_APP_NAME) appName: string,
+  ) {
+    this.registry.setDefaultLabels({ app: appName });
+    this.httpDuration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency by method, route and status code',
+      labelNames: ['method', 'route', 'status_code'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [this.registry],
+    });
+    const pool = () => (this.dataSource.driver as unknown as { master?: PgPoolLike }).master;
+    new Gauge({
+      name: 'portrait_db_pool_connections',
+      help: 'Database pool connections by state',
+      labelNames: ['state'],
+      registers: [this.registry],
+      collect() {
+        const p = pool();
+        if (!p) return;
+        this.set({ state: 'total' }, p.totalCount);
+        this.set({ state: 'idle' }, p.idleCount);
+        this.set({ state: 'waiting' }, p.waitingCount);
+      },
+    });
+  }
+
+  onModuleInit(): void {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+}

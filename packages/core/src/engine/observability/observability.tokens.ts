@@ -1,0 +1,1 @@
+export const PORTRAIT_APP_NAME = Symbol('PORTRAIT_APP_NAME');

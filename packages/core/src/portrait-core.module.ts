@@ -1,0 +1,56 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { LoggerModule } from 'nestjs-pino';
+import { randomUUID } from 'node:crypto';
+import { PORTRAIT_CONFIG, type PortraitConfig } from './engine/config/portrait-config.js';
+import { dataSourceOptions } from './engine/database/data-source-options.js';
+import { loggerOptions } from './engine/logger/logger.js';
+import { ObservabilityModule } from './engine/observability/observability.module.js';
+import { PORTRAIT_APP_NAME } from './engine/observability/observability.tokens.js';
+import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
+import { ProfilesModule } from './modules/profiles/profiles.module.js';
+
+export interface PortraitCoreOptions {
+  config: PortraitConfig;
+  /** The database every module talks to (DATABASE_URL, or the embedded instance's loopback URL). */
+  databaseUrl: string;
+  /** Names the process in logs and metrics: admin, api, worker, cli. */
+  appName: string;
+  /** Serve /healthz, /readyz and /metrics (HTTP apps). */
+  observability?: boolean;
+}
+
+/** The core of Portrait, booted by every app: configuration, database, logging and the domain modules. */
+@Global()
+@Module({})
+export class PortraitCoreModule {
+  static forRoot(options: PortraitCoreOptions): DynamicModule {
+    const { config } = options;
+    return {
+      module: PortraitCoreModule,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            ...loggerOptions(config, options.appName),
+            genReqId: (req, res) => {
+              const existing = req.headers['request-id'] ?? req.headers['x-request-id'];
+              const id = typeof existing === 'string' && existing.length <= 128 ? existing : randomUUID();
+              res.setHeader('Request-Id', id);
+              return id;
+            },
+            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+          },
+        }),
+        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, config.databasePoolSize)),
+        WorkspacesModule,
+        ProfilesModule,
+        ...(options.observability === false ? [] : [ObservabilityModule]),
+      ],
+      providers: [
+        { provide: PORTRAIT_CONFIG, useValue: config },
+        { provide: PORTRAIT_APP_NAME, useValue: options.appName },
+      ],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule],
+    };
+  }
+}
