@@ -3,6 +3,7 @@
 import { readdirSync, existsSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
 
 const root = dirname(fileURLToPath(import.meta.url));
 
@@ -51,6 +52,8 @@ export function jestConfig(packageDir, overrides = {}) {
     },
     moduleNameMapper: {
       ...workspaceMappers(),
+      // Its ESM build imports JSON without an import attribute, which Jest's ESM mode warns about.
+      '^libphonenumber-js/max$': createRequire(join(root, 'packages/core/package.json')).resolve('libphonenumber-js/max'),
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },
     testTimeout: 60_000,

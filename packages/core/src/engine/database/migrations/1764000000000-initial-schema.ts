@@ -29,7 +29,8 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         trait_sources jsonb NOT NULL DEFAULT '{}'::jsonb,
         computed jsonb NOT NULL DEFAULT '{}'::jsonb,
         merged_into uuid REFERENCES profiles(id),
-        created_at timestamptz NOT NULL DEFAULT now(),
+        -- clock_timestamp(): profiles created by one statement keep their creation order (the oldest survives a merge)
+        created_at timestamptz NOT NULL DEFAULT clock_timestamp(),
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX profiles_live_by_update ON profiles (workspace_id, updated_at, id) WHERE merged_into IS NULL`);

@@ -1,0 +1,33 @@
+import type { DataSource, QueryRunner } from 'typeorm';
+
+/** Rows of a statement, whatever its kind (TypeORM answers UPDATE/DELETE differently from SELECT otherwise). */
+export async function rows<T = Record<string, unknown>>(runner: QueryRunner, text: string, params: unknown[] = []): Promise<T[]> {
+  const result = await runner.query(text, params, true);
+  return (result.records ?? []) as T[];
+}
+
+/**
+ * Runs `work` in a transaction: the caller's when `existing` is given (the caller commits), else a new
+ * one committed here, or rolled back if `work` throws.
+ */
+export async function inTransaction<T>(dataSource: DataSource, work: (runner: QueryRunner) => Promise<T>, existing?: QueryRunner): Promise<T> {
+  if (existing) return work(existing);
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  await runner.startTransaction();
+  try {
+    const result = await work(runner);
+    await runner.commitTransaction();
+    return result;
+  } catch (error) {
+    if (runner.isTransactionActive) await runner.rollbackTransaction();
+    throw error;
+  } finally {
+    await runner.release();
+  }
+}
+
+/** Serializes writers of one workspace's profiles for the rest of the transaction. */
+export async function lockWorkspaceProfiles(runner: QueryRunner, workspaceId: string): Promise<void> {
+  await runner.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`portrait.profiles:${workspaceId}`]);
+}

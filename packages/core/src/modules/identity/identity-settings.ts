@@ -1,0 +1,86 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { z } from 'zod';
+
+export interface IdentityTypeSetting {
+  /** Lower number = higher priority. When a merge would break a limit, lower-priority identifiers give way first. */
+  priority: number;
+  /** How many distinct values of this type one profile may hold. */
+  limit: number;
+}
+
+export interface IdentitySettings {
+  types: Record<string, IdentityTypeSetting>;
+  /** Used for identifier types not listed in `types`. */
+  fallback: IdentityTypeSetting;
+  /** Normalized values that never match anything (placeholders, test accounts). */
+  blockedValues: string[];
+  /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
+  defaultRegion: CountryCode;
+}
+
+/** The defaults of ARCHITECTURE.md, Segment-style: one id per system of record, several emails/phones, many device ids. */
+export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
+  types: {
+    user_id: { priority: 1, limit: 1 },
+    shopify_customer_id: { priority: 1, limit: 1 },
+    stripe_customer_id: { priority: 1, limit: 1 },
+    email: { priority: 2, limit: 5 },
+    phone: { priority: 3, limit: 5 },
+    mailchimp_member_id: { priority: 4, limit: 5 },
+    meta_user_id: { priority: 4, limit: 5 },
+    youtube_channel_id: { priority: 4, limit: 5 },
+    anonymous_id: { priority: 5, limit: 50 },
+    ga_client_id: { priority: 5, limit: 50 },
+    // accounts (companies)
+    domain: { priority: 2, limit: 5 },
+    company_id: { priority: 1, limit: 1 },
+  },
+  fallback: { priority: 10, limit: 5 },
+  blockedValues: [
+    'test@test.com',
+    'test@example.com',
+    'example@example.com',
+    'noemail@noemail.com',
+    'no@email.com',
+    'null',
+    'undefined',
+    'none',
+    'n/a',
+    'na',
+    'unknown',
+    '-',
+    '0',
+    '0000000000',
+    '+10000000000',
+    '1234567890',
+  ],
+  defaultRegion: 'US',
+};
+
+const typeSetting = z.object({ priority: z.number().int().min(0).max(1000), limit: z.number().int().min(1).max(10_000) });
+
+/** The workspace-level overrides stored in `workspaces.settings.identity`. */
+export const identitySettingsOverrideSchema = z
+  .object({
+    types: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), typeSetting).optional(),
+    fallback: typeSetting.optional(),
+    blockedValues: z.array(z.string()).optional(),
+    defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 region, e.g. BR').optional(),
+  })
+  .strict();
+
+export type IdentitySettingsOverride = z.infer<typeof identitySettingsOverrideSchema>;
+
+export function resolveIdentitySettings(override: IdentitySettingsOverride | undefined): IdentitySettings {
+  if (!override) return DEFAULT_IDENTITY_SETTINGS;
+  return {
+    types: { ...DEFAULT_IDENTITY_SETTINGS.types, ...override.types },
+    fallback: override.fallback ?? DEFAULT_IDENTITY_SETTINGS.fallback,
+    blockedValues: override.blockedValues ?? DEFAULT_IDENTITY_SETTINGS.blockedValues,
+    defaultRegion: (override.defaultRegion as CountryCode | undefined) ?? DEFAULT_IDENTITY_SETTINGS.defaultRegion,
+  };
+}
+
+export function settingFor(settings: IdentitySettings, type: string): IdentityTypeSetting {
+  return settings.types[type] ?? settings.fallback;
+}
