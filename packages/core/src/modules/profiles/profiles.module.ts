@@ -1,4 +1,14 @@
 import { Module } from '@nestjs/common';
+import { IngestService } from './ingest.service.js';
+import { MergesService } from './merges.service.js';
+import { ProfileChangesService } from './profile-changes.service.js';
+import { ProfileRecomputeService } from './profile-recompute.service.js';
+import { ProfileSettingsService } from './profile-settings.service.js';
+import { ProfilesService } from './profiles.service.js';
 
-@Module({})
+/** Profiles: ingest (identity resolution, traits, events, consent, accounts), reads, merges. */
+@Module({
+  providers: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService],
+  exports: [IngestService, MergesService, ProfileChangesService, ProfileSettingsService, ProfilesService],
+})
 export class ProfilesModule {}

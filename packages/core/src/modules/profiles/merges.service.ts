@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { inTransaction, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
+import { ProfileChangesService } from './profile-changes.service.js';
+import { ProfileException } from './profile.exception.js';
+import { ProfileRecomputeService } from './profile-recompute.service.js';
+import { ProfileSettingsService } from './profile-settings.service.js';
+
+export interface MergeView {
+  id: string;
+  winnerId: string;
+  loserId: string;
+  reason: { linkedBy: { type: string; value: string }[]; source: string; externalId: string };
+  createdAt: string;
+  undoneAt: string | null;
+}
+
+/** The merge log, and undoing a merge. */
+@Injectable()
+export class MergesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly settings: ProfileSettingsService,
+    private readonly recomputer: ProfileRecomputeService,
+    private readonly changes: ProfileChangesService,
+  ) {}
+
+  async list(workspaceId: string, options: { profileId?: string; limit?: number } = {}): Promise<MergeView[]> {
+    const params: unknown[] = [workspaceId, Math.min(options.limit ?? 100, 500)];
+    let filter = '';
+    if (options.profileId) {
+      params.push(options.profileId);
+      filter = `AND (winner_id = $3 OR loser_id = $3)`;
+    }
+    const found = await this.dataSource.query(
+      `SELECT id, winner_id, loser_id, reason, created_at, undone_at FROM merges WHERE workspace_id = $1 ${filter} ORDER BY created_at DESC, id LIMIT $2`,
+      params,
+    );
+    return found.map((m: { id: string; winner_id: string; loser_id: string; reason: MergeView['reason']; created_at: Date; undone_at: Date | null }) => ({
+      id: m.id,
+      winnerId: m.winner_id,
+      loserId: m.loser_id,
+      reason: m.reason,
+      createdAt: new Date(m.created_at).toISOString(),
+      undoneAt: m.undone_at ? new Date(m.undone_at).toISOString() : null,
+    }));
+  }
+
+  /**
+   * Undoes a merge: the merged-away profile lives again with exactly the identities, source records,
+   * events, consent and account links that came through it (and through profiles merged into it
+   * before), wherever later merges had taken them; both profiles' traits are recomputed.
+   * Data that arrived after the merge directly on the survivor stays with the survivor.
+   */
+  async unmerge(workspaceId: string, mergeId: string): Promise<{ restoredProfileId: string; survivorId: string }> {
+    const settings = await this.settings.get(workspaceId);
+    const outcome = await inTransaction(this.dataSource, async (runner) => {
+      await lockWorkspaceProfiles(runner, workspaceId);
+      const [merge] = await rows<{ winner_id: string; loser_id: string; undone_at: Date | null; merged_into: string | null }>(
+        runner,
+        `SELECT m.winner_id, m.loser_id, m.undone_at, p.merged_into FROM merges m JOIN profiles p ON p.id = m.loser_id
+         WHERE m.id = $2 AND m.workspace_id = $1`,
+        [workspaceId, mergeId],
+      );
+      if (!merge) throw new ProfileException('MERGE_NOT_FOUND', `merge ${mergeId} does not exist`);
+      if (merge.undone_at) throw new ProfileException('MERGE_ALREADY_UNDONE', `merge ${mergeId} was already undone`);
+      if (merge.merged_into !== merge.winner_id) {
+        throw new ProfileException('MERGE_NOT_UNDOABLE', `profile ${merge.loser_id} is no longer merged into ${merge.winner_id}`);
+      }
+      const loser = merge.loser_id;
+      const [{ id: survivor }] = await rows<{ id: string }>(
+        runner,
+        `WITH RECURSIVE chain AS (
+           SELECT id, merged_into FROM profiles WHERE id = $1
+           UNION ALL SELECT p.id, p.merged_into FROM profiles p JOIN chain c ON p.id = c.merged_into
+         ) SELECT id FROM chain WHERE merged_into IS NULL`,
+        [merge.winner_id],
+      ) as [{ id: string }];
+      const [{ ids: subtree }] = (await rows<{ ids: string[] }>(
+        runner,
+        `WITH RECURSIVE tree AS (
+           SELECT id FROM profiles WHERE id = $1
+           UNION ALL SELECT p.id FROM profiles p JOIN tree t ON p.merged_into = t.id
+         ) SELECT array_agg(id) AS ids FROM tree`,
+        [loser],
+      )) as [{ ids: string[] }];
+
+      for (const [table, column, origin] of [
+        ['identities', 'profile_id', 'origin_profile_id'],
+        ['source_records', 'profile_id', 'origin_profile_id'],
+        ['events', 'profile_id', 'origin_profile_id'],
+        ['consents', 'profile_id', 'origin_profile_id'],
+        ['account_links', 'person_id', 'origin_person_id'],
+        ['account_links', 'account_id', 'origin_account_id'],
+      ] as const) {
+        await runner.query(
+          `UPDATE ${table} SET ${column} = $3 WHERE workspace_id = $1 AND ${column} = $2 AND ${origin} = ANY($4::uuid[])`,
+          [workspaceId, survivor, loser, subtree],
+        );
+      }
+      await runner.query(`UPDATE profiles SET merged_into = NULL, updated_at = now() WHERE id = $1`, [loser]);
+      await runner.query(`UPDATE merges SET undone_at = now() WHERE id = $1`, [mergeId]);
+      await this.recomputer.recompute(runner, workspaceId, [survivor, loser], settings);
+      return { restoredProfileId: loser, survivorId: survivor };
+    });
+    await this.changes.publish({ workspaceId, profileIds: [outcome.survivorId, outcome.restoredProfileId], mergedAway: [] });
+    return outcome;
+  }
+}

@@ -1,0 +1,231 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { IdentityNormalizer } from '../identity/identity-normalizer.js';
+import { ProfileException } from './profile.exception.js';
+import { ProfileSettingsService } from './profile-settings.service.js';
+
+export interface ProfileIdentityView {
+  type: string;
+  value: string;
+  source: string;
+  firstSeenAt: string;
+}
+
+export interface ProfileView {
+  id: string;
+  kind: 'person' | 'account';
+  traits: Record<string, unknown>;
+  computed: Record<string, unknown>;
+  identities: ProfileIdentityView[];
+  /** People: their accounts. Accounts: their people. */
+  linked: string[];
+  createdAt: string;
+  updatedAt: string;
+  /** Set when the id asked for was merged away: the id asked for. */
+  mergedFrom?: string;
+}
+
+export interface EventView {
+  id: string;
+  type: string;
+  source: string;
+  occurredAt: string;
+  properties: Record<string, unknown>;
+}
+
+export interface Page<T> {
+  data: T[];
+  nextCursor: string | null;
+}
+
+export interface EventQuery {
+  limit?: number;
+  cursor?: string;
+  type?: string;
+  since?: string;
+  until?: string;
+}
+
+const MAX_PAGE = 200;
+
+@Injectable()
+export class ProfilesService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly settings: ProfileSettingsService,
+  ) {}
+
+  /** The surviving profile of `id` (itself, or the profile it was merged into, transitively), or undefined. */
+  async resolveId(workspaceId: string, id: string): Promise<string | undefined> {
+    if (!isUuid(id)) return undefined;
+    const [row] = await this.dataSource.query(
+      `WITH RECURSIVE chain AS (
+         SELECT id, merged_into, 0 AS depth FROM profiles WHERE id = $2 AND workspace_id = $1
+         UNION ALL
+         SELECT p.id, p.merged_into, c.depth + 1 FROM profiles p JOIN chain c ON p.id = c.merged_into WHERE c.depth < 1000
+       )
+       SELECT id FROM chain WHERE merged_into IS NULL`,
+      [workspaceId, id],
+    );
+    return row?.id;
+  }
+
+  /** A profile by id, following merges: a merged-away id answers with the survivor and says so. */
+  async get(workspaceId: string, id: string): Promise<ProfileView> {
+    const survivor = await this.resolveId(workspaceId, id);
+    if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
+    const [row] = await this.dataSource.query(
+      `SELECT p.id, p.kind, p.traits, p.computed, p.created_at, p.updated_at,
+              coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
+                        FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
+              coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
+                        FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked
+       FROM profiles p WHERE p.id = $1`,
+      [survivor],
+    );
+    return {
+      id: row.id,
+      kind: row.kind,
+      traits: row.traits,
+      computed: row.computed,
+      identities: row.identities.map((i: ProfileIdentityView) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
+      linked: row.linked,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+      ...(survivor !== id ? { mergedFrom: id } : {}),
+    };
+  }
+
+  /** A profile by any identity; the value is normalized as at ingest (`Ana@X.com ` finds `ana@x.com`). */
+  async findByIdentity(workspaceId: string, type: string, value: string): Promise<ProfileView | undefined> {
+    const settings = await this.settings.get(workspaceId);
+    const normalized = new IdentityNormalizer(settings.identity).normalize({ type, value });
+    if (!normalized.ok) return undefined;
+    const [row] = await this.dataSource.query(`SELECT profile_id FROM identities WHERE workspace_id = $1 AND type = $2 AND value = $3`, [
+      workspaceId,
+      normalized.identity.type,
+      normalized.identity.value,
+    ]);
+    return row ? this.get(workspaceId, row.profile_id) : undefined;
+  }
+
+  /** The profile's events, newest first, cursor-paginated. */
+  async events(workspaceId: string, id: string, query: EventQuery = {}): Promise<Page<EventView>> {
+    const survivor = await this.resolveId(workspaceId, id);
+    if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_PAGE);
+    const params: unknown[] = [workspaceId, survivor, limit + 1];
+    const where: string[] = [];
+    if (query.cursor) {
+      const [at, eventId] = decodeCursor(query.cursor);
+      params.push(at, eventId);
+      where.push(`(e.occurred_at, e.id) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`);
+    }
+    if (query.type) {
+      params.push(query.type);
+      where.push(`e.type = $${params.length}`);
+    }
+    if (query.since) {
+      params.push(query.since);
+      where.push(`e.occurred_at >= $${params.length}::timestamptz`);
+    }
+    if (query.until) {
+      params.push(query.until);
+      where.push(`e.occurred_at < $${params.length}::timestamptz`);
+    }
+    const found = await this.dataSource.query(
+      `SELECT e.id::text, e.type, e.source, e.occurred_at, e.properties FROM events e
+       WHERE e.workspace_id = $1 AND e.profile_id = $2 ${where.map((w) => `AND ${w}`).join(' ')}
+       ORDER BY e.occurred_at DESC, e.id DESC LIMIT $3`,
+      params,
+    );
+    const page = found.slice(0, limit).map((e: { id: string; type: string; source: string; occurred_at: Date; properties: Record<string, unknown> }) => ({
+      id: e.id,
+      type: e.type,
+      source: e.source,
+      occurredAt: new Date(e.occurred_at).toISOString(),
+      properties: e.properties,
+    }));
+    const last = page[page.length - 1];
+    return { data: page, nextCursor: found.length > limit && last ? encodeCursor([last.occurredAt, last.id]) : null };
+  }
+
+  /** Each trait with its value and provenance, and every source's own observations. */
+  async traits(workspaceId: string, id: string) {
+    const survivor = await this.resolveId(workspaceId, id);
+    if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
+    const [profile] = await this.dataSource.query(`SELECT traits, trait_sources FROM profiles WHERE id = $1`, [survivor]);
+    type RecordRow = { source: string; external_id: string; traits: Record<string, { v: unknown; at: string }>; observed_at: Date };
+    const records: RecordRow[] = await this.dataSource.query(
+      `SELECT source, external_id, traits, observed_at FROM source_records WHERE workspace_id = $1 AND profile_id = $2 ORDER BY source, external_id`,
+      [workspaceId, survivor],
+    );
+    return {
+      profileId: survivor,
+      traits: Object.fromEntries(
+        Object.entries(profile.traits as Record<string, unknown>).map(([key, value]) => [key, { value, ...profile.trait_sources[key] }]),
+      ) as Record<string, { value: unknown; source: string; observedAt: string }>,
+      observations: records.map((r) => ({
+        source: r.source,
+        externalId: r.external_id,
+        observedAt: new Date(r.observed_at).toISOString(),
+        traits: Object.fromEntries(Object.entries(r.traits).map(([k, o]) => [k, { value: o.v, observedAt: o.at }])),
+      })),
+    };
+  }
+
+  /** Trait changes of the profile and of the profiles merged into it, newest first. */
+  async traitHistory(workspaceId: string, id: string, query: { limit?: number; cursor?: string; trait?: string } = {}) {
+    const survivor = await this.resolveId(workspaceId, id);
+    if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_PAGE);
+    const params: unknown[] = [workspaceId, survivor, limit + 1];
+    let extra = '';
+    if (query.cursor) {
+      params.push(decodeCursor(query.cursor)[0]);
+      extra += ` AND c.id < $${params.length}::bigint`;
+    }
+    if (query.trait) {
+      params.push(query.trait);
+      extra += ` AND c.changes ? $${params.length}`;
+    }
+    type ChangeRow = { id: string; profile_id: string; changes: Record<string, unknown>; changed_at: Date };
+    const found: ChangeRow[] = await this.dataSource.query(
+      `WITH RECURSIVE tree AS (
+         SELECT id FROM profiles WHERE id = $2
+         UNION ALL SELECT p.id FROM profiles p JOIN tree t ON p.merged_into = t.id
+       )
+       SELECT c.id::text, c.profile_id, c.changes, c.changed_at FROM trait_changes c
+       WHERE c.workspace_id = $1 AND c.profile_id IN (SELECT id FROM tree) ${extra}
+       ORDER BY c.id DESC LIMIT $3`,
+      params,
+    );
+    const page = found.slice(0, limit).map((c) => ({
+      id: c.id,
+      profileId: c.profile_id,
+      changes: query.trait ? { [query.trait]: c.changes[query.trait] } : c.changes,
+      changedAt: new Date(c.changed_at).toISOString(),
+    }));
+    const last = page[page.length - 1];
+    return { data: page, nextCursor: found.length > limit && last ? encodeCursor([last.id]) : null };
+  }
+}
+
+export function encodeCursor(parts: (string | number)[]): string {
+  return Buffer.from(JSON.stringify(parts)).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string[] {
+  try {
+    const parts = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parts) && parts.every((p) => typeof p === 'string' || typeof p === 'number')) return parts.map(String);
+  } catch {
+    /* fall through */
+  }
+  throw new ProfileException('INVALID_CURSOR', 'cursor is not one this API returned');
+}
+
+export function isUuid(value: string): boolean {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value);
+}
