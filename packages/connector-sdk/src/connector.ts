@@ -1,0 +1,150 @@
+import { z } from 'zod';
+import type { ConnectorLogger } from './connector.logger.js';
+import type { HttpClient, HttpClientOptions } from './http-client.js';
+import type { ProfileFact } from './profile-fact.js';
+import type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';
+
+/**
+ * The plugin contract. A connector is a plain object made by `defineConnector`: a manifest, a
+ * connection check, a reader that yields facts and checkpoints, and optionally a webhook parser and a
+ * segment destination. It never touches the database: the engine persists what it yields.
+ */
+
+export type SyncMode = 'full' | 'incremental';
+
+export interface StreamDefinition {
+  /** Stable name, e.g. `customers`, `orders`. Part of the checkpoint key. */
+  name: string;
+  description?: string;
+  /** Field(s) identifying an upstream record within the stream. */
+  primaryKey: string[];
+  /** Field the incremental cursor follows (e.g. `updated_at`); absent for full-only streams. */
+  cursorField?: string;
+  syncModes: SyncMode[];
+}
+
+export interface ConnectorCapabilities {
+  /** The connector parses its channel's webhooks (`parseWebhook`). */
+  webhooks?: boolean;
+  /** The connector receives segment membership (`syncSegment`). */
+  destination?: boolean;
+}
+
+export interface ConnectorManifest<Config = unknown> {
+  /** Lower-case, dash-separated, unique across installed plugins: `shopify`, `csv`, `acme-crm`. */
+  id: string;
+  name: string;
+  /** Semver of the plugin. */
+  version: string;
+  description: string;
+  /** An inline SVG or a data: URL, shown in the admin. */
+  icon?: string;
+  kind: 'source' | 'destination' | 'both';
+  /** Validates the source configuration; the engine and the admin render and check it. */
+  configSchema: z.ZodType<Config>;
+  /** Top-level config fields holding secrets: encrypted at rest, never returned in clear. */
+  secretFields: string[];
+  streams: StreamDefinition[];
+  /** Cron expression (5 fields) of the default sync schedule, e.g. `*\/15 * * * *`. */
+  defaultSchedule: string;
+  capabilities: ConnectorCapabilities;
+}
+
+/** What the engine hands a connector on every call. A plugin never builds its own. */
+export interface ConnectorContext {
+  logger: ConnectorLogger;
+  /** Fires when the run is cancelled or the process stops; pass it on to every request. */
+  signal: AbortSignal;
+  /** An HTTP client with retry, exponential backoff + jitter, Retry-After and the context's signal. */
+  http(options?: HttpClientOptions): HttpClient;
+  /** A token-bucket + max-concurrency limiter, shared by every call of one run. */
+  rateLimiter(options: RateLimiterOptions): RateLimiter;
+}
+
+/** Opaque per-stream state a connector saves through checkpoints (cursor, page token, checksums…). */
+export type StreamState = Record<string, unknown>;
+
+export type ReadMessage =
+  /** Facts to ingest, in order. */
+  | { type: 'facts'; facts: ProfileFact[] }
+  /**
+   * The state to resume from once everything yielded before it is stored. The engine commits it in
+   * the same transaction as the facts before it.
+   */
+  | { type: 'checkpoint'; state: StreamState }
+  /** An upstream record that could not become a fact: dead-lettered with its reason, the run goes on. */
+  | { type: 'invalid'; reason: string; payload?: unknown; location?: string };
+
+export interface ReadRequest {
+  stream: string;
+  mode: SyncMode;
+  /** The last committed state of this stream; `undefined` on a first or a full sync. */
+  state: StreamState | undefined;
+}
+
+export type CheckResult = { ok: true } | { ok: false; reason: string };
+
+/** An inbound webhook call as the public API received it. */
+export interface WebhookRequest {
+  /** Lower-cased header names. */
+  headers: Record<string, string | undefined>;
+  /** The exact bytes received: signatures are computed over them. */
+  rawBody: Buffer;
+  /** The body parsed as JSON when it is JSON. */
+  body: unknown;
+  query?: Record<string, string | undefined>;
+}
+
+export interface WebhookResult {
+  facts: ProfileFact[];
+  /** Some channels expect a specific reply (e.g. a challenge echo). */
+  response?: { status: number; body?: unknown };
+}
+
+export interface SegmentSnapshot {
+  id: string;
+  name: string;
+  /** Stable, channel-safe key, e.g. `vip-customers`. */
+  key: string;
+}
+
+export interface SegmentMember {
+  profileId: string;
+  /** Identities the destination can address, e.g. `{ email: ['a@b.co'], mailchimp_member_id: ['…'] }`. */
+  identities: Record<string, string[]>;
+  traits: Record<string, unknown>;
+}
+
+export interface SegmentDiff {
+  entered: SegmentMember[];
+  exited: SegmentMember[];
+}
+
+export interface SegmentSyncResult {
+  synced: number;
+  /** Members the destination could not take (e.g. no email), with the reason. */
+  skipped: { profileId: string; reason: string }[];
+}
+
+export interface ConnectorDefinition<Config = unknown> {
+  manifest: ConnectorManifest<Config>;
+  /** The admin's "Test connection": reach the channel with these credentials. */
+  check(config: Config, ctx: ConnectorContext): Promise<CheckResult>;
+  /** Reads one stream from `request.state`, yielding facts, checkpoints and invalid records. */
+  read(request: ReadRequest, config: Config, ctx: ConnectorContext): AsyncIterable<ReadMessage>;
+  /** Verifies (signature) and maps an inbound webhook. Throws `WebhookSignatureError` when it does not verify. */
+  parseWebhook?(request: WebhookRequest, config: Config, ctx: ConnectorContext): Promise<WebhookResult>;
+  /** Hands a destination the members that entered and left a segment. */
+  syncSegment?(segment: SegmentSnapshot, diff: SegmentDiff, config: Config, ctx: ConnectorContext): Promise<SegmentSyncResult>;
+}
+
+/** A connector as the engine holds it: the definition, branded so a loaded package can be recognised. */
+export type Connector<Config = unknown> = Readonly<ConnectorDefinition<Config>> & { readonly __portraitConnector: 1 };
+
+/**
+ * Makes a connector out of its definition. (Manifest validation — id format, streams, schedule,
+ * secret fields present in the schema — is applied here and by the engine's plugin registry.)
+ */
+export function defineConnector<Config>(definition: ConnectorDefinition<Config>): Connector<Config> {
+  return Object.freeze({ ...definition, __portraitConnector: 1 as const });
+}
