@@ -176,10 +176,12 @@ export class IngestService {
         ['account_links', 'person_id'],
         ['account_links', 'account_id'],
       ] as const) {
+        // By profile id only (ids are unique across workspaces and were resolved in this workspace):
+        // a workspace_id condition here lets the planner scan a whole workspace's rows.
         await runner.query(
-          `UPDATE ${table} t SET ${column} = m.target FROM json_to_recordset($2::json) AS m(loser uuid, target uuid)
-           WHERE t.${column} = m.loser AND t.workspace_id = $1`,
-          [workspaceId, movesJson],
+          `UPDATE ${table} t SET ${column} = m.target FROM json_to_recordset($1::json) AS m(loser uuid, target uuid)
+           WHERE t.${column} = m.loser`,
+          [movesJson],
         );
       }
       await runner.query(

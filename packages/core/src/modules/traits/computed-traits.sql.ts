@@ -4,15 +4,15 @@ import type { computedTraitDefinitionSchema } from './computed-trait.definition.
 type Definition = z.output<typeof computedTraitDefinitionSchema>;
 
 /**
- * Compiles computed-trait definitions into one parameterized statement that recomputes
- * `profiles.computed` for a set of profiles from their events. Every name and value is a parameter;
- * only the statement's shape comes from the definitions. Params: $1 workspace, $2 profile ids, then ours.
+ * Compiles computed-trait definitions into one parameterized subquery yielding `computed` for the
+ * profile `p` of the enclosing query (used LATERAL, so each profile's events are read by index). Every name and value is a parameter; only the query's shape
+ * comes from the definitions. Params: $1 workspace, $2 profile ids, then ours from `$firstParam`.
  */
-export function compileComputedTraits(definitions: Definition[]): { sql: string; params: unknown[] } {
+export function compileComputedTraits(definitions: Definition[], firstParam = 3): { query: string; params: unknown[] } {
   const params: unknown[] = [];
   const p = (value: unknown, cast: string) => {
     params.push(value);
-    return `$${params.length + 2}::${cast}`;
+    return `$${params.length + firstParam - 1}::${cast}`;
   };
   const num = (property: string) => {
     const prop = p(property, 'text');
@@ -81,15 +81,9 @@ export function compileComputedTraits(definitions: Definition[]): { sql: string;
   for (let i = 0; i < pairs.length; i += 40) chunks.push(`jsonb_build_object(${pairs.slice(i, i + 40).join(', ')})`);
   const computed = chunks.length ? `jsonb_strip_nulls(${chunks.join(' || ')})` : `'{}'::jsonb`;
 
-  const sql = `
-    WITH agg AS (
-      SELECT t.id, ${computed} AS computed
-      FROM unnest($2::uuid[]) AS t(id)
-      LEFT JOIN events e ON e.profile_id = t.id AND e.workspace_id = $1::uuid
-      GROUP BY t.id
-    )
-    UPDATE profiles p SET computed = agg.computed, updated_at = now()
-    FROM agg
-    WHERE p.id = agg.id AND p.workspace_id = $1::uuid AND p.computed IS DISTINCT FROM agg.computed`;
-  return { sql, params };
+  const query = `
+      SELECT ${computed} AS computed
+      FROM events e
+      WHERE e.profile_id = p.id`;
+  return { query, params };
 }

@@ -1,45 +1,43 @@
 /**
- * Recomputes the traits of a set of profiles from their source records, and appends what changed to
- * the trait history — one statement. Per trait: the source listed first in the workspace's precedence
- * for that trait wins; otherwise (or among equals) the most recent observation; ties by source name.
- * A winning `null` observation clears the trait.
- * Params: $1 workspace id, $2 profile ids, $3 precedence {trait: [source, …]} (only when used).
+ * Recomputes the traits of a set of profiles from their source records and their computed traits
+ * (`computedQuery`, a per-profile subquery over `p.id` yielding `computed`), writes both with one UPDATE per profile, and appends
+ * what changed to the trait history — one statement. Per trait: the source listed first in the
+ * workspace's precedence for that trait wins; otherwise (or among equals) the most recent
+ * observation; ties by source name. A winning `null` observation clears the trait.
+ * Params: $1 workspace id, $2 profile ids, $3 precedence {trait: [source, …]} (only when used), then the
+ * computed query's.
  */
-export function traitMergeSql(withPrecedence: boolean): string {
+export function traitMergeSql(withPrecedence: boolean, computedQuery: string): string {
   const rank = withPrecedence
-    ? `coalesce(array_position(ARRAY(SELECT jsonb_array_elements_text($3::jsonb -> o.key)), r.source), 2147483647)`
-    : '0';
+    ? `coalesce(array_position(ARRAY(SELECT jsonb_array_elements_text($3::jsonb -> o.key)), r.source), 2147483647), `
+    : '';
   return `
-    WITH obs AS (
-      SELECT r.profile_id, o.key, o.value -> 'v' AS v, o.value ->> 'at' AS at, r.source, ${rank} AS rank
-      FROM source_records r
-      CROSS JOIN LATERAL jsonb_each(r.traits) o
-      WHERE r.workspace_id = $1::uuid AND r.profile_id = ANY($2::uuid[])
-    ),
-    best AS (
-      SELECT DISTINCT ON (profile_id, key) profile_id, key, v, at, source
-      FROM obs
-      ORDER BY profile_id, key, rank, at DESC, source
-    ),
-    agg AS (
-      SELECT profile_id,
-             jsonb_object_agg(key, v) AS traits,
-             jsonb_object_agg(key, jsonb_build_object('source', source, 'observedAt', at)) AS sources
-      FROM best
-      WHERE jsonb_typeof(v) <> 'null'
-      GROUP BY profile_id
-    ),
-    target AS (
-      SELECT p.id, p.traits AS old_traits, coalesce(a.traits, '{}'::jsonb) AS new_traits, coalesce(a.sources, '{}'::jsonb) AS new_sources
-      FROM profiles p
-      LEFT JOIN agg a ON a.profile_id = p.id
-      WHERE p.id = ANY($2::uuid[]) AND p.workspace_id = $1::uuid
+    WITH target AS (
+      SELECT p.id, p.traits AS old_traits, coalesce(m.traits, '{}'::jsonb) AS new_traits, coalesce(m.sources, '{}'::jsonb) AS new_sources,
+             c.computed AS new_computed
+      FROM unnest($2::uuid[]) AS ids(id)
+      JOIN profiles p ON p.id = ids.id AND p.workspace_id = $1::uuid
+      -- Per profile (LATERAL), by profile id only: p is already in the workspace, and a workspace_id
+      -- condition here tempts the planner into scanning the whole workspace when statistics are stale.
+      CROSS JOIN LATERAL (
+        SELECT jsonb_object_agg(b.key, b.v) FILTER (WHERE jsonb_typeof(b.v) <> 'null') AS traits,
+               jsonb_object_agg(b.key, jsonb_build_object('source', b.source, 'observedAt', b.at)) FILTER (WHERE jsonb_typeof(b.v) <> 'null') AS sources
+        FROM (
+          SELECT DISTINCT ON (o.key) o.key, o.value -> 'v' AS v, o.value ->> 'at' AS at, r.source
+          FROM source_records r
+          CROSS JOIN LATERAL jsonb_each(r.traits) o
+          WHERE r.profile_id = p.id
+          ORDER BY o.key, ${rank}o.value ->> 'at' DESC, r.source
+        ) b
+      ) m
+      CROSS JOIN LATERAL (${computedQuery}) c
     ),
     updated AS (
       UPDATE profiles p
-      SET traits = t.new_traits, trait_sources = t.new_sources, updated_at = now()
+      SET traits = t.new_traits, trait_sources = t.new_sources, computed = t.new_computed, updated_at = now()
       FROM target t
-      WHERE p.id = t.id AND (p.traits IS DISTINCT FROM t.new_traits OR p.trait_sources IS DISTINCT FROM t.new_sources)
+      WHERE p.id = t.id
+        AND (p.traits IS DISTINCT FROM t.new_traits OR p.trait_sources IS DISTINCT FROM t.new_sources OR p.computed IS DISTINCT FROM t.new_computed)
       RETURNING p.id
     ),
     changed AS (

@@ -1,4 +1,5 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
+import { EventsWithoutRowTriggers1764000000500 } from './1764000000500-events-without-row-triggers.js';
 
 /** Every migration, in order. Schema changes happen only here; `synchronize` is never on. */
-export const migrations = [InitialSchema1764000000000];
+export const migrations = [InitialSchema1764000000000, EventsWithoutRowTriggers1764000000500];
