@@ -1,0 +1,170 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { finished } from 'node:stream/promises';
+import type { Writable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { NestFactory } from '@nestjs/core';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { IngestService, loadConfig, PortraitCoreModule, runMigrations, WorkspacesService } from '@portrait/core';
+import { mb, numberArg, printTable, rssSampler, timed } from '../lib/measure.js';
+import { factBatches, peopleFor } from './population.js';
+
+/**
+ * pnpm bench:ingest — Portrait's ingest against the physical limit of the same database.
+ *
+ * (a) baseline: the same facts and events, generated the same way, COPY'd into plain tables;
+ * (b) Portrait: every fact through IngestService (validation, identity resolution, trait merge,
+ *     events, computed traits), in batches of --batch facts, as a sync would send them.
+ * Each phase runs in its own child process so that its peak RSS is its own.
+ *
+ *   pnpm bench:ingest [--facts=1000000] [--batch=1000]   (DATABASE_URL or the local PostgreSQL)
+ */
+
+const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const SCRATCH = 'portrait_bench_ingest';
+const facts = numberArg('facts', 1_000_000);
+const batchSize = numberArg('batch', 1000);
+const people = peopleFor(facts);
+
+interface PhaseResult {
+  phase: string;
+  facts: number;
+  events: number;
+  ms: number;
+  peakRss: number;
+  profiles?: number;
+  merged?: number;
+}
+
+function scratchUrl(): string {
+  const url = new URL(BASE_URL);
+  url.pathname = `/${SCRATCH}`;
+  return url.toString();
+}
+
+/** The COPY text format's escaping of one field. */
+const field = (v: string) => v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+
+async function copyPhase(): Promise<PhaseResult> {
+  const factsClient = new pg.Client(scratchUrl());
+  const eventsClient = new pg.Client(scratchUrl());
+  await Promise.all([factsClient.connect(), eventsClient.connect()]);
+  await factsClient.query(`CREATE TABLE bench_facts (source text, external_id text, kind text, identities jsonb, traits jsonb, observed_at timestamptz)`);
+  await factsClient.query(`CREATE TABLE bench_events (source text, external_id text, type text, occurred_at timestamptz, properties jsonb, dedupe_key text)`);
+  const rss = rssSampler();
+  let factCount = 0;
+  let eventCount = 0;
+  const { ms } = await timed(async () => {
+    const factsCopy = factsClient.query(copyFrom(`COPY bench_facts FROM STDIN`));
+    const eventsCopy = eventsClient.query(copyFrom(`COPY bench_events FROM STDIN`));
+    const write = async (stream: Writable, chunk: string) => {
+      if (!stream.write(chunk)) await once(stream, 'drain');
+    };
+    for (const batch of factBatches(people, batchSize)) {
+      let factChunk = '';
+      let eventChunk = '';
+      for (const f of batch) {
+        factCount++;
+        factChunk += `${field(f.source)}\t${field(f.externalId)}\tperson\t${field(JSON.stringify(f.identities))}\t${field(JSON.stringify(f.traits))}\t${f.observedAt}\n`;
+        for (const e of f.events ?? []) {
+          eventCount++;
+          eventChunk += `${field(f.source)}\t${field(f.externalId)}\t${field(e.type)}\t${e.occurredAt}\t${field(JSON.stringify(e.properties))}\t${field(e.dedupeKey ?? '')}\n`;
+        }
+      }
+      await Promise.all([write(factsCopy, factChunk), write(eventsCopy, eventChunk)]);
+    }
+    await Promise.all([finished(factsCopy.end()), finished(eventsCopy.end())]);
+  });
+  const peakRss = rss.stop();
+  await Promise.all([factsClient.end(), eventsClient.end()]);
+  return { phase: 'raw COPY (baseline)', facts: factCount, events: eventCount, ms, peakRss };
+}
+
+async function ingestPhase(): Promise<PhaseResult> {
+  const url = scratchUrl();
+  await runMigrations(url);
+  const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent' });
+  const app = await NestFactory.createApplicationContext(
+    PortraitCoreModule.forRoot({ config, databaseUrl: url, appName: 'bench', observability: false }),
+    { logger: false },
+  );
+  const workspaceId = (await app.get(WorkspacesService).create('bench')).id;
+  const ingest = app.get(IngestService);
+  const rss = rssSampler();
+  let factCount = 0;
+  let eventCount = 0;
+  let merged = 0;
+  const rejections: string[] = [];
+  const { ms } = await timed(async () => {
+    for (const batch of factBatches(people, batchSize)) {
+      const result = await ingest.ingest(workspaceId, batch);
+      factCount += result.received;
+      eventCount += result.eventsInserted;
+      merged += result.merged;
+      for (const r of result.rejections.slice(0, 5 - rejections.length)) rejections.push(`${r.externalId}: ${r.reason}`);
+      if (process.stderr.isTTY) process.stderr.write(`\r  ingest: ${factCount.toLocaleString('en-US')} facts`);
+    }
+  });
+  const peakRss = rss.stop();
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  if (rejections.length) console.error(`rejected facts, e.g.: ${rejections.join('; ')}`);
+  await app.close();
+  const client = new pg.Client(url);
+  await client.connect();
+  const { rows } = await client.query(`SELECT count(*)::int AS count FROM profiles WHERE workspace_id = $1 AND kind = 'person' AND merged_into IS NULL`, [
+    workspaceId,
+  ]);
+  await client.end();
+  const count: number = rows[0].count;
+  return { phase: 'Portrait ingest', facts: factCount, events: eventCount, ms, peakRss, profiles: count, merged };
+}
+
+/** Runs one phase in a child process and returns what it printed as its last line. */
+async function runChild(phase: string): Promise<PhaseResult> {
+  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), `--phase=${phase}`, ...process.argv.slice(2)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  const [code] = await once(child, 'exit');
+  if (code !== 0) throw new Error(`the ${phase} phase exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+async function main() {
+  const phase = process.argv.find((a) => a.startsWith('--phase='))?.slice(8);
+  if (phase) {
+    const result = phase === 'copy' ? await copyPhase() : await ingestPhase();
+    console.log(JSON.stringify(result));
+    return;
+  }
+  const admin = new pg.Client(BASE_URL);
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH}`);
+  await admin.query(`CREATE DATABASE ${SCRATCH}`);
+  console.log(`ingest benchmark: ${people.toLocaleString('en-US')} people, batches of ${batchSize} facts, on ${new URL(BASE_URL).host}`);
+  try {
+    const copy = await runChild('copy');
+    const ingest = await runChild('ingest');
+    const rate = (r: PhaseResult) => r.facts / (r.ms / 1000);
+    printTable(
+      [copy, ingest].map((r) => ({
+        phase: r.phase,
+        facts: r.facts,
+        events: r.events,
+        seconds: r.ms / 1000,
+        'facts/s': Math.round(rate(r)),
+        'peak RSS MB': mb(r.peakRss),
+      })),
+    );
+    console.log(`ratio: Portrait ingest runs at ${((rate(ingest) / rate(copy)) * 100).toFixed(1)}% of raw COPY (target >= 25%)`);
+    console.log(`peak RSS of the ingest process: ${mb(ingest.peakRss)} MB (target < 512 MB)`);
+    console.log(`profiles: ${ingest.profiles!.toLocaleString('en-US')} live person profiles; true people: ${people.toLocaleString('en-US')} -> ${ingest.profiles === people ? 'equal' : 'DIFFERENT'}`);
+  } finally {
+    await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH}`);
+    await admin.end();
+  }
+}
+
+await main();
