@@ -1,5 +1,6 @@
 import { InitialSchema1764000000000 } from './1764000000000-initial-schema.js';
 import { EventsWithoutRowTriggers1764000000500 } from './1764000000500-events-without-row-triggers.js';
+import { ProfileCreationOrder1764000000600 } from './1764000000600-profile-creation-order.js';
 
 /** Every migration, in order. Schema changes happen only here; `synchronize` is never on. */
-export const migrations = [InitialSchema1764000000000, EventsWithoutRowTriggers1764000000500];
+export const migrations = [InitialSchema1764000000000, EventsWithoutRowTriggers1764000000500, ProfileCreationOrder1764000000600];
