@@ -18,7 +18,7 @@ export interface IdentitySettings {
   defaultRegion: CountryCode;
 }
 
-/** The defaults of ARCHITECTURE.md, Segment-style: one id per system of record, several emails/phones, many device ids. */
+/** The default identifier rules, Segment-style: one id per system of record, several emails/phones, many device ids. */
 export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   types: {
     user_id: { priority: 1, limit: 1 },
