@@ -1,16 +1,21 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit, PortraitCoreModule, PortraitException, resolveDatabase, type PortraitConfig } from '@portrait/core';
+import { loadConfigOrExit, pendingMigrations, PortraitCoreModule, PortraitException, resolveDatabase, runMigrations, type PortraitConfig } from '@portrait/core';
 
 /**
  * Runs `work` with the core's services on the configured database: DATABASE_URL, or the embedded
- * database — through the running instance's socket when `pnpm start` owns it, opened here otherwise.
- * A domain error (bad slug, unknown id…) is printed on one line and exits non-zero.
+ * database — through the running instance's socket when `pnpm start` owns it, opened (and migrated,
+ * as `pnpm start` would) here otherwise. On DATABASE_URL, pending migrations stop it with the command
+ * that applies them. A domain error (bad slug, unknown id…) is printed on one line and exits non-zero.
  */
 export async function withCore<T>(work: (app: INestApplicationContext, config: PortraitConfig) => Promise<T>): Promise<T> {
   const config = loadConfigOrExit('cli');
   const target = await resolveDatabase(config);
   try {
+    if (target.mode === 'embedded') await runMigrations(target.url);
+    if (target.mode === 'external' && (await pendingMigrations(target.url)).length) {
+      fail('the database schema is not current: run `pnpm portrait db:migrate` first');
+    }
     return await withCoreAt(config, target.url, (app) => work(app, config));
   } catch (error) {
     if (error instanceof PortraitException) fail(error.message);
