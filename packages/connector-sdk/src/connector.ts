@@ -1,7 +1,9 @@
 import { z } from 'zod';
+import { ConnectorDefinitionError } from './connector.errors.js';
 import type { ConnectorLogger } from './connector.logger.js';
 import type { HttpClient, HttpClientOptions } from './http-client.js';
 import type { ProfileFact } from './profile-fact.js';
+import { definitionProblems } from './manifest-validation.js';
 import type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';
 
 /**
@@ -142,9 +144,16 @@ export interface ConnectorDefinition<Config = unknown> {
 export type Connector<Config = unknown> = Readonly<ConnectorDefinition<Config>> & { readonly __portraitConnector: 1 };
 
 /**
- * Makes a connector out of its definition. (Manifest validation — id format, streams, schedule,
- * secret fields present in the schema — is applied here and by the engine's plugin registry.)
+ * Makes a connector out of its definition, validating it first: id format, semver version, streams
+ * (non-empty, unique names, a primary key, a cursor field when incremental), a 5-field cron schedule,
+ * secret fields present in the config schema, and the functions its capabilities promise. Throws a
+ * `ConnectorDefinitionError` listing every problem, so a malformed plugin fails when it is loaded.
  */
 export function defineConnector<Config>(definition: ConnectorDefinition<Config>): Connector<Config> {
+  const problems = definitionProblems(definition);
+  if (problems.length > 0) {
+    const id = (definition as { manifest?: { id?: unknown } } | undefined)?.manifest?.id;
+    throw new ConnectorDefinitionError(typeof id === 'string' ? `connector "${id}"` : 'connector', problems);
+  }
   return Object.freeze({ ...definition, __portraitConnector: 1 as const });
 }

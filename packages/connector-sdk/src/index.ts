@@ -6,3 +6,8 @@ export * from './abortable-sleep.js';
 export * from './retry-policy.js';
 export * from './rate-limiter.js';
 export * from './http-client.js';
+export * from './cron-expression.js';
+export * from './manifest-validation.js';
+export * from './assert-connector.js';
+export * from './config-json-schema.js';
+export * from './connector-context.js';

@@ -21,6 +21,11 @@ export interface RateLimiterOptions {
   /** How many scheduled calls may run at the same time. Omit for no limit. */
   maxConcurrency?: number;
   clock?: LimiterClock;
+  /**
+   * Under `ConnectorContext.rateLimiter`, calls with the same key get the same limiter for the whole
+   * run (the key defaults to the settings). Ignored by the `RateLimiter` constructor.
+   */
+  key?: string;
 }
 
 interface Waiter {
