@@ -9,6 +9,8 @@ import { ObservabilityModule } from './engine/observability/observability.module
 import { PORTRAIT_APP_NAME } from './engine/observability/observability.tokens.js';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
+import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
+import { PrivacyModule } from './modules/privacy/privacy.module.js';
 
 export interface PortraitCoreOptions {
   config: PortraitConfig;
@@ -44,13 +46,15 @@ export class PortraitCoreModule {
         TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, config.databasePoolSize)),
         WorkspacesModule,
         ProfilesModule,
+        ApiKeysModule,
+        PrivacyModule,
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
       providers: [
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule],
     };
   }
 }

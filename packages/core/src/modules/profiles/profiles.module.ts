@@ -5,10 +5,11 @@ import { ProfileChangesService } from './profile-changes.service.js';
 import { ProfileRecomputeService } from './profile-recompute.service.js';
 import { ProfileSettingsService } from './profile-settings.service.js';
 import { ProfilesService } from './profiles.service.js';
+import { ProfileListingService } from './profile-listing.service.js';
 
 /** Profiles: ingest (identity resolution, traits, events, consent, accounts), reads, merges. */
 @Module({
-  providers: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService],
-  exports: [IngestService, MergesService, ProfileChangesService, ProfileSettingsService, ProfilesService],
+  providers: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
+  exports: [IngestService, MergesService, ProfileChangesService, ProfileSettingsService, ProfilesService, ProfileListingService],
 })
 export class ProfilesModule {}

@@ -1,0 +1,130 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { inTransaction, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
+import { ProfileChangesService } from '../profiles/profile-changes.service.js';
+import { ProfileException } from '../profiles/profile.exception.js';
+import { isUuid, ProfilesService } from '../profiles/profiles.service.js';
+
+/** Everything Portrait holds on one person (or account): the answer to a data subject access request. */
+export interface ProfileExport {
+  profileId: string;
+  /** Every profile id that was merged into it (their data is part of this export). */
+  mergedProfileIds: string[];
+  exportedAt: string;
+  profile: Record<string, unknown>;
+  identities: Record<string, unknown>[];
+  sourceRecords: Record<string, unknown>[];
+  traitChanges: Record<string, unknown>[];
+  events: Record<string, unknown>[];
+  consents: Record<string, unknown>[];
+  accountLinks: Record<string, unknown>[];
+  merges: Record<string, unknown>[];
+  identityConflicts: Record<string, unknown>[];
+}
+
+/** How many rows an erasure removed, per table. */
+export type ErasureReport = { profileId: string; erasedProfileIds: string[]; deleted: Record<string, number> };
+
+/**
+ * GDPR access and erasure for one profile and every profile merged into it, across every table of
+ * the profile core. Erasure runs in one transaction serialized with ingest for the workspace, so a
+ * concurrent batch cannot re-attach rows to a profile being erased.
+ */
+@Injectable()
+export class PrivacyService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly profiles: ProfilesService,
+    private readonly changes: ProfileChangesService,
+  ) {}
+
+  async export(workspaceId: string, id: string): Promise<ProfileExport> {
+    const survivor = await this.survivorOf(workspaceId, id);
+    return inTransaction(this.dataSource, async (runner) => {
+      // One snapshot for every table.
+      await runner.query(`SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY`);
+      const tree = await treeOf(runner, survivor);
+      const q = (sql: string) => rows<{ row: Record<string, unknown> }>(runner, sql, [workspaceId, tree]).then((found) => found.map((r) => r.row));
+      const [profile] = await q(`SELECT to_jsonb(p) - 'workspace_id' AS row FROM profiles p WHERE p.workspace_id = $1 AND p.id = ($2::uuid[])[1]`);
+      return {
+        profileId: survivor,
+        mergedProfileIds: tree.slice(1),
+        exportedAt: new Date().toISOString(),
+        profile: profile!,
+        identities: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM identities t WHERE t.workspace_id = $1 AND (t.profile_id = ANY($2::uuid[]) OR t.origin_profile_id = ANY($2::uuid[])) ORDER BY t.id`),
+        sourceRecords: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM source_records t WHERE t.workspace_id = $1 AND (t.profile_id = ANY($2::uuid[]) OR t.origin_profile_id = ANY($2::uuid[])) ORDER BY t.source, t.external_id`),
+        traitChanges: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM trait_changes t WHERE t.workspace_id = $1 AND t.profile_id = ANY($2::uuid[]) ORDER BY t.id`),
+        events: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM events t WHERE t.workspace_id = $1 AND (t.profile_id = ANY($2::uuid[]) OR t.origin_profile_id = ANY($2::uuid[])) ORDER BY t.occurred_at, t.id`),
+        consents: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM consents t WHERE t.workspace_id = $1 AND (t.profile_id = ANY($2::uuid[]) OR t.origin_profile_id = ANY($2::uuid[])) ORDER BY t.purpose, t.source`),
+        accountLinks: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM account_links t WHERE t.workspace_id = $1 AND (t.person_id = ANY($2::uuid[]) OR t.account_id = ANY($2::uuid[]) OR t.origin_person_id = ANY($2::uuid[]) OR t.origin_account_id = ANY($2::uuid[]))`),
+        merges: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM merges t WHERE t.workspace_id = $1 AND (t.winner_id = ANY($2::uuid[]) OR t.loser_id = ANY($2::uuid[])) ORDER BY t.created_at`),
+        identityConflicts: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM identity_conflicts t WHERE t.workspace_id = $1 AND t.kept_profile_id = ANY($2::uuid[]) ORDER BY t.id`),
+      };
+    });
+  }
+
+  /**
+   * Erases the profile and every profile merged into it: profiles, identities, source records, trait
+   * changes, events, consents, account links (the linked accounts themselves stay), merges and the
+   * identity conflicts kept on them. Data arriving later with the same identifiers makes a new profile.
+   */
+  async erase(workspaceId: string, id: string): Promise<ErasureReport> {
+    const report = await inTransaction(this.dataSource, async (runner) => {
+      await lockWorkspaceProfiles(runner, workspaceId);
+      const survivor = await this.survivorOf(workspaceId, id, runner);
+      const tree = await treeOf(runner, survivor);
+      const deleted: Record<string, number> = {};
+      const remove = async (table: string, condition: string) => {
+        const gone = await rows(runner, `DELETE FROM ${table} t WHERE t.workspace_id = $1 AND (${condition}) RETURNING 1`, [workspaceId, tree]);
+        deleted[table] = gone.length;
+      };
+      const mine = (...columns: string[]) => columns.map((c) => `t.${c} = ANY($2::uuid[])`).join(' OR ');
+      await remove('events', mine('profile_id', 'origin_profile_id'));
+      await remove('identities', mine('profile_id', 'origin_profile_id'));
+      await remove('source_records', mine('profile_id', 'origin_profile_id'));
+      await remove('consents', mine('profile_id', 'origin_profile_id'));
+      await remove('account_links', mine('person_id', 'account_id', 'origin_person_id', 'origin_account_id'));
+      await remove('trait_changes', mine('profile_id'));
+      await remove('merges', mine('winner_id', 'loser_id'));
+      await remove('identity_conflicts', mine('kept_profile_id'));
+      await remove('profiles', mine('id'));
+      return { profileId: survivor, erasedProfileIds: tree, deleted };
+    });
+    await this.changes.publish({ workspaceId, profileIds: [], mergedAway: report.erasedProfileIds });
+    return report;
+  }
+
+  private async survivorOf(workspaceId: string, id: string, runner?: QueryRunner): Promise<string> {
+    const survivor = runner ? await resolveIn(runner, workspaceId, id) : await this.profiles.resolveId(workspaceId, id);
+    if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
+    return survivor;
+  }
+}
+
+/** The profile first, then every profile merged into it, transitively. */
+async function treeOf(runner: QueryRunner, root: string): Promise<string[]> {
+  const found = await rows<{ id: string }>(
+    runner,
+    `WITH RECURSIVE tree AS (
+       SELECT id, 0 AS depth FROM profiles WHERE id = $1
+       UNION ALL SELECT p.id, t.depth + 1 FROM profiles p JOIN tree t ON p.merged_into = t.id
+     ) SELECT id FROM tree ORDER BY depth, id`,
+    [root],
+  );
+  return found.map((r) => r.id);
+}
+
+/** resolveId inside the erasing transaction (after the lock, so that no merge moves it meanwhile). */
+async function resolveIn(runner: QueryRunner, workspaceId: string, id: string): Promise<string | undefined> {
+  if (!isUuid(id)) return undefined;
+  const [row] = await rows<{ id: string }>(
+    runner,
+    `WITH RECURSIVE chain AS (
+       SELECT id, merged_into, 0 AS depth FROM profiles WHERE id = $2 AND workspace_id = $1
+       UNION ALL SELECT p.id, p.merged_into, c.depth + 1 FROM profiles p JOIN chain c ON p.id = c.merged_into WHERE c.depth < 1000
+     ) SELECT id FROM chain WHERE merged_into IS NULL`,
+    [workspaceId, id],
+  );
+  return row?.id;
+}

@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ProfileException } from './profile.exception.js';
+import { decodeCursor, encodeCursor, isUuid, type Page, type ProfileView } from './profiles.service.js';
+
+export interface ProfileListQuery {
+  /** 1 to 200 (default 50). */
+  limit?: number;
+  cursor?: string;
+  /** Only profiles changed at or after this instant (ISO-8601), e.g. to sync what changed since the last run. */
+  updatedSince?: string;
+  kind?: 'person' | 'account';
+}
+
+const MAX_PAGE = 200;
+/** PostgreSQL's text form of a timestamptz, as put in cursors. */
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+/**
+ * Lists a workspace's live profiles (merged-away ones are left out) in the order they last changed,
+ * oldest change first, keyset-paginated on (updated_at, id) so that a page costs one index range scan
+ * however deep the cursor. A profile that changes while a client pages moves to the end, where the
+ * client meets it again: walking to the end yields every profile at its latest state.
+ */
+@Injectable()
+export class ProfileListingService {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  async list(workspaceId: string, query: ProfileListQuery = {}): Promise<Page<ProfileView>> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_PAGE);
+    const params: unknown[] = [workspaceId, limit + 1];
+    const where: string[] = [];
+    if (query.cursor) {
+      const [at, id] = decodeCursor(query.cursor);
+      if (!at || !id || !TIMESTAMP_TEXT.test(at) || !isUuid(id)) throw new ProfileException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(at, id);
+      where.push(`(p.updated_at, p.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    if (query.updatedSince) {
+      params.push(query.updatedSince);
+      where.push(`p.updated_at >= $${params.length}::timestamptz`);
+    }
+    if (query.kind) {
+      params.push(query.kind);
+      where.push(`p.kind = $${params.length}`);
+    }
+    type Row = {
+      id: string;
+      kind: 'person' | 'account';
+      traits: Record<string, unknown>;
+      computed: Record<string, unknown>;
+      created_at: Date;
+      updated_at: Date;
+      /** updated_at with its microseconds, for the cursor (a JS Date keeps only milliseconds). */
+      updated_at_text: string;
+      identities: { type: string; value: string; source: string; firstSeenAt: string }[];
+      linked: string[];
+    };
+    const found: Row[] = await this.dataSource.query(
+      `SELECT p.id, p.kind, p.traits, p.computed, p.created_at, p.updated_at, p.updated_at::text AS updated_at_text,
+              coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
+                        FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
+              coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
+                        FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked
+       FROM profiles p
+       WHERE p.workspace_id = $1 AND p.merged_into IS NULL ${where.map((w) => `AND ${w}`).join(' ')}
+       ORDER BY p.updated_at, p.id LIMIT $2`,
+      params,
+    );
+    const page = found.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        traits: row.traits,
+        computed: row.computed,
+        identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
+        linked: row.linked,
+        createdAt: new Date(row.created_at).toISOString(),
+        updatedAt: new Date(row.updated_at).toISOString(),
+      })),
+      nextCursor: found.length > limit && last ? encodeCursor([last.updated_at_text, last.id]) : null,
+    };
+  }
+}
