@@ -1,13 +1,29 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
+import { ApiKeyGuard } from './auth/api-key.guard.js';
+import { ProblemExceptionFilter } from './problems/problem-exception.filter.js';
+import { schemaValidationPipe } from './problems/validation-pipe.js';
+import { PrivacyController } from './privacy/privacy.controller.js';
+import { ProfilesController } from './profiles/profiles.controller.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
+import { TrackingController } from './tracking/tracking.controller.js';
+import { TrackingService } from './tracking/tracking.service.js';
 
-/** The public API for partner apps. */
+/** The public API for partner apps: profiles to read, Segment-compatible tracking to write, GDPR export and erasure. */
 @Module({})
 export class ApiModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api' })],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api' }), RateLimitModule],
+      controllers: [ProfilesController, PrivacyController, TrackingController],
+      providers: [
+        ApiKeyGuard,
+        TrackingService,
+        { provide: APP_FILTER, useClass: ProblemExceptionFilter },
+        { provide: APP_PIPE, useFactory: schemaValidationPipe },
+      ],
     };
   }
 }

@@ -5,12 +5,16 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module.js';
+import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document.js';
+import { MAX_BATCH_BYTES } from './tracking/tracking.service.js';
 
 export async function createApiApp(runtime: Runtime): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime), new FastifyAdapter({
       trustProxy: true,
       requestIdHeader: 'request-id',
       genReqId: () => randomUUID(),
+      // The largest body any route takes: a tracking batch (Segment's 500 KB); larger ones get a 413.
+      bodyLimit: MAX_BATCH_BYTES,
     }), {
     bufferLogs: true,
   });
@@ -23,6 +27,7 @@ export async function createApiApp(runtime: Runtime): Promise<NestFastifyApplica
     .addHook('onSend', async (request, reply) => {
       reply.header('Request-Id', request.id);
     });
+  serveOpenApi(app, buildOpenApiDocument(app));
   return app;
 }
 

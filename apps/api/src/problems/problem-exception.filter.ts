@@ -1,0 +1,66 @@
+import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { PortraitException } from '@portrait/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiProblem, type FieldError } from './api-problem.js';
+import { statusOfCode } from './status-of-code.js';
+
+/** Codes of the HTTP errors the framework raises itself (unknown route, body too large, bad JSON…). */
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  406: 'NOT_ACCEPTABLE',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  429: 'RATE_LIMITED',
+};
+
+/**
+ * Every error of the API, whatever raised it, answered as `application/problem+json` with a stable
+ * `code`: API problems as they are, domain exceptions by their code, framework HTTP errors by their
+ * status, anything else as a 500 whose details go to the log only.
+ */
+@Catch()
+export class ProblemExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ProblemExceptionFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const problem = this.toApiProblem(exception, request);
+    for (const [name, value] of Object.entries(problem.options.headers ?? {})) reply.header(name, value);
+    reply.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toProblem()));
+  }
+
+  private toApiProblem(exception: unknown, request: FastifyRequest): ApiProblem {
+    if (exception instanceof ApiProblem) return exception;
+    if (exception instanceof PortraitException) {
+      const errors = fieldErrorsOf(exception.details);
+      return new ApiProblem(statusOfCode(exception.code), exception.code, exception.message, errors ? { errors } : {});
+    }
+    if (exception instanceof HttpException && exception.getStatus() < 500) {
+      const status = exception.getStatus();
+      return new ApiProblem(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, messageOf(exception));
+    }
+    this.logger.error({ err: exception, requestId: request.id, route: request.routeOptions?.url }, 'unhandled error');
+    return new ApiProblem(500, 'INTERNAL_ERROR', `something went wrong on our side; quote request id ${request.id} when reporting it`);
+  }
+}
+
+function messageOf(exception: HttpException): string {
+  const response = exception.getResponse();
+  if (typeof response === 'string') return response;
+  const message = (response as { message?: unknown }).message;
+  return Array.isArray(message) ? message.join('; ') : typeof message === 'string' ? message : exception.message;
+}
+
+function fieldErrorsOf(details: Record<string, unknown> | undefined): FieldError[] | undefined {
+  const errors = details?.errors;
+  if (!Array.isArray(errors)) return undefined;
+  return errors.map((e: { field?: string; path?: string; message?: string }) => ({ field: e.field ?? e.path ?? '', message: e.message ?? '' }));
+}

@@ -1,0 +1,20 @@
+/**
+ * The HTTP status of each domain error code (PortraitException), mapped once for the whole API.
+ * Codes not listed follow their naming: `*_NOT_FOUND` → 404, `INVALID_*` → 400, `*_CONFLICT`/`*_TAKEN` → 409;
+ * any other domain refusal is a 422 (understood, but not something that can be done).
+ */
+const STATUS_BY_CODE: Record<string, number> = {
+  NOT_FOUND: 404,
+  FILTER_NOT_AVAILABLE: 400,
+  MERGE_ALREADY_UNDONE: 409,
+  MERGE_NOT_UNDOABLE: 409,
+};
+
+export function statusOfCode(code: string): number {
+  const listed = STATUS_BY_CODE[code];
+  if (listed) return listed;
+  if (code.endsWith('_NOT_FOUND')) return 404;
+  if (code.startsWith('INVALID_')) return 400;
+  if (code.endsWith('_CONFLICT') || code.endsWith('_TAKEN')) return 409;
+  return 422;
+}

@@ -1,0 +1,102 @@
+import { z } from 'zod';
+import { isoDateTime, jsonValue, pageCursor, pageLimit } from '../openapi/schema-primitives.js';
+
+export const identitySchema = z
+  .object({
+    type: z.string().describe('Identifier type: email, user_id, anonymous_id, phone, shopify_customer_id, …'),
+    value: z.string().describe('Normalized value (emails lower-cased, phones E.164)'),
+    source: z.string().describe('The source that first brought it'),
+    firstSeenAt: isoDateTime,
+  })
+  .meta({ id: 'Identity' });
+
+export const profileSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['person', 'account']),
+    traits: z.record(z.string(), jsonValue).describe('Current trait values, one per key, after source precedence'),
+    computed: z.record(z.string(), jsonValue).describe('Computed traits: lifetime_value, orders_count, …'),
+    identities: z.array(identitySchema),
+    linked: z.array(z.uuid()).describe('People: the accounts they belong to. Accounts: their people.'),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+    mergedFrom: z.uuid().optional().describe('Set when the id asked for was merged into this profile: the id asked for'),
+  })
+  .meta({ id: 'Profile', description: 'A unified profile of a person or an account (company)' });
+
+export const profilePageSchema = z
+  .object({ data: z.array(profileSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page') })
+  .meta({ id: 'ProfilePage' });
+
+export const eventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string().describe('Event type in lower snake case: order_placed, page_viewed, …'),
+    source: z.string(),
+    occurredAt: isoDateTime,
+    properties: z.record(z.string(), jsonValue),
+  })
+  .meta({ id: 'Event' });
+
+export const eventPageSchema = z
+  .object({ data: z.array(eventSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page') })
+  .meta({ id: 'EventPage' });
+
+export const profileTraitsSchema = z
+  .object({ profileId: z.uuid(), traits: z.record(z.string(), jsonValue) })
+  .meta({ id: 'ProfileTraits', description: 'Trait values (verbose=false)' });
+
+export const verboseTraitSchema = z
+  .object({ value: jsonValue, source: z.string().describe('Source of the value kept'), observedAt: isoDateTime.describe('When that source observed it') })
+  .meta({ id: 'VerboseTrait' });
+
+export const profileTraitsVerboseSchema = z
+  .object({
+    profileId: z.uuid(),
+    traits: z.record(z.string(), verboseTraitSchema),
+    observations: z
+      .array(
+        z.object({
+          source: z.string(),
+          externalId: z.string(),
+          observedAt: isoDateTime,
+          traits: z.record(z.string(), z.object({ value: jsonValue, observedAt: isoDateTime })),
+        }),
+      )
+      .describe('What each source record says, with the time of each observation'),
+  })
+  .meta({ id: 'ProfileTraitsVerbose', description: 'Trait values with provenance (verbose=true)' });
+
+export const profileTraitsResponseSchema = z.union([profileTraitsSchema, profileTraitsVerboseSchema]);
+
+const queryFlag = z
+  .enum(['true', 'false'])
+  .optional()
+  .transform((v) => v === 'true');
+
+export const listProfilesQuery = z.object({
+  limit: pageLimit,
+  cursor: pageCursor,
+  updated_since: isoDateTime.optional().describe('Only profiles changed at or after this instant'),
+  kind: z.enum(['person', 'account']).optional().describe('Only people, or only accounts'),
+  segment: z.string().max(200).optional().describe('Only members of this segment (id)'),
+  persona: z.string().max(200).optional().describe('Only profiles whose best-matching persona is this one (id)'),
+  typology: z.string().max(200).optional().describe('Only profiles of this typology: need_based, deal_based, impulsive, loyal'),
+});
+
+export const lookupQuery = z.object({
+  type: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an identifier type in lower snake case, e.g. email').describe('Identifier type: email, phone, user_id, anonymous_id, …'),
+  value: z.string().min(1, 'must not be empty').max(512).describe('The value, normalized as at ingest (case and spacing of emails, phone formats)'),
+});
+
+export const eventsQuery = z.object({
+  limit: pageLimit,
+  cursor: pageCursor,
+  type: z.string().max(256).optional().describe('Only events of this type, e.g. order_placed'),
+  since: isoDateTime.optional().describe('Only events that occurred at or after this instant'),
+  until: isoDateTime.optional().describe('Only events that occurred before this instant'),
+});
+
+export const traitsQuery = z.object({
+  verbose: queryFlag.describe('true: each value with its source and observation time, and every source\'s observations'),
+});

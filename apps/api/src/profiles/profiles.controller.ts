@@ -1,0 +1,90 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ProfileListingService, ProfilesService, type ApiKeyPrincipal } from '@portrait/core';
+import type { z } from 'zod';
+import { Principal } from '../auth/principal.decorator.js';
+import { RequireScope } from '../auth/require-scope.decorator.js';
+import { ApiProblem } from '../problems/api-problem.js';
+import { problemResponse } from '../openapi/problem-responses.js';
+import {
+  eventPageSchema,
+  eventsQuery,
+  listProfilesQuery,
+  lookupQuery,
+  profilePageSchema,
+  profileSchema,
+  profileTraitsResponseSchema,
+  traitsQuery,
+} from './profile.schemas.js';
+
+const PROFILE_ID = { name: 'id', description: 'A profile id; an id merged into another profile answers with the surviving profile', schema: { type: 'string', format: 'uuid' } } as const;
+const NOT_FOUND = problemResponse(404, 'No such profile in the key\'s workspace');
+const INVALID = problemResponse(400, 'Invalid query parameters (each offending field is named)');
+
+/** Profiles of the key's workspace. Every read is scoped by the workspace of the key. */
+@ApiTags('profiles')
+@RequireScope('profiles:read')
+@Controller('v1/profiles')
+export class ProfilesController {
+  constructor(
+    private readonly profiles: ProfilesService,
+    private readonly listing: ProfileListingService,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'List profiles', description: 'Live profiles in the order they last changed, oldest change first; page with `cursor`. `updated_since` fetches what changed since a previous sync.' })
+  @ApiOkResponse({ standardSchema: profilePageSchema, description: 'A page of profiles' })
+  @ApiResponse(INVALID)
+  async listProfiles(@Principal() principal: ApiKeyPrincipal, @Query({ schema: listProfilesQuery }) query: z.output<typeof listProfilesQuery>) {
+    for (const filter of ['segment', 'persona', 'typology'] as const) {
+      if (query[filter] !== undefined) {
+        throw new ApiProblem(400, 'FILTER_NOT_AVAILABLE', `the ${filter} filter is not available yet: this server has no ${filter}s`, {
+          errors: [{ field: filter, message: 'not available yet' }],
+        });
+      }
+    }
+    return this.listing.list(principal.workspaceId, { limit: query.limit, cursor: query.cursor, updatedSince: query.updated_since, kind: query.kind });
+  }
+
+  @Get('lookup')
+  @ApiOperation({ summary: 'Find a profile by an identifier', description: 'Any identifier type; the value is normalized as at ingest, so `Ana@X.com ` finds `ana@x.com`.' })
+  @ApiOkResponse({ standardSchema: profileSchema, description: 'The profile holding this identifier' })
+  @ApiResponse(INVALID)
+  @ApiResponse(problemResponse(404, 'No profile holds this identifier'))
+  async lookupProfile(@Principal() principal: ApiKeyPrincipal, @Query({ schema: lookupQuery }) query: z.output<typeof lookupQuery>) {
+    const profile = await this.profiles.findByIdentity(principal.workspaceId, query.type, query.value);
+    if (!profile) throw new ApiProblem(404, 'PROFILE_NOT_FOUND', `no profile has the ${query.type} ${JSON.stringify(query.value)}`);
+    return profile;
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'Get a profile', description: 'Follows merges: a merged-away id answers with the surviving profile, with `mergedFrom` set to the id asked for.' })
+  @ApiParam(PROFILE_ID)
+  @ApiOkResponse({ standardSchema: profileSchema, description: 'The profile' })
+  @ApiResponse(NOT_FOUND)
+  async getProfile(@Principal() principal: ApiKeyPrincipal, @Param('id') id: string) {
+    return this.profiles.get(principal.workspaceId, id);
+  }
+
+  @Get(':id/events')
+  @ApiOperation({ summary: 'List a profile\'s events', description: 'Newest first, including events of profiles merged into it; filter by `type` and time.' })
+  @ApiParam(PROFILE_ID)
+  @ApiOkResponse({ standardSchema: eventPageSchema, description: 'A page of events' })
+  @ApiResponse(INVALID)
+  @ApiResponse(NOT_FOUND)
+  async listProfileEvents(@Principal() principal: ApiKeyPrincipal, @Param('id') id: string, @Query({ schema: eventsQuery }) query: z.output<typeof eventsQuery>) {
+    return this.profiles.events(principal.workspaceId, id, query);
+  }
+
+  @Get(':id/traits')
+  @ApiOperation({ summary: 'Get a profile\'s traits', description: 'Values only, or with `verbose=true` each value with its source and observation time, and what every source says.' })
+  @ApiParam(PROFILE_ID)
+  @ApiOkResponse({ standardSchema: profileTraitsResponseSchema, description: 'The traits' })
+  @ApiResponse(INVALID)
+  @ApiResponse(NOT_FOUND)
+  async getProfileTraits(@Principal() principal: ApiKeyPrincipal, @Param('id') id: string, @Query({ schema: traitsQuery }) query: z.output<typeof traitsQuery>) {
+    const traits = await this.profiles.traits(principal.workspaceId, id);
+    if (query.verbose) return traits;
+    return { profileId: traits.profileId, traits: Object.fromEntries(Object.entries(traits.traits).map(([key, t]) => [key, t.value])) };
+  }
+}

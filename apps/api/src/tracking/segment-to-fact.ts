@@ -1,0 +1,145 @@
+import { createHash } from 'node:crypto';
+import { EVENT_TYPE, type ProfileFactInput } from '@portrait/connector-sdk';
+import type { FieldError } from '../problems/api-problem.js';
+import { accountTraits, personTraits, snakeCaseKey } from './segment-traits.js';
+import type { SegmentMessage, SegmentMessageType } from './segment-message.schemas.js';
+
+/** Every fact from the tracking API carries this source. */
+export const TRACKING_SOURCE = 'api';
+
+export interface MappedMessage {
+  fact?: ProfileFactInput;
+  errors: FieldError[];
+  warnings: string[];
+}
+
+export interface MessageEnvelope {
+  /** When the request arrived (the server's clock). */
+  receivedAt: Date;
+  /** The batch's context and sentAt, which each message inherits. */
+  context?: Record<string, unknown>;
+  sentAt?: string;
+  /** Field path prefix for errors, e.g. `batch.3.` (empty for single calls). */
+  path: string;
+}
+
+/**
+ * One Segment message as one ProfileFact of the `api` source:
+ * userId → `user_id`, anonymousId → `anonymous_id`, traits.email/phone → identifiers too;
+ * identify → traits (and context.traits on every call); track → an event named in snake case,
+ * deduplicated by messageId; page/screen → `page_viewed`/`screen_viewed`; group → the user's account
+ * (group_id identifier, account traits); alias → previousId (as anonymous_id) joined to userId.
+ */
+export function segmentMessageToFact(type: SegmentMessageType, message: SegmentMessage, envelope: MessageEnvelope): MappedMessage {
+  const errors: FieldError[] = [];
+  const warnings: string[] = [];
+  const field = (name: string) => `${envelope.path}${name}`;
+
+  const occurredAt = resolveTimestamp(message, envelope, (name, reason) => errors.push({ field: field(name), message: reason }));
+  const context = { ...envelope.context, ...(message.context ?? {}) };
+  const contextTraits = isObject(context.traits) ? context.traits : undefined;
+
+  const userId = message.userId;
+  const anonymousId = message.anonymousId;
+  if (type !== 'alias' && !userId && !anonymousId) errors.push({ field: field('userId'), message: 'userId or anonymousId is required' });
+
+  const personInput = type === 'identify' ? { ...contextTraits, ...(isObject(message.traits) ? message.traits : {}) } : contextTraits;
+  const person = personTraits(personInput);
+  warnings.push(...person.warnings.map((w) => `${field('traits')}: ${w}`));
+
+  const identities: { type: string; value: string }[] = [];
+  if (userId) identities.push({ type: 'user_id', value: userId });
+  if (anonymousId) identities.push({ type: 'anonymous_id', value: anonymousId });
+  if (typeof person.traits.email === 'string' && person.traits.email.trim()) identities.push({ type: 'email', value: person.traits.email });
+  if (typeof person.traits.phone === 'string' && person.traits.phone.trim()) identities.push({ type: 'phone', value: person.traits.phone });
+
+  const fact: ProfileFactInput = {
+    source: TRACKING_SOURCE,
+    externalId: userId ? `user_id:${userId}` : `anonymous_id:${anonymousId}`,
+    kind: 'person',
+    identities,
+    traits: person.traits,
+    observedAt: occurredAt ?? envelope.receivedAt,
+  };
+  const dedupeKey = message.messageId ? dedupeKeyOf(message.messageId) : undefined;
+  const properties = 'properties' in message && isObject(message.properties) ? message.properties : {};
+
+  switch (type) {
+    case 'identify':
+      break;
+    case 'track': {
+      const name = (message as { event: string }).event;
+      const eventType = eventTypeOf(name);
+      if (!eventType) errors.push({ field: field('event'), message: 'must contain a letter (event names are stored in snake case: Order Completed → order_completed)' });
+      else fact.events = [{ type: eventType, occurredAt: fact.observedAt, properties: { ...properties }, dedupeKey }];
+      break;
+    }
+    case 'page':
+    case 'screen': {
+      const { name, category } = message as { name?: string; category?: string };
+      fact.events = [
+        {
+          type: type === 'page' ? 'page_viewed' : 'screen_viewed',
+          occurredAt: fact.observedAt,
+          properties: { ...properties, ...(name !== undefined ? { name } : {}), ...(category !== undefined ? { category } : {}) },
+          dedupeKey,
+        },
+      ];
+      break;
+    }
+    case 'group': {
+      const groupId = (message as { groupId: string }).groupId;
+      const account = accountTraits(isObject(message.traits) ? message.traits : undefined);
+      warnings.push(...account.warnings.map((w) => `${field('traits')}: ${w}`));
+      fact.account = { externalId: `group_id:${groupId}`, identities: [{ type: 'group_id', value: groupId }], traits: account.traits };
+      break;
+    }
+    case 'alias': {
+      const previousId = (message as { previousId: string }).previousId;
+      fact.externalId = `user_id:${userId}`;
+      fact.identities = [{ type: 'user_id', value: userId! }, { type: 'anonymous_id', value: previousId }];
+      if (anonymousId && anonymousId !== previousId) fact.identities.push({ type: 'anonymous_id', value: anonymousId });
+      fact.traits = {};
+      break;
+    }
+  }
+  return errors.length ? { errors, warnings } : { fact, errors, warnings };
+}
+
+/** `Order Completed` → `order_completed`; undefined when no usable name is left. */
+export function eventTypeOf(name: string): string | undefined {
+  const type = snakeCaseKey(name.replace(/\./g, ' '));
+  return type && EVENT_TYPE.test(type) ? type : undefined;
+}
+
+/**
+ * Segment's rule: `timestamp` when given; else `originalTimestamp` corrected for the sender's clock
+ * skew (receivedAt − (sentAt − originalTimestamp)); else when it was received.
+ */
+function resolveTimestamp(message: SegmentMessage, envelope: MessageEnvelope, fail: (field: string, reason: string) => void): Date | undefined {
+  const parse = (name: string, value: string | undefined): Date | undefined | null => {
+    if (value === undefined) return undefined;
+    const date = new Date(value);
+    if (Number.isNaN(date.getTime())) {
+      fail(name, 'must be an ISO-8601 date-time');
+      return null;
+    }
+    return date;
+  };
+  const timestamp = parse('timestamp', message.timestamp);
+  if (timestamp) return timestamp;
+  const original = parse('originalTimestamp', message.originalTimestamp);
+  const sentAt = parse('sentAt', message.sentAt ?? envelope.sentAt);
+  if (timestamp === null || original === null || sentAt === null) return undefined;
+  if (original && sentAt) return new Date(envelope.receivedAt.getTime() - (sentAt.getTime() - original.getTime()));
+  return original ?? envelope.receivedAt;
+}
+
+/** messageIds are used as given up to 256 characters (the events table's key size), hashed beyond. */
+function dedupeKeyOf(messageId: string): string {
+  return messageId.length <= 256 ? messageId : `sha256:${createHash('sha256').update(messageId).digest('base64url')}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,107 @@
+import { ProfilesService } from '@portrait/core';
+import { createTestApi, person, type TestApi } from './support/test-api.js';
+
+/**
+ * A key of workspace B never sees nor touches workspace A, on every route. The routes come from the
+ * served OpenAPI document, so a route added later without a case here fails this test.
+ */
+describe('workspace isolation', () => {
+  let api: TestApi;
+  let wsA: string;
+  let wsB: string;
+  let keyB: string;
+  let profileA: string;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    wsA = await api.workspace();
+    wsB = await api.workspace();
+    keyB = await api.key(wsB, ['profiles:read', 'events:write', 'privacy:write']);
+    await api.ingest(wsA, [
+      person('a1', [['email', 'shared@example.org'], ['user_id', 'same-user']], { first_name: 'OnlyInA' }, {
+        events: [{ type: 'order_placed', occurredAt: '2026-01-02T00:00:00Z', properties: { total: 10 }, dedupeKey: 'o-a1' }],
+      }),
+    ]);
+    profileA = (await api.app.get(ProfilesService).findByIdentity(wsA, 'email', 'shared@example.org'))!.id;
+  });
+  afterAll(() => api?.close());
+
+  /** What B tries on each route of A's data, and what it must get. */
+  const cases: Record<string, () => Promise<void>> = {
+    'GET /v1/profiles': async () => {
+      const body = (await (await api.call(keyB, '/v1/profiles?limit=200')).json()) as { data: { id: string }[] };
+      expect(body.data.map((p) => p.id)).not.toContain(profileA);
+    },
+    'GET /v1/profiles/lookup': async () => {
+      expect((await api.call(keyB, '/v1/profiles/lookup?type=email&value=shared@example.org')).status).toBe(404);
+    },
+    'GET /v1/profiles/{id}': async () => {
+      expect((await api.call(keyB, `/v1/profiles/${profileA}`)).status).toBe(404);
+    },
+    'GET /v1/profiles/{id}/events': async () => {
+      expect((await api.call(keyB, `/v1/profiles/${profileA}/events`)).status).toBe(404);
+    },
+    'GET /v1/profiles/{id}/traits': async () => {
+      expect((await api.call(keyB, `/v1/profiles/${profileA}/traits?verbose=true`)).status).toBe(404);
+    },
+    'GET /v1/profiles/{id}/export': async () => {
+      expect((await api.call(keyB, `/v1/profiles/${profileA}/export`)).status).toBe(404);
+    },
+    'DELETE /v1/profiles/{id}': async () => {
+      const before = await snapshotA();
+      expect((await api.call(keyB, `/v1/profiles/${profileA}`, { method: 'DELETE' })).status).toBe(404);
+      expect(await snapshotA()).toEqual(before);
+    },
+    'POST /v1/identify': async () => {
+      await write('/v1/identify', { userId: 'same-user', traits: { email: 'shared@example.org', first_name: 'FromB' } });
+    },
+    'POST /v1/track': async () => {
+      await write('/v1/track', { userId: 'same-user', event: 'Order Placed', messageId: 'o-a1' });
+    },
+    'POST /v1/page': async () => {
+      await write('/v1/page', { userId: 'same-user', name: 'Home' });
+    },
+    'POST /v1/screen': async () => {
+      await write('/v1/screen', { userId: 'same-user', name: 'Home' });
+    },
+    'POST /v1/group': async () => {
+      await write('/v1/group', { userId: 'same-user', groupId: 'g' });
+    },
+    'POST /v1/alias': async () => {
+      await write('/v1/alias', { userId: 'same-user', previousId: 'anon-b' });
+    },
+    'POST /v1/batch': async () => {
+      await write('/v1/batch', { batch: [{ type: 'identify', userId: 'same-user', traits: { first_name: 'FromBatchB' } }] });
+    },
+  };
+
+  /** B writes about the same user id and email: B gets its own profile, A's stays as it was. */
+  async function write(path: string, body: unknown) {
+    const before = await snapshotA();
+    const response = await api.call(keyB, path, { method: 'POST', body });
+    expect(response.status).toBe(200);
+    expect(await snapshotA()).toEqual(before);
+    const inB = await api.app.get(ProfilesService).findByIdentity(wsB, 'user_id', 'same-user');
+    expect(inB).toBeDefined();
+    expect(inB!.id).not.toBe(profileA);
+  }
+
+  async function snapshotA() {
+    const tables = ['profiles', 'identities', 'source_records', 'events', 'account_links', 'merges'];
+    const out: Record<string, string[]> = {};
+    for (const table of tables) {
+      out[table] = (await api.db.dataSource.query(`SELECT t::text AS row FROM ${table} t WHERE workspace_id = $1 ORDER BY 1`, [wsA])).map((r: { row: string }) => r.row);
+    }
+    return out;
+  }
+
+  it('covers every route of the API', async () => {
+    const spec = (await (await fetch(`${api.base}/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+    const routes = Object.entries(spec.paths).flatMap(([path, methods]) => Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`));
+    expect(routes.sort()).toEqual(Object.keys(cases).sort());
+  });
+
+  it.each(Object.keys(cases))('%s: a key of another workspace neither sees nor changes its data', async (route) => {
+    await cases[route]!();
+  });
+});

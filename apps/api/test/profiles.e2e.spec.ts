@@ -1,0 +1,132 @@
+import { createTestApi, person, type TestApi } from './support/test-api.js';
+
+interface ProfileBody {
+  id: string;
+  kind: string;
+  traits: Record<string, unknown>;
+  identities: { type: string; value: string }[];
+  mergedFrom?: string;
+}
+
+describe('GET /v1/profiles…', () => {
+  let api: TestApi;
+  let ws: string;
+  let key: string;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    ws = await api.workspace();
+    key = await api.key(ws, ['profiles:read']);
+  });
+  afterAll(() => api?.close());
+
+  const json = async <T>(path: string): Promise<T> => {
+    const response = await api.call(key, path);
+    expect(response.status).toBe(200);
+    return (await response.json()) as T;
+  };
+
+  it('lists every live profile once across pages, oldest change first, and filters by kind and updated_since', async () => {
+    const people = Array.from({ length: 7 }, (_, i) => person(`p${i}`, [['email', `list${i}@example.org`]], { first_name: `P${i}` }));
+    await api.ingest(ws, people);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { data: ProfileBody[]; nextCursor: string | null } = await json(`/v1/profiles?limit=3${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      expect(page.data.length).toBeLessThanOrEqual(3);
+      seen.push(...page.data.map((p) => p.id));
+      cursor = page.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(3);
+    expect(new Set(seen).size).toBe(7);
+
+    const [{ now }] = await api.db.dataSource.query(`SELECT now()::text AS now`);
+    await api.ingest(ws, [person('p2', [['email', 'list2@example.org']], { first_name: 'Changed' }, { observedAt: '2026-02-01T00:00:00Z' })]);
+    const changed: { data: ProfileBody[] } = await json(`/v1/profiles?updated_since=${encodeURIComponent(new Date(now).toISOString())}`);
+    expect(changed.data.map((p) => p.traits.first_name)).toEqual(['Changed']);
+
+    await api.ingest(ws, [{ source: 'crm', externalId: 'acct', kind: 'account', identities: [{ type: 'domain', value: 'acme.example' }], traits: { name: 'Acme' }, observedAt: '2026-01-01T00:00:00Z' }]);
+    const accounts: { data: ProfileBody[] } = await json('/v1/profiles?kind=account');
+    expect(accounts.data.map((p) => p.traits.name)).toEqual(['Acme']);
+  });
+
+  it('refuses a cursor it did not hand out and the filters that need modules not present yet', async () => {
+    const bad = await api.call(key, '/v1/profiles?cursor=garbage');
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { code: string }).code).toBe('INVALID_CURSOR');
+    for (const filter of ['segment', 'persona', 'typology']) {
+      const response = await api.call(key, `/v1/profiles?${filter}=x`);
+      expect(response.status).toBe(400);
+      expect(await response.json()).toMatchObject({ code: 'FILTER_NOT_AVAILABLE', errors: [{ field: filter }] });
+    }
+  });
+
+  it('follows merges: a merged-away id answers with the survivor and says which id was asked for', async () => {
+    await api.ingest(ws, [person('m1', [['email', 'merge-a@example.org']], { first_name: 'Ana' }), person('m2', [['phone', '+14155550101']], { last_name: 'Lima' })]);
+    const a = await json<ProfileBody>('/v1/profiles/lookup?type=email&value=merge-a@example.org');
+    const b = await json<ProfileBody>('/v1/profiles/lookup?type=phone&value=%2B14155550101');
+    expect(a.id).not.toBe(b.id);
+    await api.ingest(ws, [person('m3', [['email', 'merge-a@example.org'], ['phone', '+14155550101']])]);
+
+    const viaA = await json<ProfileBody>(`/v1/profiles/${a.id}`);
+    const viaB = await json<ProfileBody>(`/v1/profiles/${b.id}`);
+    const survivor = viaA.mergedFrom ? viaB : viaA;
+    const merged = viaA.mergedFrom ? viaA : viaB;
+    expect(merged.id).toBe(survivor.id);
+    expect(merged.mergedFrom).toBe(viaA.mergedFrom ? a.id : b.id);
+    expect(survivor.mergedFrom).toBeUndefined();
+    expect(survivor.traits).toMatchObject({ first_name: 'Ana', last_name: 'Lima' });
+  });
+
+  it('looks a profile up by any identifier, normalized as at ingest, and answers 404 for none', async () => {
+    await api.ingest(ws, [person('l1', [['email', 'Look.Up@Example.org'], ['shopify_customer_id', 'S-77']])]);
+    const byEmail = await json<ProfileBody>(`/v1/profiles/lookup?type=email&value=${encodeURIComponent('  LOOK.up@example.ORG ')}`);
+    const byShop = await json<ProfileBody>('/v1/profiles/lookup?type=shopify_customer_id&value=S-77');
+    expect(byEmail.id).toBe(byShop.id);
+    const none = await api.call(key, '/v1/profiles/lookup?type=email&value=nobody@example.org');
+    expect(none.status).toBe(404);
+    expect(((await none.json()) as { code: string }).code).toBe('PROFILE_NOT_FOUND');
+    expect((await api.call(key, '/v1/profiles/lookup?type=Email')).status).toBe(400);
+  });
+
+  it('pages a profile\'s events newest first, filtered by type and time', async () => {
+    const events = Array.from({ length: 5 }, (_, i) => ({ type: i % 2 ? 'email_opened' : 'order_placed', occurredAt: `2026-01-0${i + 1}T00:00:00Z`, properties: { n: i }, dedupeKey: `ev-${i}` }));
+    await api.ingest(ws, [person('e1', [['email', 'events@example.org']], {}, { events })]);
+    const { id } = await json<ProfileBody>('/v1/profiles/lookup?type=email&value=events@example.org');
+
+    const first: { data: { type: string; properties: { n: number } }[]; nextCursor: string } = await json(`/v1/profiles/${id}/events?limit=2`);
+    expect(first.data.map((e) => e.properties.n)).toEqual([4, 3]);
+    const second: { data: { properties: { n: number } }[] } = await json(`/v1/profiles/${id}/events?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`);
+    expect(second.data.map((e) => e.properties.n)).toEqual([2, 1]);
+
+    const orders: { data: { properties: { n: number } }[] } = await json(`/v1/profiles/${id}/events?type=order_placed`);
+    expect(orders.data.map((e) => e.properties.n)).toEqual([4, 2, 0]);
+    const window: { data: { properties: { n: number } }[] } = await json(`/v1/profiles/${id}/events?since=2026-01-02T00:00:00Z&until=2026-01-04T00:00:00Z`);
+    expect(window.data.map((e) => e.properties.n)).toEqual([2, 1]);
+    expect((await api.call(key, `/v1/profiles/${id}/events?since=yesterday`)).status).toBe(400);
+  });
+
+  it('gives traits as values, or verbose with the source and time of each value', async () => {
+    await api.ingest(ws, [
+      person('t1', [['email', 'traits@example.org']], { first_name: 'Tia', city: 'Recife' }, { observedAt: '2026-01-05T00:00:00Z' }),
+      { ...person('t1', [['email', 'traits@example.org']], { city: 'Olinda' }, { observedAt: '2026-01-06T00:00:00Z' }), source: 'shop' },
+    ]);
+    const { id } = await json<ProfileBody>('/v1/profiles/lookup?type=email&value=traits@example.org');
+    // The later observation of city wins; values only by default.
+    expect(await json(`/v1/profiles/${id}/traits`)).toEqual({ profileId: id, traits: { first_name: 'Tia', city: 'Olinda' } });
+    const verbose: { traits: Record<string, { value: unknown; source: string; observedAt: string }>; observations: { source: string }[] } = await json(`/v1/profiles/${id}/traits?verbose=true`);
+    expect(verbose.traits.city).toEqual({ value: 'Olinda', source: 'shop', observedAt: '2026-01-06T00:00:00.000Z' });
+    expect(verbose.traits.first_name).toEqual({ value: 'Tia', source: 'crm', observedAt: '2026-01-05T00:00:00.000Z' });
+    expect(verbose.observations.map((o) => o.source).sort()).toEqual(['crm', 'shop']);
+  });
+
+  it('answers 404 for ids that are not profiles', async () => {
+    for (const path of ['/v1/profiles/00000000-0000-4000-8000-000000000000', '/v1/profiles/not-an-id/events', '/v1/profiles/00000000-0000-4000-8000-000000000000/traits']) {
+      const response = await api.call(key, path);
+      expect(response.status).toBe(404);
+      expect(((await response.json()) as { code: string }).code).toBe('PROFILE_NOT_FOUND');
+    }
+  });
+});
