@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { registerDatabaseCommands } from './commands/db.command.js';
 import { registerStartCommand } from './commands/start.command.js';
 import { registerWorkspaceCommands } from './commands/workspace.command.js';
+import { registerApiKeyCommands } from './commands/apikey.command.js';
+import { registerCreateConnectorCommand } from './commands/create-connector.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -13,5 +15,7 @@ const program = new Command('portrait')
 registerStartCommand(program);
 registerDatabaseCommands(program);
 registerWorkspaceCommands(program);
+registerApiKeyCommands(program);
+registerCreateConnectorCommand(program);
 
 await program.parseAsync(process.argv);

@@ -2,29 +2,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
+import { CLI, cliEnv, runCli } from './support/run-cli.js';
 
-const CLI = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
-const baseEnv = () => {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), LOG_LEVEL: 'warn', NODE_OPTIONS: '' };
-  delete env.DATABASE_URL;
-  delete env.REDIS_URL;
-  return env;
-};
-
-/** Runs the CLI asynchronously: a test database may be served from this very process's event loop. */
-function run(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const baseEnv = () => cliEnv();
+const run = runCli;
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
