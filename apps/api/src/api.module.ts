@@ -9,15 +9,16 @@ import { ProfilesController } from './profiles/profiles.controller.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TrackingController } from './tracking/tracking.controller.js';
 import { TrackingService } from './tracking/tracking.service.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
 
-/** The public API for partner apps: profiles to read, Segment-compatible tracking to write, GDPR export and erasure. */
+/** The public API for partner apps: profiles to read, Segment-compatible tracking to write, GDPR export and erasure, outgoing webhook subscriptions. */
 @Module({})
 export class ApiModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: ApiModule,
       imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api' }), RateLimitModule],
-      controllers: [ProfilesController, PrivacyController, TrackingController],
+      controllers: [ProfilesController, PrivacyController, TrackingController, WebhooksController],
       providers: [
         ApiKeyGuard,
         TrackingService,

@@ -1,4 +1,4 @@
-import { ProfilesService } from '@portrait/core';
+import { ProfilesService, WebhooksService } from '@portrait/core';
 import { createTestApi, person, type TestApi } from './support/test-api.js';
 
 /**
@@ -11,18 +11,20 @@ describe('workspace isolation', () => {
   let wsB: string;
   let keyB: string;
   let profileA: string;
+  let subscriptionA: string;
 
   beforeAll(async () => {
     api = await createTestApi();
     wsA = await api.workspace();
     wsB = await api.workspace();
-    keyB = await api.key(wsB, ['profiles:read', 'events:write', 'privacy:write']);
+    keyB = await api.key(wsB, ['profiles:read', 'events:write', 'privacy:write', 'webhooks:manage']);
     await api.ingest(wsA, [
       person('a1', [['email', 'shared@example.org'], ['user_id', 'same-user']], { first_name: 'OnlyInA' }, {
         events: [{ type: 'order_placed', occurredAt: '2026-01-02T00:00:00Z', properties: { total: 10 }, dedupeKey: 'o-a1' }],
       }),
     ]);
     profileA = (await api.app.get(ProfilesService).findByIdentity(wsA, 'email', 'shared@example.org'))!.id;
+    subscriptionA = (await api.app.get(WebhooksService).create(wsA, { url: 'http://127.0.0.1:9/a', events: ['profile.updated'] })).id;
   });
   afterAll(() => api?.close());
 
@@ -72,6 +74,25 @@ describe('workspace isolation', () => {
     },
     'POST /v1/batch': async () => {
       await write('/v1/batch', { batch: [{ type: 'identify', userId: 'same-user', traits: { first_name: 'FromBatchB' } }] });
+    },
+    'GET /v1/webhook-subscriptions': async () => {
+      const body = (await (await api.call(keyB, '/v1/webhook-subscriptions')).json()) as { data: { id: string }[] };
+      expect(body.data.map((w) => w.id)).not.toContain(subscriptionA);
+    },
+    'POST /v1/webhook-subscriptions': async () => {
+      const response = await api.call(keyB, '/v1/webhook-subscriptions', { method: 'POST', body: { url: 'http://127.0.0.1:9/b', events: ['profile.updated'] } });
+      expect(response.status).toBe(201);
+      expect((await api.app.get(WebhooksService).list(wsA)).map((w) => w.id)).toEqual([subscriptionA]);
+    },
+    'GET /v1/webhook-subscriptions/{id}': async () => {
+      expect((await api.call(keyB, `/v1/webhook-subscriptions/${subscriptionA}`)).status).toBe(404);
+    },
+    'DELETE /v1/webhook-subscriptions/{id}': async () => {
+      expect((await api.call(keyB, `/v1/webhook-subscriptions/${subscriptionA}`, { method: 'DELETE' })).status).toBe(404);
+      expect((await api.app.get(WebhooksService).list(wsA)).map((w) => w.id)).toEqual([subscriptionA]);
+    },
+    'GET /v1/webhook-subscriptions/{id}/deliveries': async () => {
+      expect((await api.call(keyB, `/v1/webhook-subscriptions/${subscriptionA}/deliveries`)).status).toBe(404);
     },
   };
 

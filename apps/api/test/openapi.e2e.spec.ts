@@ -38,10 +38,11 @@ describe('OpenAPI', () => {
       basic: expect.objectContaining({ type: 'http', scheme: 'basic' }),
     });
     const operations = Object.values(spec.paths).flatMap((methods) => Object.values(methods));
-    expect(operations).toHaveLength(14);
+    expect(operations).toHaveLength(19);
     for (const operation of operations) {
       expect(operation.security).toHaveLength(2);
-      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['200', '401', '403', '429']));
+      expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
+      expect(Object.keys(operation.responses).filter((status) => status.startsWith('2'))).toHaveLength(1);
       for (const [status, response] of Object.entries(operation.responses)) {
         if (status.startsWith('4')) expect(response.content?.['application/problem+json']?.schema).toEqual({ $ref: '#/components/schemas/Problem' });
       }
@@ -85,7 +86,7 @@ describe('OpenAPI', () => {
 
   it('calls every route through openapi-fetch with the generated types', async () => {
     const ws = await api.workspace();
-    const key = await api.key(ws, ['profiles:read', 'events:write', 'privacy:write']);
+    const key = await api.key(ws, ['profiles:read', 'events:write', 'privacy:write', 'webhooks:manage']);
     await api.ingest(ws, [person('c1', [['email', 'client@example.org']], { first_name: 'Cli' }, { events: [{ type: 'order_placed', occurredAt: '2026-01-03T00:00:00Z', properties: { total: 5 }, dedupeKey: 'c1-o' }] })]);
     const client = createClient<paths>({ baseUrl: api.base, headers: { Authorization: `Bearer ${key}` } });
 
@@ -119,6 +120,16 @@ describe('OpenAPI', () => {
 
     const missing = await client.GET('/v1/profiles/{id}', { params: { path: { id } } });
     expect(missing.error).toMatchObject({ status: 404, code: 'PROFILE_NOT_FOUND' });
+
+    const subscription = await client.POST('/v1/webhook-subscriptions', { body: { url: 'http://127.0.0.1:9/hook', events: ['profile.updated'] } });
+    expect(subscription.data?.secret).toMatch(/^whsec_/);
+    const subscriptionId = subscription.data!.id;
+    expect((await client.GET('/v1/webhook-subscriptions')).data?.data.map((w) => w.id)).toEqual([subscriptionId]);
+    expect((await client.GET('/v1/webhook-subscriptions/{id}', { params: { path: { id: subscriptionId } } })).data?.events).toEqual(['profile.updated']);
+    const log = await client.GET('/v1/webhook-subscriptions/{id}/deliveries', { params: { path: { id: subscriptionId }, query: { limit: 5 } } });
+    expect(log.data?.data).toEqual([]);
+    const deleted = await client.DELETE('/v1/webhook-subscriptions/{id}', { params: { path: { id: subscriptionId } } });
+    expect(deleted.response.status).toBe(204);
   });
 });
 

@@ -1,13 +1,15 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
+import { closeOnSignals, isMainModule, prepareRuntime, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module.js';
 
 export async function createWorkerApp(runtime: Runtime): Promise<INestApplication> {
   const app = await NestFactory.create(WorkerModule.forRoot(runtime), { bufferLogs: true });
   app.useLogger(app.get(Logger));
+  // Only the worker sends outgoing webhooks; other processes queue them.
+  app.get(WebhookDispatcher).start();
   return app;
 }
 

@@ -1,7 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
 
-/** The worker: runs scheduled sync jobs and recomputations; serves only health and metrics over HTTP. */
+/** The worker: sends outgoing webhooks (and, as they land, runs scheduled jobs); serves only health and metrics over HTTP. */
 @Module({})
 export class WorkerModule {
   static forRoot(runtime: Runtime): DynamicModule {

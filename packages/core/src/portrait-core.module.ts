@@ -11,6 +11,7 @@ import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
+import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 
 export interface PortraitCoreOptions {
   config: PortraitConfig;
@@ -48,13 +49,14 @@ export class PortraitCoreModule {
         ProfilesModule,
         ApiKeysModule,
         PrivacyModule,
+        WebhooksModule,
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
       providers: [
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule, WebhooksModule],
     };
   }
 }

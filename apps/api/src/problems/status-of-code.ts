@@ -8,6 +8,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   FILTER_NOT_AVAILABLE: 400,
   MERGE_ALREADY_UNDONE: 409,
   MERGE_NOT_UNDOABLE: 409,
+  // The server lacks PORTRAIT_SECRET_KEY: nothing the caller can fix.
+  SECRET_KEY_REQUIRED: 503,
 };
 
 export function statusOfCode(code: string): number {

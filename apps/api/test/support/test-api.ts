@@ -19,10 +19,13 @@ export interface TestApi {
 
 let counter = 0;
 
+/** Seals webhook secrets in tests (a test value, not a secret). */
+const TEST_SECRET_KEY = 'portrait-test-key-0123456789abcdefghij';
+
 /** Boots the API on `db` (a fresh one when not given); several apps may share one database (and a Redis). */
 export async function createTestApi(options: { db?: TestDatabase; redisUrl?: string } = {}): Promise<TestApi> {
   const db = options.db ?? (await createTestDatabase());
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: options.redisUrl });
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: options.redisUrl, PORTRAIT_SECRET_KEY: TEST_SECRET_KEY });
   const app = await createApiApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } });
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createLogger, prepareRuntime, WorkspacesService } from '@portrait/core';
+import { createLogger, embeddedSecretKey, prepareRuntime, WorkspacesService } from '@portrait/core';
 import { withCoreAt } from './with-core.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -24,7 +24,10 @@ export function registerStartCommand(program: Command): void {
     .description('run admin, API and worker together (embedded database unless DATABASE_URL is set)')
     .action(async () => {
       const runtime = await prepareRuntime('start');
-      const { config, database } = runtime;
+      const { database } = runtime;
+      // On the embedded database, a key kept in the data directory seals secrets unless one is given.
+      const secretKey = runtime.config.secretKey ?? (database.mode === 'external' ? undefined : embeddedSecretKey(runtime.config.dataDir));
+      const config = { ...runtime.config, secretKey };
       const logger = createLogger(config, 'portrait');
 
       await withCoreAt(config, database.url, (app) => app.get(WorkspacesService).ensure('demo', 'Demo'));
@@ -51,6 +54,7 @@ export function registerStartCommand(program: Command): void {
           env: {
             ...process.env,
             DATABASE_URL: database.url,
+            ...(secretKey ? { PORTRAIT_SECRET_KEY: secretKey } : {}),
             DATABASE_POOL_SIZE: String(database.mode === 'external' ? config.databasePoolSize : 4),
           },
         });

@@ -1,6 +1,6 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfigOrExit, pendingMigrations, PortraitCoreModule, PortraitException, resolveDatabase, runMigrations, type PortraitConfig } from '@portrait/core';
+import { embeddedSecretKey, loadConfigOrExit, pendingMigrations, PortraitCoreModule, PortraitException, resolveDatabase, runMigrations, type PortraitConfig } from '@portrait/core';
 
 /**
  * Runs `work` with the core's services on the configured database: DATABASE_URL, or the embedded
@@ -9,8 +9,10 @@ import { loadConfigOrExit, pendingMigrations, PortraitCoreModule, PortraitExcept
  * that applies them. A domain error (bad slug, unknown id…) is printed on one line and exits non-zero.
  */
 export async function withCore<T>(work: (app: INestApplicationContext, config: PortraitConfig) => Promise<T>): Promise<T> {
-  const config = loadConfigOrExit('cli');
-  const target = await resolveDatabase(config);
+  const loaded = loadConfigOrExit('cli');
+  const target = await resolveDatabase(loaded);
+  // The embedded installation's own key, as `pnpm start` uses it, unless one is given.
+  const config = { ...loaded, secretKey: loaded.secretKey ?? (target.mode === 'external' ? undefined : embeddedSecretKey(loaded.dataDir)) };
   try {
     if (target.mode === 'embedded') await runMigrations(target.url);
     if (target.mode === 'external' && (await pendingMigrations(target.url)).length) {

@@ -16,9 +16,10 @@ export interface TestCore {
 
 let counter = 0;
 
-export async function createTestCore(): Promise<TestCore> {
+/** `env`: more configuration variables (e.g. PORTRAIT_SECRET_KEY) on top of the test database's. */
+export async function createTestCore(options: { env?: Record<string, string> } = {}): Promise<TestCore> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL });
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL, ...options.env });
   const app = await NestFactory.createApplicationContext(
     PortraitCoreModule.forRoot({ config, databaseUrl: db.url, appName: 'test', observability: false }),
     { logger: false },

@@ -1,0 +1,174 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
+import { decodeCursor, encodeCursor, isUuid } from '../profiles/profiles.service.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.js';
+import { WebhookException } from './webhook.exception.js';
+
+export const createWebhookSubscriptionSchema = z.object({
+  url: z
+    .string()
+    .url('must be an absolute URL')
+    .refine((u) => /^https?:\/\//.test(u), 'must be an http:// or https:// URL'),
+  events: z.array(z.enum(WEBHOOK_EVENT_TYPES, { error: `must be one of ${WEBHOOK_EVENT_TYPES.join(', ')}` })).min(1, 'subscribe to at least one event'),
+  description: z.string().max(500, 'must be at most 500 characters').optional(),
+});
+
+export type CreateWebhookSubscriptionInput = z.input<typeof createWebhookSubscriptionSchema>;
+
+export interface WebhookSubscriptionView {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  description: string | null;
+  createdAt: string;
+}
+
+export interface WebhookDeliveryView {
+  id: string;
+  eventId: string;
+  eventType: string;
+  status: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastResponseStatus: number | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  createdAt: string;
+}
+
+interface SubscriptionRow {
+  id: string;
+  url: string;
+  events: WebhookEventType[];
+  description: string | null;
+  created_at: Date;
+}
+
+/**
+ * Webhook subscriptions of a workspace. The signing secret (`whsec_…`) is returned once, at creation;
+ * it is stored sealed with AES-256-GCM under PORTRAIT_SECRET_KEY because deliveries must sign with it.
+ */
+@Injectable()
+export class WebhooksService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(PORTRAIT_CONFIG) private readonly config: PortraitConfig,
+  ) {}
+
+  async create(workspaceId: string, input: unknown): Promise<WebhookSubscriptionView & { secret: string }> {
+    const parsed = createWebhookSubscriptionSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new WebhookException('INVALID_WEBHOOK_SUBSCRIPTION', 'the subscription is not valid', {
+        errors: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
+      });
+    }
+    const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+    const [row]: SubscriptionRow[] = await this.dataSource.query(
+      `INSERT INTO webhook_subscriptions (workspace_id, url, events, description, secret_sealed)
+       VALUES ($1, $2, $3, $4, $5) RETURNING id, url, events, description, created_at`,
+      [workspaceId, parsed.data.url, [...new Set(parsed.data.events)], parsed.data.description ?? null, this.seal(secret)],
+    );
+    return { ...view(row!), secret };
+  }
+
+  async list(workspaceId: string): Promise<WebhookSubscriptionView[]> {
+    const rows: SubscriptionRow[] = await this.dataSource.query(
+      `SELECT id, url, events, description, created_at FROM webhook_subscriptions
+       WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
+      [workspaceId],
+    );
+    return rows.map(view);
+  }
+
+  async get(workspaceId: string, id: string): Promise<WebhookSubscriptionView> {
+    const rows: SubscriptionRow[] = isUuid(id)
+      ? await this.dataSource.query(
+          `SELECT id, url, events, description, created_at FROM webhook_subscriptions WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`,
+          [workspaceId, id],
+        )
+      : [];
+    if (!rows[0]) throw new WebhookException('WEBHOOK_SUBSCRIPTION_NOT_FOUND', `webhook subscription ${id} does not exist`);
+    return view(rows[0]);
+  }
+
+  /** Stops deliveries to it (pending ones are dropped); the delivery log stays readable by id. */
+  async delete(workspaceId: string, id: string): Promise<void> {
+    await this.get(workspaceId, id);
+    await this.dataSource.transaction(async (m) => {
+      await m.query(`UPDATE webhook_subscriptions SET deleted_at = now() WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+      await m.query(`UPDATE webhook_deliveries SET status = 'failed', last_error = 'subscription deleted' WHERE subscription_id = $1 AND status = 'pending'`, [id]);
+    });
+  }
+
+  /** The delivery log of a subscription, newest first. */
+  async deliveries(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}) {
+    await this.get(workspaceId, id);
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
+    const params: unknown[] = [id, limit + 1];
+    let after = '';
+    if (query.cursor) {
+      const [createdAt, deliveryId] = decodeCursor(query.cursor);
+      params.push(createdAt, deliveryId);
+      after = `AND (created_at, id) < ($3::timestamptz, $4::uuid)`;
+    }
+    const rows: Record<string, unknown>[] = await this.dataSource.query(
+      `SELECT id, event_id, event_type, status, attempts, next_attempt_at, last_attempt_at, last_response_status, last_error, delivered_at,
+              created_at, created_at::text AS created_at_text
+       FROM webhook_deliveries WHERE subscription_id = $1 ${after}
+       ORDER BY created_at DESC, id DESC LIMIT $2`,
+      params,
+    );
+    const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+    const data: WebhookDeliveryView[] = rows.slice(0, limit).map((r) => ({
+      id: r.id as string,
+      eventId: r.event_id as string,
+      eventType: r.event_type as string,
+      status: r.status as WebhookDeliveryView['status'],
+      attempts: r.attempts as number,
+      nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
+      lastAttemptAt: iso(r.last_attempt_at),
+      lastResponseStatus: (r.last_response_status as number | null) ?? null,
+      lastError: (r.last_error as string | null) ?? null,
+      deliveredAt: iso(r.delivered_at),
+      createdAt: iso(r.created_at)!,
+    }));
+    const last = rows[limit - 1];
+    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.created_at_text as string, last.id as string]) : null };
+  }
+
+  /** The clear signing secret of a subscription, for the delivery of its events. */
+  unseal(sealed: string): string {
+    const [keyId, iv, tag, data] = sealed.split('.');
+    if (keyId !== this.keyId()) throw new WebhookException('SECRET_KEY_REQUIRED', 'a webhook secret was sealed with another PORTRAIT_SECRET_KEY');
+    const decipher = createDecipheriv('aes-256-gcm', this.key(), Buffer.from(iv!, 'base64url'));
+    decipher.setAuthTag(Buffer.from(tag!, 'base64url'));
+    return Buffer.concat([decipher.update(Buffer.from(data!, 'base64url')), decipher.final()]).toString('utf8');
+  }
+
+  private seal(secret: string): string {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key(), iv);
+    const data = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
+    return [this.keyId(), iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
+  }
+
+  private key(): Buffer {
+    if (!this.config.secretKey) {
+      throw new WebhookException('SECRET_KEY_REQUIRED', 'webhook signing secrets are stored encrypted: set PORTRAIT_SECRET_KEY');
+    }
+    return createHash('sha256').update(`portrait.webhooks:${this.config.secretKey}`).digest();
+  }
+
+  private keyId(): string {
+    return createHash('sha256').update(this.key()).digest('hex').slice(0, 8);
+  }
+}
+
+function view(row: SubscriptionRow): WebhookSubscriptionView {
+  return { id: row.id, url: row.url, events: row.events, description: row.description, createdAt: new Date(row.created_at).toISOString() };
+}
