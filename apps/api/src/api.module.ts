@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
+import csvConnector from '@portrait/plugin-csv';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { ProblemExceptionFilter } from './problems/problem-exception.filter.js';
 import { schemaValidationPipe } from './problems/validation-pipe.js';
@@ -17,7 +18,7 @@ export class ApiModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api' }), RateLimitModule],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api', connectors: [csvConnector] }), RateLimitModule],
       controllers: [ProfilesController, PrivacyController, TrackingController, WebhooksController],
       providers: [
         ApiKeyGuard,

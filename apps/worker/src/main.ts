@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, isMainModule, prepareRuntime, WebhookDispatcher, type Runtime } from '@portrait/core';
+import { closeOnSignals, isMainModule, prepareRuntime, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module.js';
 
@@ -10,6 +10,12 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   app.useLogger(app.get(Logger));
   // Only the worker sends outgoing webhooks; other processes queue them.
   app.get(WebhookDispatcher).start();
+  // Only the worker runs syncs: cron timers when embedded, BullMQ jobs (shared with other workers) with REDIS_URL.
+  const logger = app.get(Logger);
+  void app
+    .get(SyncScheduler)
+    .start()
+    .catch((error: Error) => logger.error({ error: error.message }, 'the sync scheduler could not start'));
   return app;
 }
 

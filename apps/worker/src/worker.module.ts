@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
+import csvConnector from '@portrait/plugin-csv';
 
 /** The worker: sends outgoing webhooks (and, as they land, runs scheduled jobs); serves only health and metrics over HTTP. */
 @Module({})
@@ -7,7 +8,7 @@ export class WorkerModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'worker' })],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'worker', connectors: [csvConnector] })],
     };
   }
 }

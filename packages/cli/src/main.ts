@@ -6,6 +6,7 @@ import { registerStartCommand } from './commands/start.command.js';
 import { registerWorkspaceCommands } from './commands/workspace.command.js';
 import { registerApiKeyCommands } from './commands/apikey.command.js';
 import { registerCreateConnectorCommand } from './commands/create-connector.js';
+import { registerSyncCommands } from './commands/sync.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -17,5 +18,6 @@ registerDatabaseCommands(program);
 registerWorkspaceCommands(program);
 registerApiKeyCommands(program);
 registerCreateConnectorCommand(program);
+registerSyncCommands(program);
 
 await program.parseAsync(process.argv);

@@ -12,6 +12,8 @@ import { ProfilesModule } from './modules/profiles/profiles.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
+import { SyncModule } from './modules/sync/sync.module.js';
+import type { Connector } from '@portrait/connector-sdk';
 
 export interface PortraitCoreOptions {
   config: PortraitConfig;
@@ -21,6 +23,8 @@ export interface PortraitCoreOptions {
   appName: string;
   /** Serve /healthz, /readyz and /metrics (HTTP apps). */
   observability?: boolean;
+  /** Connectors built into the app (e.g. the CSV plugin); more come from PORTRAIT_PLUGINS. */
+  connectors?: readonly Connector[];
 }
 
 /** The core of Portrait, booted by every app: configuration, database, logging and the domain modules. */
@@ -50,13 +54,14 @@ export class PortraitCoreModule {
         ApiKeysModule,
         PrivacyModule,
         WebhooksModule,
+        SyncModule.forRoot(options.connectors),
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
       providers: [
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule, WebhooksModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule, WebhooksModule, SyncModule],
     };
   }
 }

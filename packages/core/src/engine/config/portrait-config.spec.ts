@@ -7,6 +7,8 @@ describe('loadConfig', () => {
       databasePoolSize: 10,
       redisUrl: undefined,
       secretKey: undefined,
+      previousSecretKeys: [],
+      plugins: [],
       dataDir: '.portrait',
       adminPort: 3000,
       apiPort: 4000,

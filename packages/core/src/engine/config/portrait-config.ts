@@ -36,6 +36,10 @@ export const portraitEnvSchema = z.object({
     emptyToUndefined,
     z.string().min(32, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)').optional(),
   ),
+  /** Keys that sealed secrets before the current PORTRAIT_SECRET_KEY (comma-separated): still opened, never used to seal. */
+  PORTRAIT_SECRET_KEYS_PREVIOUS: z.preprocess(emptyToUndefined, z.string().optional()),
+  /** Connector packages to load besides the built-in ones (comma-separated package names). */
+  PORTRAIT_PLUGINS: z.preprocess(emptyToUndefined, z.string().optional()),
   PORTRAIT_DATA_DIR: z.preprocess(emptyToUndefined, z.string().default('.portrait')),
   ADMIN_PORT: z.preprocess(emptyToUndefined, port(3000)),
   API_PORT: z.preprocess(emptyToUndefined, port(4000)),
@@ -54,6 +58,10 @@ export interface PortraitConfig {
   databasePoolSize: number;
   redisUrl?: string;
   secretKey?: string;
+  /** Earlier secret keys, to open what they sealed after a key rotation. */
+  previousSecretKeys: string[];
+  /** Connector packages loaded at start-up, by package name. */
+  plugins: string[];
   dataDir: string;
   adminPort: number;
   apiPort: number;
@@ -90,6 +98,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databasePoolSize: e.DATABASE_POOL_SIZE,
     redisUrl: e.REDIS_URL,
     secretKey: e.PORTRAIT_SECRET_KEY,
+    previousSecretKeys: splitList(e.PORTRAIT_SECRET_KEYS_PREVIOUS),
+    plugins: splitList(e.PORTRAIT_PLUGINS),
     dataDir: e.PORTRAIT_DATA_DIR,
     adminPort: e.ADMIN_PORT,
     apiPort: e.API_PORT,
@@ -99,6 +109,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     production: e.NODE_ENV === 'production',
     demo: e.PORTRAIT_DEMO === '1',
   };
+}
+
+function splitList(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
 }
 
 export const PORTRAIT_CONFIG = Symbol('PORTRAIT_CONFIG');

@@ -1,0 +1,59 @@
+import type { Connector } from '@portrait/connector-sdk';
+import { Cron } from 'croner';
+import type { SourceConfigFieldError } from './sync.exception.js';
+
+/** What a secret field reads as outside the engine. Sent back unchanged in an update, it keeps the stored secret. */
+export const SECRET_MASK = '********';
+
+type ConfigObject = Record<string, unknown>;
+
+/** Field-level problems of a configuration against the connector's schema (empty when valid). */
+export function configProblems(connector: Connector, config: unknown): SourceConfigFieldError[] {
+  const parsed = connector.manifest.configSchema.safeParse(config);
+  if (parsed.success) return [];
+  return parsed.error.issues.map((issue) => ({ field: issue.path.map(String).join('.') || '(config)', message: issue.message }));
+}
+
+/** The configuration parsed by the connector's schema (defaults applied), as every connector call gets it. */
+export function parseConfig(connector: Connector, config: unknown): unknown {
+  return connector.manifest.configSchema.parse(config);
+}
+
+/** Splits a configuration into what is stored in clear and the secret fields, which are sealed. */
+export function splitSecrets(connector: Connector, config: ConfigObject): { plain: ConfigObject; secrets: ConfigObject } {
+  const plain: ConfigObject = {};
+  const secrets: ConfigObject = {};
+  const secretFields = new Set(connector.manifest.secretFields);
+  for (const [key, value] of Object.entries(config)) (secretFields.has(key) ? secrets : plain)[key] = value;
+  return { plain, secrets };
+}
+
+/** The configuration as shown outside the engine: every secret field that is set reads as the mask. */
+export function maskSecrets(connector: Connector, plain: ConfigObject, secrets: ConfigObject): ConfigObject {
+  const masked: ConfigObject = { ...plain };
+  for (const field of connector.manifest.secretFields) if (secrets[field] !== undefined) masked[field] = SECRET_MASK;
+  return masked;
+}
+
+/** Replaces masked secret fields of an update with the stored values. */
+export function unmaskSecrets(connector: Connector, config: ConfigObject, stored: ConfigObject): ConfigObject {
+  const result: ConfigObject = { ...config };
+  for (const field of connector.manifest.secretFields) if (result[field] === SECRET_MASK) result[field] = stored[field];
+  return result;
+}
+
+/** A problem with a schedule, or undefined: 5-field cron, or 6 fields with seconds first. */
+export function scheduleProblem(schedule: string): string | undefined {
+  const fields = schedule.trim().split(/\s+/).length;
+  if (fields !== 5 && fields !== 6) return 'must be a cron expression of 5 fields (or 6 with seconds first), e.g. */15 * * * *';
+  try {
+    new Cron(schedule, { paused: true }).stop();
+    return undefined;
+  } catch (error) {
+    return `is not a valid cron expression: ${(error as Error).message}`;
+  }
+}
+
+export function isConfigObject(value: unknown): value is ConfigObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,249 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import {
+  ConnectorConfigError,
+  createConnectorContext,
+  isConnectorError,
+  type Connector,
+  type ProfileFact,
+  type StreamDefinition,
+  type StreamState,
+  type SyncMode,
+} from '@portrait/connector-sdk';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { IngestService } from '../profiles/ingest.service.js';
+import { ProfileChangesService } from '../profiles/profile-changes.service.js';
+import { connectorLogger } from './connector-logger.js';
+import { SecretBoxException } from '../../engine/crypto/secret-box.js';
+import { configProblems, parseConfig } from './source-config.js';
+import { emptyStreamStats, type StreamStats, type SyncRunRow, type SyncRunView } from './sync-run.js';
+import { SyncRunsService } from './sync-runs.service.js';
+import { SourceRepository, type SourceRow } from './source-repository.js';
+
+/** Facts accumulated before a batch is ingested even without a checkpoint. */
+export const SYNC_BATCH_SIZE = 1000;
+const HEARTBEAT_MS = 10_000;
+
+export interface SyncProgress {
+  stream: string;
+  stats: StreamStats;
+}
+
+export interface RunOptions {
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+interface DeadLetter {
+  stream: string;
+  reason: string;
+  payload: unknown;
+  location: string | null;
+}
+
+/** Why a run of this process was stopped: a cancel, or the process shutting down. */
+class SyncCancelled extends Error {
+  constructor(reason = 'cancelled') {
+    super(reason);
+  }
+}
+
+/**
+ * Runs one sync: the source's streams one after another; facts gathered into batches and ingested
+ * with the stream's checkpoint in ONE transaction (so a crash resumes exactly from the last
+ * committed checkpoint); invalid records and refused facts dead-lettered; counts per stream.
+ */
+@Injectable()
+export class SyncRunner {
+  private readonly logger = new Logger(SyncRunner.name);
+  /** Runs of this process, to abort them at once on cancel or shutdown. */
+  private readonly active = new Map<string, AbortController>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly ingest: IngestService,
+    private readonly changes: ProfileChangesService,
+    private readonly runs: SyncRunsService,
+    private readonly sources: SourceRepository,
+  ) {}
+
+  /** Aborts a run of this process now (a cancel from another process is seen at the next batch or heartbeat). */
+  abortLocal(runId: string): void {
+    this.active.get(runId)?.abort(new SyncCancelled());
+  }
+
+  /** Aborts every run of this process (shutdown, Ctrl-C): each ends as cancelled, its checkpoints kept. */
+  abortAll(reason = 'cancelled: the process running it stopped'): void {
+    for (const controller of this.active.values()) controller.abort(new SyncCancelled(reason));
+  }
+
+  /** Runs a started run (see `SyncRunsService.tryStart`) to its end: succeeded, failed or cancelled. */
+  async run(source: SourceRow, connector: Connector, run: SyncRunRow, options: RunOptions = {}): Promise<SyncRunView> {
+    const controller = new AbortController();
+    this.active.set(run.id, controller);
+    const stats: Record<string, StreamStats> = {};
+    let secretValues: string[] = [];
+    const heartbeat = setInterval(() => {
+      this.runs.heartbeat(run.id).then(
+        (cancel) => cancel && controller.abort(new SyncCancelled()),
+        () => undefined,
+      );
+    }, HEARTBEAT_MS);
+    heartbeat.unref();
+    const ctx = createConnectorContext({
+      signal: controller.signal,
+      logger: connectorLogger(this.logger, { sourceId: source.id, runId: run.id, connector: connector.manifest.id }),
+    });
+    try {
+      const fullConfig = this.sources.fullConfig(source);
+      secretValues = Object.values(this.sources.secretsOf(source)).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+      const problems = configProblems(connector, fullConfig);
+      if (problems.length) throw new ConnectorConfigError(problems);
+      const config = parseConfig(connector, fullConfig);
+      for (const stream of connector.manifest.streams) {
+        stats[stream.name] = emptyStreamStats();
+        await this.readStream(source, connector, config, run, stream, stats, ctx, controller, options);
+      }
+      await this.sources.setStatus(source.id, 'ok', null);
+      return await this.runs.finish(run.id, 'succeeded', stats, null);
+    } catch (error) {
+      const reason = controller.signal.aborted ? controller.signal.reason : error;
+      if (reason instanceof SyncCancelled) return await this.runs.finish(run.id, 'cancelled', stats, reason.message);
+      const message = redact(describe(error), secretValues);
+      const attention = needsAttention(error);
+      if (attention) await this.sources.setStatus(source.id, 'needs_attention', `${attention}: ${message}`);
+      const retryable = isConnectorError(error) ? error.retryable : false;
+      this.logger.warn({ sourceId: source.id, runId: run.id, error: message, retryable }, 'sync failed');
+      return await this.runs.finish(run.id, 'failed', stats, message, retryable);
+    } finally {
+      clearInterval(heartbeat);
+      this.active.delete(run.id);
+    }
+  }
+
+  private async readStream(
+    source: SourceRow,
+    connector: Connector,
+    config: unknown,
+    run: SyncRunRow,
+    stream: StreamDefinition,
+    stats: Record<string, StreamStats>,
+    ctx: ReturnType<typeof createConnectorContext>,
+    controller: AbortController,
+    options: RunOptions,
+  ): Promise<void> {
+    const mode: SyncMode = stream.syncModes.includes(run.mode) ? run.mode : stream.syncModes[0]!;
+    const [stored]: { state: StreamState; in_progress: boolean }[] = await this.dataSource.query(
+      `SELECT state, in_progress FROM sync_states WHERE source_id = $1 AND stream = $2`,
+      [source.id, stream.name],
+    );
+    // A read interrupted mid-way resumes from its last committed checkpoint, even a full one;
+    // otherwise a full sync starts from the beginning and an incremental one from the last state.
+    const state = stored?.in_progress ? stored.state : mode === 'incremental' ? stored?.state : undefined;
+    const streamStats = stats[stream.name]!;
+    let facts: ProfileFact[] = [];
+    let deadLetters: DeadLetter[] = [];
+
+    const flush = async (checkpoint: { state: StreamState; inProgress: boolean } | { finished: true } | undefined) => {
+      await this.flush(source, run, stream.name, facts, deadLetters, checkpoint, streamStats, stats);
+      facts = [];
+      deadLetters = [];
+      options.onProgress?.({ stream: stream.name, stats: { ...streamStats } });
+      if (await this.runs.heartbeat(run.id)) controller.abort(new SyncCancelled());
+      if (controller.signal.aborted) throw new SyncCancelled();
+    };
+
+    for await (const message of connector.read({ stream: stream.name, mode, state }, config, ctx)) {
+      if (message.type === 'facts') {
+        streamStats.read += message.facts.length;
+        for (const fact of message.facts) {
+          facts.push(fact);
+          if (facts.length >= SYNC_BATCH_SIZE) await flush(undefined);
+        }
+      } else if (message.type === 'invalid') {
+        streamStats.read += 1;
+        deadLetters.push({ stream: stream.name, reason: message.reason, payload: message.payload ?? null, location: message.location ?? null });
+      } else {
+        await flush({ state: message.state, inProgress: true });
+      }
+    }
+    await flush({ finished: true });
+  }
+
+  /** Ingests a batch, dead-letters what could not be ingested and commits the checkpoint, all in one transaction. */
+  private async flush(
+    source: SourceRow,
+    run: SyncRunRow,
+    stream: string,
+    facts: ProfileFact[],
+    invalid: DeadLetter[],
+    checkpoint: { state: StreamState; inProgress: boolean } | { finished: true } | undefined,
+    streamStats: StreamStats,
+    stats: Record<string, StreamStats>,
+  ): Promise<void> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    try {
+      const result = facts.length ? await this.ingest.ingest(source.workspace_id, facts, { transaction: runner }) : undefined;
+      const deadLetters = [
+        ...invalid,
+        ...(result?.rejections ?? []).map((r) => ({ stream, reason: r.reason, payload: facts[r.index] ?? null, location: `fact ${r.index} of a ${stream} batch` })),
+      ];
+      await this.writeDeadLetters(runner, source, run, deadLetters);
+      if (checkpoint && 'state' in checkpoint) {
+        await runner.query(
+          `INSERT INTO sync_states (workspace_id, source_id, stream, state, in_progress, updated_at) VALUES ($1, $2, $3, $4, $5, now())
+           ON CONFLICT (source_id, stream) DO UPDATE SET state = EXCLUDED.state, in_progress = EXCLUDED.in_progress, updated_at = now()`,
+          [source.workspace_id, source.id, stream, JSON.stringify(checkpoint.state), checkpoint.inProgress],
+        );
+      } else if (checkpoint) {
+        await runner.query(`UPDATE sync_states SET in_progress = false, updated_at = now() WHERE source_id = $1 AND stream = $2 AND in_progress`, [source.id, stream]);
+      }
+      const next: StreamStats = {
+        read: streamStats.read,
+        created: streamStats.created + (result?.created ?? 0),
+        updated: streamStats.updated + (result?.updated ?? 0),
+        merged: streamStats.merged + (result?.merged ?? 0),
+        events: streamStats.events + (result?.eventsInserted ?? 0),
+        rejected: streamStats.rejected + (result?.rejected ?? 0),
+        deadLettered: streamStats.deadLettered + deadLetters.length,
+      };
+      await runner.query(`UPDATE sync_runs SET stats = $2, heartbeat_at = now() WHERE id = $1`, [run.id, JSON.stringify({ ...stats, [stream]: next })]);
+      await runner.commitTransaction();
+      Object.assign(streamStats, next);
+      if (result) await this.changes.publish(result.change);
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async writeDeadLetters(runner: QueryRunner, source: SourceRow, run: SyncRunRow, deadLetters: DeadLetter[]): Promise<void> {
+    if (!deadLetters.length) return;
+    await runner.query(
+      `INSERT INTO dead_letters (workspace_id, source_id, run_id, stream, reason, payload, location)
+       SELECT $1, $2, $3, d.stream, d.reason, d.payload, d.location FROM json_to_recordset($4::json) AS d(stream text, reason text, payload jsonb, location text)`,
+      [source.workspace_id, source.id, run.id, JSON.stringify(deadLetters)],
+    );
+  }
+}
+
+/** Why a failure needs an administrator (credentials, configuration, the secret key), or undefined when it may pass. */
+function needsAttention(error: unknown): string | undefined {
+  if (isConnectorError(error) && error.code === 'CONNECTOR_AUTH') return 'credentials refused';
+  if (isConnectorError(error) && error.code === 'CONNECTOR_CONFIG') return 'configuration invalid';
+  if (error instanceof SecretBoxException) return 'secrets unreadable';
+  return undefined;
+}
+
+function describe(error: unknown): string {
+  const message = error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error);
+  return message.slice(0, 2000);
+}
+
+/** Removes the source's secret values from a message that may quote them. */
+function redact(message: string, secrets: string[]): string {
+  return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+}

@@ -1,0 +1,47 @@
+import { type DynamicModule, Module } from '@nestjs/common';
+import type { Connector } from '@portrait/connector-sdk';
+import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
+import { SecretBox } from '../../engine/crypto/secret-box.js';
+import { ProfilesModule } from '../profiles/profiles.module.js';
+import { BUILTIN_CONNECTORS, PluginRegistry } from './plugin-registry.js';
+import { BullmqSyncScheduler } from './scheduler/bullmq-sync-scheduler.js';
+import { EmbeddedSyncScheduler } from './scheduler/embedded-sync-scheduler.js';
+import { SyncScheduler } from './scheduler/sync-scheduler.js';
+import { SourceRepository } from './source-repository.js';
+import { SourcesService } from './sources.service.js';
+import { SyncRunner } from './sync-runner.js';
+import { SyncRunsService } from './sync-runs.service.js';
+import { SyncService } from './sync.service.js';
+
+/**
+ * The sync engine: installed connectors, sources (secrets sealed), runs that ingest batches with
+ * their checkpoints in one transaction, dead letters, webhooks, and a scheduler — in-process cron
+ * when embedded, BullMQ when REDIS_URL is set.
+ */
+@Module({})
+export class SyncModule {
+  static forRoot(connectors: readonly Connector[] = []): DynamicModule {
+    return {
+      module: SyncModule,
+      imports: [ProfilesModule],
+      providers: [
+        { provide: BUILTIN_CONNECTORS, useValue: connectors },
+        SecretBox,
+        PluginRegistry,
+        SourceRepository,
+        SourcesService,
+        SyncRunsService,
+        SyncRunner,
+        SyncService,
+        EmbeddedSyncScheduler,
+        BullmqSyncScheduler,
+        {
+          provide: SyncScheduler,
+          inject: [PORTRAIT_CONFIG, EmbeddedSyncScheduler, BullmqSyncScheduler],
+          useFactory: (config: PortraitConfig, embedded: EmbeddedSyncScheduler, distributed: BullmqSyncScheduler) => (config.redisUrl ? distributed : embedded),
+        },
+      ],
+      exports: [SecretBox, PluginRegistry, SourcesService, SyncRunsService, SyncService, SyncScheduler],
+    };
+  }
+}

@@ -1,0 +1,152 @@
+import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createConnectorContext, isConnectorError, type SyncMode, type WebhookRequest } from '@portrait/connector-sdk';
+import type { DataSource } from 'typeorm';
+import { inTransaction } from '../../engine/database/sql.js';
+import { IngestService, type IngestResult } from '../profiles/ingest.service.js';
+import { ProfileChangesService } from '../profiles/profile-changes.service.js';
+import { PluginRegistry } from './plugin-registry.js';
+import { parseConfig } from './source-config.js';
+import { SourceRepository } from './source-repository.js';
+import { runView, type SyncRunView, type SyncTrigger } from './sync-run.js';
+import { SyncRunner, type SyncProgress } from './sync-runner.js';
+import { SyncRunsService } from './sync-runs.service.js';
+import { SyncException } from './sync.exception.js';
+
+export interface SyncOptions {
+  /** Restricts the source to this workspace (requests from a workspace's admin or API). */
+  workspaceId?: string;
+  /** `incremental` (default) continues from each stream's state; `full` reads everything again. */
+  mode?: SyncMode;
+  trigger?: SyncTrigger;
+  /** Starts this queued run (see `enqueue`) rather than a new one. */
+  runId?: string;
+  onProgress?: (progress: SyncProgress) => void;
+}
+
+export type SyncOutcome =
+  | { started: true; run: SyncRunView }
+  /** Another run of this source is running (in this or another process): nothing was done. */
+  | { started: false; reason: 'already_running'; runningRunId: string | undefined }
+  /** The queued run was cancelled before it started. */
+  | { started: false; reason: 'cancelled'; run: SyncRunView };
+
+export interface WebhookOutcome {
+  result: IngestResult;
+  /** The reply the channel expects, when it expects one. */
+  response?: { status: number; body?: unknown };
+}
+
+/** Starts syncs (one running per source), cancels them, and ingests inbound webhooks of sources. */
+@Injectable()
+export class SyncService implements BeforeApplicationShutdown {
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly registry: PluginRegistry,
+    private readonly sources: SourceRepository,
+    private readonly runs: SyncRunsService,
+    private readonly runner: SyncRunner,
+    private readonly ingest: IngestService,
+    private readonly changes: ProfileChangesService,
+  ) {}
+
+  /**
+   * Runs a sync of the source in this process and returns the finished run — unless one is already
+   * running, in this or any other process, in which case nothing is done.
+   */
+  async sync(sourceId: string, options: SyncOptions = {}): Promise<SyncOutcome> {
+    const source = await this.sources.find(sourceId, options.workspaceId);
+    const connector = this.registry.get(source.connector_id);
+    const attempt = await this.runs.tryStart({
+      workspaceId: source.workspace_id,
+      sourceId: source.id,
+      trigger: options.trigger ?? 'manual',
+      mode: options.mode ?? 'incremental',
+      queuedRunId: options.runId,
+    });
+    if ('busy' in attempt) return { started: false, reason: 'already_running', runningRunId: attempt.busy.runningRunId };
+    if ('cancelled' in attempt) return { started: false, reason: 'cancelled', run: runView(attempt.cancelled) };
+    const running = this.runner.run(source, connector, attempt.started, { onProgress: options.onProgress });
+    this.inFlight.add(running);
+    try {
+      return { started: true, run: await running };
+    } finally {
+      this.inFlight.delete(running);
+    }
+  }
+
+  /** Records a queued run of the source ("sync now") for a scheduler to hand to a worker. */
+  async enqueue(sourceId: string, options: { workspaceId?: string; mode?: SyncMode } = {}): Promise<SyncRunView> {
+    const source = await this.sources.find(sourceId, options.workspaceId);
+    this.registry.get(source.connector_id);
+    return this.runs.enqueue(source.workspace_id, source.id, 'manual', options.mode ?? 'incremental');
+  }
+
+  /** Asks a run to stop: at once when it runs in this process, at its next batch otherwise. */
+  async cancel(runId: string, workspaceId?: string): Promise<SyncRunView> {
+    const run = await this.runs.requestCancel(runId, workspaceId);
+    this.runner.abortLocal(run.id);
+    return run;
+  }
+
+  /**
+   * Verifies and ingests an inbound webhook of a source. A signature that does not verify raises
+   * `SyncException('WEBHOOK_SIGNATURE_INVALID')` (for the API: 401) and nothing is ingested; a payload
+   * the connector cannot read raises `INVALID_WEBHOOK_PAYLOAD`. The facts are ingested in one
+   * transaction with the dead letters of those the ingest refuses.
+   */
+  async handleWebhook(sourceId: string, request: WebhookRequest, workspaceId?: string): Promise<WebhookOutcome> {
+    const source = await this.sources.find(sourceId, workspaceId);
+    const connector = this.registry.get(source.connector_id);
+    if (!source.enabled) throw new SyncException('SOURCE_DISABLED', `source ${source.id} is disabled`, { sourceId: source.id });
+    if (!connector.manifest.capabilities.webhooks || !connector.parseWebhook) {
+      throw new SyncException('WEBHOOKS_NOT_SUPPORTED', `connector "${connector.manifest.id}" does not receive webhooks`, { sourceId: source.id });
+    }
+    const config = parseConfig(connector, this.sources.fullConfig(source));
+    let parsed;
+    try {
+      parsed = await connector.parseWebhook(request, config, createConnectorContext({ signal: AbortSignal.timeout(30_000) }));
+    } catch (error) {
+      if (isConnectorError(error) && error.code === 'WEBHOOK_SIGNATURE') {
+        throw new SyncException('WEBHOOK_SIGNATURE_INVALID', 'the webhook signature does not verify', { sourceId: source.id });
+      }
+      if (isConnectorError(error) && error.code === 'INVALID_RECORD') {
+        throw new SyncException('INVALID_WEBHOOK_PAYLOAD', `the webhook payload cannot be read: ${error.message}`, { sourceId: source.id });
+      }
+      throw error;
+    }
+    const facts = parsed.facts;
+    const result = await inTransaction(this.dataSource, async (transaction) => {
+      const ingested = await this.ingest.ingest(source.workspace_id, facts, { transaction });
+      if (ingested.rejections.length) {
+        await transaction.query(
+          `INSERT INTO dead_letters (workspace_id, source_id, stream, reason, payload, location)
+           SELECT $1, $2, NULL, d.reason, d.payload, d.location FROM json_to_recordset($3::json) AS d(reason text, payload jsonb, location text)`,
+          [
+            source.workspace_id,
+            source.id,
+            JSON.stringify(ingested.rejections.map((r) => ({ reason: r.reason, payload: facts[r.index] ?? null, location: `webhook fact ${r.index}` }))),
+          ],
+        );
+      }
+      return ingested;
+    });
+    await this.changes.publish(result.change);
+    return { result, response: parsed.response };
+  }
+
+  /**
+   * Stops every run of this process (shutdown, Ctrl-C in the CLI): each ends at its next message,
+   * recorded as cancelled, with its committed checkpoints kept for the next run to resume from.
+   */
+  async stopLocalRuns(): Promise<void> {
+    this.runner.abortAll();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    await this.stopLocalRuns();
+  }
+}

@@ -1,0 +1,156 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import {
+  ConnectorAuthError,
+  ConnectorRateLimitError,
+  ConnectorTransientError,
+  defineConnector,
+  InvalidRecordError,
+  WebhookSignatureError,
+  type ProfileFact,
+  type ReadMessage,
+  type StreamState,
+} from '@portrait/connector-sdk';
+import { z } from 'zod';
+
+/** A small connector with a secret: `apiKey` must be `good-key`, otherwise every read is refused. */
+export const keyedConnector = defineConnector({
+  manifest: {
+    id: 'keyed',
+    name: 'Keyed',
+    version: '0.1.0',
+    description: 'A connector with a secret API key, for tests.',
+    kind: 'source',
+    configSchema: z.object({
+      apiKey: z.string().min(8, 'must be at least 8 characters'),
+      account: z.string().regex(/^[a-z]+$/, 'must be lower-case letters'),
+      people: z.number().int().min(0).default(3),
+    }),
+    secretFields: ['apiKey'],
+    streams: [{ name: 'people', primaryKey: ['id'], cursorField: 'id', syncModes: ['full', 'incremental'] }],
+    defaultSchedule: '0 * * * *',
+    capabilities: {},
+  },
+  async check(config) {
+    return config.apiKey === 'good-key-123' ? { ok: true } : { ok: false, reason: 'credentials refused (HTTP 401)' };
+  },
+  async *read(request, config): AsyncGenerator<ReadMessage> {
+    if (config.apiKey !== 'good-key-123') throw new ConnectorAuthError(`credentials refused (HTTP 401) for key ${config.apiKey}`);
+    const from = typeof request.state?.next === 'number' ? request.state.next : 0;
+    for (let i = from; i < config.people; i++) {
+      yield { type: 'facts', facts: [{ source: 'keyed', externalId: `k-${i}`, kind: 'person', identities: [{ type: 'email', value: `k${i}@${config.account}.test` }], observedAt: '2026-01-01T00:00:00Z' } as never] };
+    }
+    yield { type: 'checkpoint', state: { next: Math.max(from, config.people) } };
+  },
+});
+
+/** Controls of the counting connector, shared with the tests. */
+export const counting = {
+  /** Throw after this many checkpoints of the current read (undefined: never). */
+  failAfterCheckpoints: undefined as number | undefined,
+  /** States each read started from. */
+  startedFrom: [] as (StreamState | undefined)[],
+  /** Milliseconds to wait between pages (to keep a run running). */
+  delayMs: 0,
+  /** Rate-limited by the vendor on the next read (once). */
+  rateLimitOnce: false,
+};
+
+/**
+ * Reads `total` people, a page of `page` at a time, each with an order event, checkpointing
+ * `{ offset }` after each page. Can be told to fail part-way (a crash after k checkpoints).
+ */
+export const countingConnector = defineConnector({
+  manifest: {
+    id: 'counting',
+    name: 'Counting',
+    version: '0.1.0',
+    description: 'Pages of people with events, for resume tests.',
+    kind: 'source',
+    configSchema: z.object({ total: z.number().int().min(1), page: z.number().int().min(1) }),
+    secretFields: [],
+    streams: [{ name: 'people', primaryKey: ['id'], cursorField: 'offset', syncModes: ['full', 'incremental'] }],
+    defaultSchedule: '0 * * * *',
+    capabilities: {},
+  },
+  check: async () => ({ ok: true }),
+  async *read(request, config, ctx): AsyncGenerator<ReadMessage> {
+    counting.startedFrom.push(request.state);
+    if (counting.rateLimitOnce) {
+      counting.rateLimitOnce = false;
+      throw new ConnectorRateLimitError('too many requests (HTTP 429)', { retryAfterMs: 30_000 });
+    }
+    let offset = typeof request.state?.offset === 'number' ? request.state.offset : 0;
+    let checkpoints = 0;
+    while (offset < config.total) {
+      if (counting.delayMs) await new Promise((resolve) => setTimeout(resolve, counting.delayMs));
+      if (ctx.signal.aborted) throw ctx.signal.reason;
+      const end = Math.min(offset + config.page, config.total);
+      const facts = [];
+      for (let i = offset; i < end; i++) {
+        facts.push({
+          source: 'counting',
+          externalId: `p-${i}`,
+          kind: 'person',
+          identities: [{ type: 'email', value: `person${i}@example.com` }],
+          traits: { first_name: `Person ${i}`, 'counting.rank': i },
+          events: [{ type: 'order_placed', occurredAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(), properties: { amount: i }, dedupeKey: `order-${i}` }],
+          observedAt: '2026-01-01T00:00:00Z',
+        });
+      }
+      yield { type: 'facts', facts: facts as never };
+      if (counting.failAfterCheckpoints !== undefined && checkpoints >= counting.failAfterCheckpoints) {
+        throw new ConnectorTransientError('upstream went away (HTTP 503)', { status: 503 });
+      }
+      offset = end;
+      yield { type: 'checkpoint', state: { offset } };
+      checkpoints++;
+    }
+    yield { type: 'checkpoint', state: { offset } };
+  },
+});
+
+/** The signature the `hooked` channel puts on its webhooks: HMAC-SHA256 of the raw body, hex. */
+export function hookedSignature(secret: string, body: Buffer): string {
+  return createHmac('sha256', secret).update(body).digest('hex');
+}
+
+/**
+ * A channel that pushes contacts by webhook, signed with a shared secret; it has nothing to read.
+ * Contacts without an email become facts without identities, which the ingest refuses.
+ */
+export const hookedConnector = defineConnector({
+  manifest: {
+    id: 'hooked',
+    name: 'Hooked',
+    version: '0.1.0',
+    description: 'Contacts pushed by signed webhooks, for tests.',
+    kind: 'source',
+    configSchema: z.object({ signingSecret: z.string().min(16) }),
+    secretFields: ['signingSecret'],
+    streams: [{ name: 'contacts', primaryKey: ['id'], syncModes: ['full'] }],
+    defaultSchedule: '0 0 * * *',
+    capabilities: { webhooks: true },
+  },
+  check: async () => ({ ok: true }),
+  // Nothing to read: this channel only pushes.
+  async *read(): AsyncGenerator<ReadMessage> {},
+  async parseWebhook(request, config) {
+    const expected = Buffer.from(hookedSignature(config.signingSecret, request.rawBody));
+    const given = Buffer.from(request.headers['x-hooked-signature'] ?? '');
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new WebhookSignatureError('the x-hooked-signature header does not match the body');
+    const body = request.body as { contacts?: { id: string; email?: string; name?: string }[] } | undefined;
+    if (!Array.isArray(body?.contacts)) throw new InvalidRecordError('expected a JSON body {"contacts": [...]}', body, 'webhook body');
+    const facts = body.contacts.map(
+      (c): ProfileFact =>
+        ({
+          source: 'hooked',
+          externalId: c.id,
+          kind: 'person',
+          identities: c.email ? [{ type: 'email', value: c.email }] : [],
+          traits: c.name ? { first_name: c.name } : {},
+          observedAt: '2026-02-01T00:00:00Z',
+        }) as ProfileFact,
+    );
+    return { facts, response: { status: 202, body: { received: facts.length } } };
+  },
+});
