@@ -11,6 +11,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { TrackingController } from './tracking/tracking.controller.js';
 import { TrackingService } from './tracking/tracking.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
+import { SegmentsController } from './segments/segments.controller.js';
 
 /** The public API for partner apps: profiles to read, Segment-compatible tracking to write, GDPR export and erasure, outgoing webhook subscriptions. */
 @Module({})
@@ -19,7 +20,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api', connectors: [csvConnector] }), RateLimitModule],
-      controllers: [ProfilesController, PrivacyController, TrackingController, WebhooksController],
+      controllers: [ProfilesController, PrivacyController, TrackingController, WebhooksController, SegmentsController],
       providers: [
         ApiKeyGuard,
         TrackingService,

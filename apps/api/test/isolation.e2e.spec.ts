@@ -1,4 +1,4 @@
-import { ProfilesService, WebhooksService } from '@portrait/core';
+import { ProfilesService, SegmentMembershipService, SegmentsService, WebhooksService } from '@portrait/core';
 import { createTestApi, person, type TestApi } from './support/test-api.js';
 
 /**
@@ -12,12 +12,13 @@ describe('workspace isolation', () => {
   let keyB: string;
   let profileA: string;
   let subscriptionA: string;
+  let segmentA: string;
 
   beforeAll(async () => {
     api = await createTestApi();
     wsA = await api.workspace();
     wsB = await api.workspace();
-    keyB = await api.key(wsB, ['profiles:read', 'events:write', 'privacy:write', 'webhooks:manage']);
+    keyB = await api.key(wsB, ['profiles:read', 'events:write', 'privacy:write', 'webhooks:manage', 'segments:read']);
     await api.ingest(wsA, [
       person('a1', [['email', 'shared@example.org'], ['user_id', 'same-user']], { first_name: 'OnlyInA' }, {
         events: [{ type: 'order_placed', occurredAt: '2026-01-02T00:00:00Z', properties: { total: 10 }, dedupeKey: 'o-a1' }],
@@ -25,6 +26,8 @@ describe('workspace isolation', () => {
     ]);
     profileA = (await api.app.get(ProfilesService).findByIdentity(wsA, 'email', 'shared@example.org'))!.id;
     subscriptionA = (await api.app.get(WebhooksService).create(wsA, { url: 'http://127.0.0.1:9/a', events: ['profile.updated'] })).id;
+    segmentA = (await api.app.get(SegmentsService).create(wsA, { name: 'A buyers', definition: { event: 'order_placed' } })).id;
+    await api.app.get(SegmentMembershipService).recompute(wsA, segmentA);
   });
   afterAll(() => api?.close());
 
@@ -90,6 +93,21 @@ describe('workspace isolation', () => {
     'DELETE /v1/webhook-subscriptions/{id}': async () => {
       expect((await api.call(keyB, `/v1/webhook-subscriptions/${subscriptionA}`, { method: 'DELETE' })).status).toBe(404);
       expect((await api.app.get(WebhooksService).list(wsA)).map((w) => w.id)).toEqual([subscriptionA]);
+    },
+    'GET /v1/segments': async () => {
+      const body = (await (await api.call(keyB, '/v1/segments?limit=200')).json()) as { data: { id: string }[] };
+      expect(body.data.map((s) => s.id)).not.toContain(segmentA);
+    },
+    'GET /v1/segments/{id}': async () => {
+      expect((await api.call(keyB, `/v1/segments/${segmentA}`)).status).toBe(404);
+    },
+    'GET /v1/segments/{id}/members': async () => {
+      expect((await api.call(keyB, `/v1/segments/${segmentA}/members`)).status).toBe(404);
+    },
+    'GET /v1/profiles/{id}/segments': async () => {
+      expect((await api.call(keyB, `/v1/profiles/${profileA}/segments`)).status).toBe(404);
+      const filtered = await api.call(keyB, `/v1/profiles?segment=${segmentA}`);
+      expect(filtered.status).toBe(400);
     },
     'GET /v1/webhook-subscriptions/{id}/deliveries': async () => {
       expect((await api.call(keyB, `/v1/webhook-subscriptions/${subscriptionA}/deliveries`)).status).toBe(404);

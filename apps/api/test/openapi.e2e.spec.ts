@@ -38,7 +38,7 @@ describe('OpenAPI', () => {
       basic: expect.objectContaining({ type: 'http', scheme: 'basic' }),
     });
     const operations = Object.values(spec.paths).flatMap((methods) => Object.values(methods));
-    expect(operations).toHaveLength(19);
+    expect(operations).toHaveLength(23);
     for (const operation of operations) {
       expect(operation.security).toHaveLength(2);
       expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));

@@ -52,11 +52,14 @@ describe('GET /v1/profiles…', () => {
     expect(accounts.data.map((p) => p.traits.name)).toEqual(['Acme']);
   });
 
-  it('refuses a cursor it did not hand out and the filters that need modules not present yet', async () => {
+  it('refuses a cursor it did not hand out, an unknown segment and the filters that need modules not present yet', async () => {
     const bad = await api.call(key, '/v1/profiles?cursor=garbage');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('INVALID_CURSOR');
-    for (const filter of ['segment', 'persona', 'typology']) {
+    const segment = await api.call(key, '/v1/profiles?segment=x');
+    expect(segment.status).toBe(400);
+    expect(await segment.json()).toMatchObject({ code: 'INVALID_FILTER', errors: [{ field: 'segment' }] });
+    for (const filter of ['persona', 'typology']) {
       const response = await api.call(key, `/v1/profiles?${filter}=x`);
       expect(response.status).toBe(400);
       expect(await response.json()).toMatchObject({ code: 'FILTER_NOT_AVAILABLE', errors: [{ field: filter }] });

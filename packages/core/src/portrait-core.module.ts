@@ -12,6 +12,7 @@ import { ProfilesModule } from './modules/profiles/profiles.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
+import { SegmentsModule } from './modules/segments/segments.module.js';
 import { SyncModule } from './modules/sync/sync.module.js';
 import type { Connector } from '@portrait/connector-sdk';
 
@@ -54,6 +55,7 @@ export class PortraitCoreModule {
         ApiKeysModule,
         PrivacyModule,
         WebhooksModule,
+        SegmentsModule,
         SyncModule.forRoot(options.connectors),
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
@@ -61,7 +63,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule, WebhooksModule, SyncModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, SyncModule],
     };
   }
 }

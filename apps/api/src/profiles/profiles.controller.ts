@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ProfileListingService, ProfilesService, type ApiKeyPrincipal } from '@portrait/core';
+import { ProfileListingService, ProfilesService, SegmentException, SegmentsService, type ApiKeyPrincipal } from '@portrait/core';
 import type { z } from 'zod';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
@@ -29,21 +29,31 @@ export class ProfilesController {
   constructor(
     private readonly profiles: ProfilesService,
     private readonly listing: ProfileListingService,
+    private readonly segments: SegmentsService,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List profiles', description: 'Live profiles in the order they last changed, oldest change first; page with `cursor`. `updated_since` fetches what changed since a previous sync.' })
+  @ApiOperation({ summary: 'List profiles', description: 'Live profiles in the order they last changed, oldest change first; page with `cursor`. `updated_since` fetches what changed since a previous sync; `segment` keeps the members of a segment.' })
   @ApiOkResponse({ standardSchema: profilePageSchema, description: 'A page of profiles' })
   @ApiResponse(INVALID)
   async listProfiles(@Principal() principal: ApiKeyPrincipal, @Query({ schema: listProfilesQuery }) query: z.output<typeof listProfilesQuery>) {
-    for (const filter of ['segment', 'persona', 'typology'] as const) {
+    for (const filter of ['persona', 'typology'] as const) {
       if (query[filter] !== undefined) {
         throw new ApiProblem(400, 'FILTER_NOT_AVAILABLE', `the ${filter} filter is not available yet: this server has no ${filter}s`, {
           errors: [{ field: filter, message: 'not available yet' }],
         });
       }
     }
-    return this.listing.list(principal.workspaceId, { limit: query.limit, cursor: query.cursor, updatedSince: query.updated_since, kind: query.kind });
+    const page = { limit: query.limit, cursor: query.cursor, updatedSince: query.updated_since, kind: query.kind };
+    if (query.segment !== undefined) {
+      return this.segments.memberProfiles(principal.workspaceId, query.segment, page).catch((error: unknown) => {
+        if (error instanceof SegmentException && error.code === 'SEGMENT_NOT_FOUND') {
+          throw new ApiProblem(400, 'INVALID_FILTER', `segment ${query.segment} does not exist`, { errors: [{ field: 'segment', message: 'no such segment in this workspace' }] });
+        }
+        throw error;
+      });
+    }
+    return this.listing.list(principal.workspaceId, page);
   }
 
   @Get('lookup')

@@ -1,0 +1,30 @@
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { ProfilesModule } from '../profiles/profiles.module.js';
+import { SegmentCatalogService } from './segment-catalog.service.js';
+import { NoopSegmentDestinationDispatcher, SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher } from './segment-destination-dispatcher.js';
+import { SegmentMembershipService } from './segment-membership.service.js';
+import { SegmentsService } from './segments.service.js';
+
+const services = [SegmentsService, SegmentCatalogService, SegmentMembershipService];
+
+/**
+ * Segments: definitions in a JSON condition language compiled to one parameterized SQL statement,
+ * materialized membership kept current after each profile change and on a schedule, an entered/exited
+ * log, size history and a hook for destinations. Without a dispatcher, changes are only logged.
+ */
+@Module({
+  imports: [ProfilesModule],
+  providers: [...services, { provide: SEGMENT_DESTINATION_DISPATCHER, useClass: NoopSegmentDestinationDispatcher }],
+  exports: [...services, SEGMENT_DESTINATION_DISPATCHER],
+})
+export class SegmentsModule {
+  /** The module with a real destination dispatcher (the sync engine's, or a test's). */
+  static withDispatcher(dispatcher: Type<SegmentDestinationDispatcher>): DynamicModule {
+    return {
+      module: SegmentsModule,
+      imports: [ProfilesModule],
+      providers: [...services, { provide: SEGMENT_DESTINATION_DISPATCHER, useClass: dispatcher }],
+      exports: [...services, SEGMENT_DESTINATION_DISPATCHER],
+    };
+  }
+}

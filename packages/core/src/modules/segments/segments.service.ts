@@ -1,0 +1,457 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { inTransaction } from '../../engine/database/sql.js';
+import { decodeCursor, encodeCursor, isUuid, type Page, type ProfileView } from '../profiles/profiles.service.js';
+import { ProfileException } from '../profiles/profile.exception.js';
+import { ProfilesService } from '../profiles/profiles.service.js';
+import { SegmentCatalogService, type SegmentCatalog } from './segment-catalog.service.js';
+import { compileSegment } from './segment-compiler.js';
+import { SEGMENT_LANGUAGE_VERSION, type SegmentCondition } from './segment-definition.js';
+import { isTimeWindowed, validateSegmentDefinition } from './segment-validator.js';
+import { SegmentException } from './segment.exception.js';
+
+export interface SegmentView {
+  id: string;
+  name: string;
+  /** A stable handle (lower-case letters, digits, `-`, `_`), unique among the workspace's segments. */
+  key: string;
+  description: string | null;
+  definition: SegmentCondition;
+  languageVersion: number;
+  /** The definition's revision: 1 when created, bumped by each update that changes it. */
+  version: number;
+  timeWindowed: boolean;
+  size: number;
+  computedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SegmentInput {
+  name: string;
+  /** Derived from the name when absent (with a numeric suffix if taken). */
+  key?: string;
+  description?: string | null;
+  definition: unknown;
+}
+
+/** One point of a segment's size history. */
+export interface SegmentSizePoint {
+  at: string;
+  size: number;
+}
+
+export interface SegmentMember {
+  profileId: string;
+  enteredAt: string;
+}
+
+export interface SegmentPreview {
+  count: number;
+  /** The first 20 matching profiles, oldest first. */
+  profiles: { id: string; kind: 'person' | 'account'; traits: Record<string, unknown> }[];
+}
+
+export interface SegmentRun {
+  kind: 'full' | 'incremental' | 'scheduled';
+  startedAt: string;
+  durationMs: number;
+  size: number;
+  entered: number;
+  exited: number;
+}
+
+export interface SegmentMembershipEvent {
+  id: string;
+  type: 'segment.entered' | 'segment.exited';
+  segmentId: string;
+  profileId: string;
+  at: string;
+}
+
+const MAX_PAGE = 200;
+const PREVIEW_SIZE = 20;
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+type SegmentRow = {
+  id: string;
+  name: string;
+  key: string;
+  description: string | null;
+  definition: SegmentCondition;
+  language_version: number;
+  version: number;
+  time_windowed: boolean;
+  size: number;
+  computed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export const toSegmentView = (row: SegmentRow): SegmentView => ({
+  id: row.id,
+  name: row.name,
+  key: row.key,
+  description: row.description,
+  definition: row.definition,
+  languageVersion: row.language_version,
+  version: row.version,
+  timeWindowed: row.time_windowed,
+  size: row.size,
+  computedAt: row.computed_at ? new Date(row.computed_at).toISOString() : null,
+  createdAt: new Date(row.created_at).toISOString(),
+  updatedAt: new Date(row.updated_at).toISOString(),
+});
+
+const pageLimit = (limit?: number) => Math.min(Math.max(limit ?? 50, 1), MAX_PAGE);
+const KEY = /^[a-z0-9][a-z0-9_-]{0,99}$/;
+
+/** `Big spenders (BR)` → `big-spenders-br`; `segment` when nothing of the name is left. */
+export function segmentKeyFromName(name: string): string {
+  const key = name
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 90)
+    .replace(/-+$/, '');
+  return key || 'segment';
+}
+
+/**
+ * Segment definitions (validated, stored with their language version) and reads of their members.
+ * Membership itself is computed by `SegmentMembershipService`.
+ */
+@Injectable()
+export class SegmentsService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalog: SegmentCatalogService,
+    private readonly profiles: ProfilesService,
+  ) {}
+
+  /** Every live definition of the workspace by id (for inlining segment-of-segment references). */
+  async definitions(workspaceId: string): Promise<Map<string, SegmentCondition>> {
+    const rows: { id: string; definition: SegmentCondition }[] = await this.dataSource.query(
+      `SELECT id, definition FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL`,
+      [workspaceId],
+    );
+    return new Map(rows.map((r) => [r.id, r.definition]));
+  }
+
+  /**
+   * Checks a definition against the language and the workspace's data; throws INVALID_SEGMENT with
+   * field-level errors, or SEGMENT_CYCLE when segments would refer to each other.
+   */
+  async validate(workspaceId: string, definition: unknown, selfId?: string): Promise<{ definition: SegmentCondition; timeWindowed: boolean }> {
+    const [catalog, definitions] = await Promise.all([this.catalog.catalog(workspaceId), this.definitions(workspaceId)]);
+    return this.check(workspaceId, definition, catalog, definitions, selfId);
+  }
+
+  private check(
+    workspaceId: string,
+    definition: unknown,
+    catalog: SegmentCatalog,
+    definitions: Map<string, SegmentCondition>,
+    selfId?: string,
+  ): { definition: SegmentCondition; timeWindowed: boolean } {
+    const errors = validateSegmentDefinition(definition, catalog, (id) => definitions.has(id) || id === selfId);
+    if (errors.length) throw new SegmentException('INVALID_SEGMENT', `the segment definition is invalid: ${errors[0]!.field}: ${errors[0]!.message}`, errors);
+    const condition = definition as SegmentCondition;
+    // Compiling inlines every referenced segment: a cycle (or a reference to itself) is refused here.
+    compileSegment(workspaceId, condition, (id) => definitions.get(id), { selfId });
+    return { definition: condition, timeWindowed: isTimeWindowed(condition, (id) => definitions.get(id)) };
+  }
+
+  async create(workspaceId: string, input: SegmentInput): Promise<SegmentView> {
+    this.checkName(input.name);
+    const { definition, timeWindowed } = await this.validate(workspaceId, input.definition);
+    const key = await this.freeKey(workspaceId, input);
+    const [row]: SegmentRow[] = await this.dataSource.query(
+      `INSERT INTO segments (workspace_id, name, key, description, definition, language_version, time_windowed)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [workspaceId, input.name, key, input.description ?? null, JSON.stringify(definition), SEGMENT_LANGUAGE_VERSION, timeWindowed],
+    ).catch((error: unknown) => this.keyTaken(error, key));
+    return toSegmentView(row!);
+  }
+
+  /** A segment by its key. */
+  async getByKey(workspaceId: string, key: string): Promise<SegmentView> {
+    const [row]: SegmentRow[] = await this.dataSource.query(`SELECT * FROM segments WHERE workspace_id = $1 AND key = $2 AND deleted_at IS NULL`, [workspaceId, key]);
+    if (!row) throw new SegmentException('SEGMENT_NOT_FOUND', `segment ${key} does not exist`);
+    return toSegmentView(row);
+  }
+
+  /** Replaces a definition; the caller recomputes (`SegmentMembershipService.recompute`) this segment and those that refer to it. */
+  async update(workspaceId: string, id: string, input: SegmentInput): Promise<SegmentView> {
+    this.checkName(input.name);
+    const current = await this.get(workspaceId, id);
+    const { definition, timeWindowed } = await this.validate(workspaceId, input.definition, id);
+    const key = input.key === undefined || input.key === current.key ? current.key : await this.freeKey(workspaceId, input);
+    const [[row]]: [SegmentRow[], number] = await this.dataSource.query(
+      `UPDATE segments SET name = $3, key = $4, description = $5, definition = $6, language_version = $7, time_windowed = $8,
+              version = version + CASE WHEN definition IS DISTINCT FROM $6::jsonb THEN 1 ELSE 0 END, updated_at = now()
+       WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL RETURNING *`,
+      [workspaceId, id, input.name, key, input.description ?? null, JSON.stringify(definition), SEGMENT_LANGUAGE_VERSION, timeWindowed],
+    ).catch((error: unknown) => this.keyTaken(error, key));
+    return toSegmentView(row!);
+  }
+
+  /** Deletes a segment unless another one refers to it; its memberships go with it. */
+  async delete(workspaceId: string, id: string): Promise<void> {
+    await this.get(workspaceId, id);
+    const users: { id: string }[] = await this.dataSource.query(
+      `SELECT id FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL AND id <> $2 AND jsonb_path_exists(definition, '$.** ? (@.segment == $id)', jsonb_build_object('id', $2::text))`,
+      [workspaceId, id],
+    );
+    if (users.length) {
+      throw new SegmentException('INVALID_SEGMENT', `segment ${id} is used by other segments`, [{ field: 'id', message: `used by ${users.map((u) => u.id).join(', ')}` }]);
+    }
+    await inTransaction(this.dataSource, async (runner) => {
+      // The row lock waits for a run in progress, and makes the next one skip the segment.
+      await runner.query(`SELECT 1 FROM segments WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [workspaceId, id]);
+      await runner.query(`DELETE FROM segment_memberships WHERE segment_id = $1`, [id]);
+      await runner.query(`UPDATE segments SET deleted_at = now(), size = 0 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
+    });
+  }
+
+  async get(workspaceId: string, id: string): Promise<SegmentView> {
+    if (!isUuid(id)) throw new SegmentException('SEGMENT_NOT_FOUND', `segment ${id} does not exist`);
+    const [row]: SegmentRow[] = await this.dataSource.query(`SELECT * FROM segments WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`, [workspaceId, id]);
+    if (!row) throw new SegmentException('SEGMENT_NOT_FOUND', `segment ${id} does not exist`);
+    return toSegmentView(row);
+  }
+
+  /** Segments of the workspace, oldest first, keyset-paginated. */
+  async list(workspaceId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<SegmentView>> {
+    const limit = pageLimit(query.limit);
+    const params: unknown[] = [workspaceId, limit + 1];
+    let after = '';
+    if (query.cursor) {
+      const [at, id] = decodeCursor(query.cursor);
+      if (!at || !id || !TIMESTAMP_TEXT.test(at) || !isUuid(id)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(at, id);
+      after = `AND (created_at, id) > ($3::timestamptz, $4::uuid)`;
+    }
+    const rows: (SegmentRow & { created_at_text: string })[] = await this.dataSource.query(
+      `SELECT *, created_at::text AS created_at_text FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL ${after} ORDER BY created_at, id LIMIT $2`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { data: page.map(toSegmentView), nextCursor: rows.length > limit && last ? encodeCursor([last.created_at_text, last.id]) : null };
+  }
+
+  /** Member profile ids with the time they entered, in id order, keyset-paginated on the primary key. */
+  async members(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<SegmentMember>> {
+    await this.get(workspaceId, id);
+    const limit = pageLimit(query.limit);
+    const params: unknown[] = [id, limit + 1];
+    let after = '';
+    if (query.cursor) {
+      const [last] = decodeCursor(query.cursor);
+      if (!last || !isUuid(last)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(last);
+      after = `AND profile_id > $3::uuid`;
+    }
+    const rows: { profile_id: string; entered_at: Date }[] = await this.dataSource.query(
+      `SELECT profile_id, entered_at FROM segment_memberships WHERE segment_id = $1 ${after} ORDER BY profile_id LIMIT $2`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((r) => ({ profileId: r.profile_id, enteredAt: new Date(r.entered_at).toISOString() })),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.profile_id]) : null,
+    };
+  }
+
+  /** The segments a profile (or the profile it was merged into) belongs to. */
+  async profileSegments(workspaceId: string, profileId: string): Promise<{ profileId: string; segments: (SegmentView & { enteredAt: string })[] }> {
+    const survivor = isUuid(profileId) ? await this.profiles.resolveId(workspaceId, profileId) : undefined;
+    if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${profileId} does not exist`);
+    const rows: (SegmentRow & { entered_at: Date })[] = await this.dataSource.query(
+      `SELECT s.*, m.entered_at FROM segment_memberships m JOIN segments s ON s.id = m.segment_id
+       WHERE m.profile_id = $1 AND s.workspace_id = $2 AND s.deleted_at IS NULL ORDER BY s.created_at, s.id`,
+      [survivor, workspaceId],
+    );
+    return { profileId: survivor, segments: rows.map((r) => ({ ...toSegmentView(r), enteredAt: new Date(r.entered_at).toISOString() })) };
+  }
+
+  /**
+   * Live profiles of a segment in the order they last changed, with the same cursor as the profile
+   * listing (so the `segment` filter of the profile list pages the same way).
+   */
+  async memberProfiles(
+    workspaceId: string,
+    segmentId: string,
+    query: { limit?: number; cursor?: string; updatedSince?: string; kind?: 'person' | 'account' } = {},
+  ): Promise<Page<ProfileView>> {
+    await this.get(workspaceId, segmentId);
+    const limit = pageLimit(query.limit);
+    const params: unknown[] = [workspaceId, limit + 1, segmentId];
+    const where: string[] = [];
+    if (query.cursor) {
+      const [at, id] = decodeCursor(query.cursor);
+      if (!at || !id || !TIMESTAMP_TEXT.test(at) || !isUuid(id)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(at, id);
+      where.push(`(p.updated_at, p.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
+    }
+    if (query.updatedSince) {
+      params.push(query.updatedSince);
+      where.push(`p.updated_at >= $${params.length}::timestamptz`);
+    }
+    if (query.kind) {
+      params.push(query.kind);
+      where.push(`p.kind = $${params.length}`);
+    }
+    type Row = {
+      id: string;
+      kind: 'person' | 'account';
+      traits: Record<string, unknown>;
+      computed: Record<string, unknown>;
+      created_at: Date;
+      updated_at: Date;
+      updated_at_text: string;
+      identities: { type: string; value: string; source: string; firstSeenAt: string }[];
+      linked: string[];
+    };
+    const found: Row[] = await this.dataSource.query(
+      `SELECT p.id, p.kind, p.traits, p.computed, p.created_at, p.updated_at, p.updated_at::text AS updated_at_text,
+              coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
+                        FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
+              coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
+                        FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked
+       FROM segment_memberships m JOIN profiles p ON p.id = m.profile_id
+       WHERE m.segment_id = $3 AND p.workspace_id = $1 AND p.merged_into IS NULL ${where.map((w) => `AND ${w}`).join(' ')}
+       ORDER BY p.updated_at, p.id LIMIT $2`,
+      params,
+    );
+    const page = found.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((row) => ({
+        id: row.id,
+        kind: row.kind,
+        traits: row.traits,
+        computed: row.computed,
+        identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
+        linked: row.linked,
+        createdAt: new Date(row.created_at).toISOString(),
+        updatedAt: new Date(row.updated_at).toISOString(),
+      })),
+      nextCursor: found.length > limit && last ? encodeCursor([last.updated_at_text, last.id]) : null,
+    };
+  }
+
+  /** How many profiles an unsaved definition matches now, and the first 20 of them. */
+  async preview(workspaceId: string, definition: unknown): Promise<SegmentPreview> {
+    const [catalog, definitions] = await Promise.all([this.catalog.catalog(workspaceId), this.definitions(workspaceId)]);
+    const { definition: condition } = this.check(workspaceId, definition, catalog, definitions);
+    const options = { types: catalog.types };
+    const all = compileSegment(workspaceId, condition, (id) => definitions.get(id), options);
+    const first = compileSegment(workspaceId, condition, (id) => definitions.get(id), { ...options, limit: PREVIEW_SIZE });
+    const [[{ count }], profiles] = await Promise.all([
+      this.dataSource.query(`SELECT count(*)::int AS count FROM (${all.sql}) s`, all.params) as Promise<{ count: number }[]>,
+      this.dataSource.query(`SELECT p.id, p.kind, p.traits FROM profiles p JOIN (${first.sql}) s ON s.id = p.id ORDER BY p.created_seq`, first.params),
+    ]);
+    return { count: count!, profiles };
+  }
+
+  /** Size history: the recorded runs of a segment, newest first. */
+  async runs(workspaceId: string, id: string, limit = 50): Promise<SegmentRun[]> {
+    await this.get(workspaceId, id);
+    const rows: { kind: SegmentRun['kind']; started_at: Date; duration_ms: number; size: number; entered: number; exited: number }[] = await this.dataSource.query(
+      `SELECT kind, started_at, duration_ms, size, entered, exited FROM segment_runs WHERE segment_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`,
+      [id, pageLimit(limit)],
+    );
+    return rows.map((r) => ({ kind: r.kind, startedAt: new Date(r.started_at).toISOString(), durationMs: r.duration_ms, size: r.size, entered: r.entered, exited: r.exited }));
+  }
+
+  /** Size history: one point per recompute over the whole segment or that changed its size, oldest first, from `since`. */
+  async sizeHistory(workspaceId: string, id: string, query: { since?: string; limit?: number } = {}): Promise<SegmentSizePoint[]> {
+    await this.get(workspaceId, id);
+    if (query.since !== undefined && Number.isNaN(Date.parse(query.since))) {
+      throw new SegmentException('INVALID_SEGMENT', 'since must be an ISO-8601 instant', [{ field: 'since', message: 'must be an ISO-8601 instant' }]);
+    }
+    const rows: { at: Date; size: number }[] = await this.dataSource.query(
+      `SELECT at, size FROM (SELECT at, size, id FROM segment_size_history WHERE segment_id = $1 AND ($2::timestamptz IS NULL OR at >= $2::timestamptz)
+         ORDER BY at DESC, id DESC LIMIT $3) h ORDER BY at, id`,
+      [id, query.since ?? null, Math.min(Math.max(query.limit ?? 1000, 1), 10_000)],
+    );
+    return rows.map((r) => ({ at: new Date(r.at).toISOString(), size: r.size }));
+  }
+
+  /** The workspace's segment.entered / segment.exited log after `cursor` (oldest first), for webhooks and destinations. */
+  async membershipEvents(workspaceId: string, query: { cursor?: string; limit?: number; segmentId?: string } = {}): Promise<Page<SegmentMembershipEvent>> {
+    const limit = pageLimit(query.limit);
+    let afterId = '0';
+    if (query.cursor) {
+      const [id] = decodeCursor(query.cursor);
+      if (!id || !/^\d+$/.test(id)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
+      afterId = id;
+    }
+    const rows: { id: string; type: SegmentMembershipEvent['type']; segment_id: string; profile_id: string; at: Date }[] = await this.dataSource.query(
+      `SELECT id::text, type, segment_id, profile_id, at FROM segment_membership_events
+       WHERE workspace_id = $1 AND id > $2::bigint AND ($4::uuid IS NULL OR segment_id = $4::uuid) ORDER BY id LIMIT $3`,
+      [workspaceId, afterId, limit + 1, query.segmentId ?? null],
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((r) => ({ id: r.id, type: r.type, segmentId: r.segment_id, profileId: r.profile_id, at: new Date(r.at).toISOString() })),
+      nextCursor: last ? encodeCursor([last.id]) : query.cursor ?? null,
+    };
+  }
+
+  /** Connects a destination (a source able to receive segments) to a segment. */
+  async connectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
+    await this.get(workspaceId, segmentId);
+    if (!isUuid(sourceId)) throw new SegmentException('INVALID_SEGMENT', `${sourceId} is not a source id`, [{ field: 'sourceId', message: 'must be a source id (uuid)' }]);
+    await this.dataSource.query(
+      `INSERT INTO segment_destinations (workspace_id, segment_id, source_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
+      [workspaceId, segmentId, sourceId],
+    );
+  }
+
+  async disconnectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
+    if (!isUuid(sourceId)) return;
+    await this.dataSource.query(`DELETE FROM segment_destinations WHERE workspace_id = $1 AND segment_id = $2 AND source_id = $3`, [workspaceId, segmentId, sourceId]);
+  }
+
+  /** The input's key (checked) or one derived from the name, not used by another live segment of the workspace. */
+  private async freeKey(workspaceId: string, input: SegmentInput): Promise<string> {
+    if (input.key !== undefined) {
+      if (typeof input.key !== 'string' || !KEY.test(input.key)) {
+        throw new SegmentException('INVALID_SEGMENT', 'the segment key is invalid', [{ field: 'key', message: 'must be 1 to 100 lower-case letters, digits, - or _, starting with a letter or digit' }]);
+      }
+      return input.key;
+    }
+    const base = segmentKeyFromName(input.name);
+    const taken: { key: string }[] = await this.dataSource.query(
+      `SELECT key FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL AND (key = $2 OR key LIKE $3)`,
+      // (a derived key holds only letters, digits and -: nothing LIKE would read as a wildcard)
+      [workspaceId, base, `${base}-%`],
+    );
+    const used = new Set(taken.map((t) => t.key));
+    let key = base;
+    for (let n = 2; used.has(key); n++) key = `${base}-${n}`;
+    return key;
+  }
+
+  /** A unique violation on the key (two writers took the same one) as a field error. */
+  private keyTaken(error: unknown, key: string): never {
+    if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'segments_key') {
+      throw new SegmentException('INVALID_SEGMENT', `the segment key ${key} is taken`, [{ field: 'key', message: 'another segment of the workspace has this key' }]);
+    }
+    throw error;
+  }
+
+  private checkName(name: unknown): void {
+    if (typeof name !== 'string' || name.trim().length === 0 || name.length > 200) {
+      throw new SegmentException('INVALID_SEGMENT', 'a segment needs a name', [{ field: 'name', message: 'must be 1 to 200 characters' }]);
+    }
+  }
+}
