@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProfileFactInput } from '@portrait/connector-sdk';
 import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { SegmentMembershipService } from '../../src/modules/segments/segment-membership.service.js';
+import { SegmentsService } from '../../src/modules/segments/segments.service.js';
 import { WebhookDeliveryService } from '../../src/modules/webhooks/webhook-delivery.service.js';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../../src/modules/webhooks/webhook-signature.js';
 import { WebhookException } from '../../src/modules/webhooks/webhook.exception.js';
@@ -153,6 +155,28 @@ describe('outgoing webhooks', () => {
     expect(attempted.reduce((a, b) => a + b, 0)).toBe(30);
     expect(new Set(receiver.received.map((r) => r.json.id)).size).toBe(30);
     expect(receiver.received).toHaveLength(30);
+  });
+
+  it('sends segment.entered and segment.exited for each membership change, queued with the change itself', async () => {
+    const ws = await core.workspace();
+    await webhooks.create(ws, { url, events: ['segment.entered', 'segment.exited'] });
+    const vip = await core.app.get(SegmentsService).create(ws, { name: 'VIP', key: 'vip', definition: { trait: 'vip', op: 'eq', value: true } });
+    const first = await ingest.ingest(ws, [{ ...person('v', 'v@x.io'), traits: { vip: true } }, { ...person('w', 'w@x.io'), traits: { vip: false } }]);
+    const [member] = (await core.app.get(SegmentsService).members(ws, vip.id)).data;
+    expect(first.change.profileIds).toContain(member!.profileId);
+    await ingest.ingest(ws, [{ ...person('v', 'v@x.io'), traits: { vip: false }, observedAt: '2026-02-01T00:00:00.000Z' }]);
+    // A full recompute that changes nothing owes nobody anything.
+    await core.app.get(SegmentMembershipService).recompute(ws, vip.id);
+    await deliveries.deliverDue();
+    // Deliveries go out concurrently: a receiver orders them by the time of the change.
+    const received = [...receiver.received].sort((a, b) => String(a.json.data.at).localeCompare(String(b.json.data.at)));
+    expect(received.map((r) => [r.json.type, r.json.data.segmentId, r.json.data.segmentKey, r.json.data.profileId])).toEqual([
+      ['segment.entered', vip.id, 'vip', member!.profileId],
+      ['segment.exited', vip.id, 'vip', member!.profileId],
+    ]);
+    const logged: { n: number }[] = await core.db.dataSource.query(`SELECT count(*)::int AS n FROM segment_membership_events WHERE workspace_id = $1`, [ws]);
+    expect(logged[0]!.n).toBe(2);
+    expect(new Set(receiver.received.map((r) => r.json.id)).size).toBe(2);
   });
 
   it('keeps workspaces apart and stops delivering to a deleted subscription', async () => {

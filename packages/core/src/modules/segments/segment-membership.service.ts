@@ -8,6 +8,7 @@ import { compileSegment, compileSegmentsForProfiles } from './segment-compiler.j
 import type { SegmentCondition } from './segment-definition.js';
 import { SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher } from './segment-destination-dispatcher.js';
 import { SegmentsService, toSegmentView } from './segments.service.js';
+import { queueWebhookDeliveries } from '../webhooks/webhook-outbox.service.js';
 
 export type SegmentRunKind = 'full' | 'incremental' | 'scheduled';
 
@@ -27,6 +28,20 @@ export const TIME_WINDOW_RECOMPUTE_INTERVAL_MS = 15 * 60_000;
 type SegmentRow = Parameters<typeof toSegmentView>[0] & { workspace_id: string; destinations: string[] };
 
 const SEGMENT_COLUMNS = `s.*, coalesce((SELECT array_agg(d.source_id::text ORDER BY d.source_id) FROM segment_destinations d WHERE d.segment_id = s.id), '{}') AS destinations`;
+
+/**
+ * What a membership change owes webhook subscribers: one `segment.entered` / `segment.exited` event per
+ * logged row, queued in the statement that logs it (its id derived from the log row's, so it is the same
+ * event for every subscription). `$1` is the workspace of both statements that use it.
+ */
+const LOGGED_COLUMNS = `id, segment_id, profile_id, type, at`;
+const NOTIFIED = `notified AS (
+         ${queueWebhookDeliveries(
+           `(SELECT md5('segment-membership-event:' || l.id)::uuid AS event_id, l.type, l.at AS created_at,
+                    jsonb_build_object('segmentId', l.segment_id, 'segmentKey', sk.key, 'profileId', l.profile_id, 'at', l.at) AS data
+             FROM logged l JOIN segments sk ON sk.id = l.segment_id)`,
+           '$1',
+         )})`;
 
 /** Ids of the segments a definition refers to, directly. */
 const referencesOf = (definition: SegmentCondition) =>
@@ -207,7 +222,8 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
          UNION ALL SELECT segment_id, profile_id, 'segment.exited' FROM exited),
        logged AS (
          INSERT INTO segment_membership_events (workspace_id, segment_id, profile_id, type)
-         SELECT $1::uuid, segment_id, profile_id, type FROM changes)
+         SELECT $1::uuid, segment_id, profile_id, type FROM changes RETURNING ${LOGGED_COLUMNS}),
+       ${NOTIFIED}
        SELECT segment_id, count(*) FILTER (WHERE type = 'segment.entered')::int AS entered, count(*) FILTER (WHERE type = 'segment.exited')::int AS exited,
               array_agg(profile_id) FILTER (WHERE type = 'segment.entered' AND segment_id = ANY(${withDestinations}::uuid[])) AS entered_ids,
               array_agg(profile_id) FILTER (WHERE type = 'segment.exited' AND segment_id = ANY(${withDestinations}::uuid[])) AS exited_ids
@@ -274,7 +290,9 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
          logged AS (
            INSERT INTO segment_membership_events (workspace_id, segment_id, profile_id, type)
            SELECT $1::uuid, ${seg}::uuid, profile_id, 'segment.entered' FROM entered
-           UNION ALL SELECT $1::uuid, ${seg}::uuid, profile_id, 'segment.exited' FROM exited)
+           UNION ALL SELECT $1::uuid, ${seg}::uuid, profile_id, 'segment.exited' FROM exited
+           RETURNING ${LOGGED_COLUMNS}),
+         ${NOTIFIED}
          SELECT (SELECT count(*) FROM entered)::int AS entered, (SELECT count(*) FROM exited)::int AS exited,
                 (SELECT count(*) FROM matched)::int AS matched
                 ${wantIds ? ', ARRAY(SELECT profile_id FROM entered) AS entered_ids, ARRAY(SELECT profile_id FROM exited) AS exited_ids' : ''}`,

@@ -32,14 +32,8 @@ export class WebhookOutboxService implements OnModuleInit, OnModuleDestroy {
     if (items.length === 0) return 0;
     const events = items.map((data) => ({ event_id: randomUUID(), data }));
     const inserted: unknown[] = await this.dataSource.query(
-      `INSERT INTO webhook_deliveries (workspace_id, subscription_id, event_id, event_type, payload)
-       SELECT s.workspace_id, s.id, e.event_id, $2,
-              jsonb_build_object('id', e.event_id, 'type', $2::text, 'workspaceId', s.workspace_id, 'createdAt', $4::text, 'data', e.data)
-       FROM webhook_subscriptions s
-       CROSS JOIN json_to_recordset($3::json) AS e(event_id uuid, data jsonb)
-       WHERE s.workspace_id = $1::uuid AND s.deleted_at IS NULL AND $2::text = ANY(s.events)
-       ON CONFLICT (subscription_id, event_id) DO NOTHING
-       RETURNING id`,
+      `WITH events AS (SELECT e.event_id, $2::text AS type, e.data, $4::timestamptz AS created_at FROM json_to_recordset($3::json) AS e(event_id uuid, data jsonb))
+       ${queueWebhookDeliveries('events', '$1')}`,
       [workspaceId, type, JSON.stringify(events), new Date().toISOString()],
     );
     return inserted.length;
@@ -70,4 +64,21 @@ export class WebhookOutboxService implements OnModuleInit, OnModuleDestroy {
       await this.emit(change.workspaceId, 'profile.updated', change.profileIds.map((profileId) => ({ profileId })));
     }
   }
+}
+
+/**
+ * The statement that turns events into deliveries owed to every live subscription of the workspace
+ * that wants their type. `events` names a relation (a CTE of the same statement) with the columns
+ * `event_id uuid, type text, data jsonb, created_at timestamptz`; `workspace` is the placeholder of the
+ * workspace id. Writers that log events in SQL (segment membership) queue their deliveries in the same
+ * statement, so an event and what it owes subscribers commit together. Answers the delivery ids.
+ */
+export function queueWebhookDeliveries(events: string, workspace: string): string {
+  return `INSERT INTO webhook_deliveries (workspace_id, subscription_id, event_id, event_type, payload)
+       SELECT s.workspace_id, s.id, e.event_id, e.type,
+              jsonb_build_object('id', e.event_id, 'type', e.type, 'workspaceId', s.workspace_id,
+                                 'createdAt', to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), 'data', e.data)
+       FROM ${events} e JOIN webhook_subscriptions s ON s.workspace_id = ${workspace}::uuid AND s.deleted_at IS NULL AND e.type = ANY(s.events)
+       ON CONFLICT (subscription_id, event_id) DO NOTHING
+       RETURNING id`;
 }
