@@ -59,6 +59,7 @@ export * from './modules/sync/sync-run.js';
 export * from './modules/sync/sync-runs.service.js';
 export * from './modules/sync/sync-runner.js';
 export * from './modules/sync/sync.service.js';
+export * from './modules/sync/source-segment-destination-dispatcher.js';
 export * from './modules/sync/scheduler/sync-scheduler.js';
 export * from './modules/sync/scheduler/embedded-sync-scheduler.js';
 export * from './modules/sync/scheduler/bullmq-sync-scheduler.js';

@@ -14,6 +14,7 @@ import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { SegmentsModule } from './modules/segments/segments.module.js';
 import { SyncModule } from './modules/sync/sync.module.js';
+import { SourceSegmentDestinationDispatcher } from './modules/sync/source-segment-destination-dispatcher.js';
 import type { Connector } from '@portrait/connector-sdk';
 
 export interface PortraitCoreOptions {
@@ -34,6 +35,7 @@ export interface PortraitCoreOptions {
 export class PortraitCoreModule {
   static forRoot(options: PortraitCoreOptions): DynamicModule {
     const { config } = options;
+    const sync = SyncModule.forRoot(options.connectors);
     return {
       module: PortraitCoreModule,
       imports: [
@@ -55,8 +57,9 @@ export class PortraitCoreModule {
         ApiKeysModule,
         PrivacyModule,
         WebhooksModule,
-        SegmentsModule,
-        SyncModule.forRoot(options.connectors),
+        // Segment changes reach the destination sources of the sync engine.
+        SegmentsModule.withDispatcher(SourceSegmentDestinationDispatcher, [sync]),
+        sync,
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
       providers: [

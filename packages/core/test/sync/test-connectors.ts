@@ -154,3 +154,43 @@ export const hookedConnector = defineConnector({
     return { facts, response: { status: 202, body: { received: facts.length } } };
   },
 });
+
+/** What the tag destination was sent, by segment key: the emails tagged now, and every call. */
+export const tagged = {
+  members: new Map<string, Set<string>>(),
+  calls: [] as { key: string; entered: string[]; exited: string[] }[],
+};
+
+/**
+ * A destination that tags people by email, as an email-marketing channel would; its token must be
+ * `tag-token-123`, and people without an email are skipped.
+ */
+export const tagConnector = defineConnector({
+  manifest: {
+    id: 'tagger',
+    name: 'Tagger',
+    version: '0.1.0',
+    description: 'A destination tagging members of segments by email, for tests.',
+    kind: 'both',
+    configSchema: z.object({ token: z.string().min(8) }),
+    secretFields: ['token'],
+    streams: [{ name: 'nothing', primaryKey: ['id'], syncModes: ['full'] }],
+    defaultSchedule: '0 0 * * *',
+    capabilities: { destination: true },
+  },
+  async check() {
+    return { ok: true };
+  },
+  async *read(): AsyncGenerator<ReadMessage> {},
+  async syncSegment(segment, diff, config) {
+    if (config.token !== 'tag-token-123') throw new ConnectorAuthError(`token ${config.token} refused (HTTP 401)`);
+    const members = tagged.members.get(segment.key) ?? new Set<string>();
+    const email = (m: { identities: Record<string, string[]> }) => m.identities.email?.[0];
+    const skipped = [...diff.entered, ...diff.exited].filter((m) => !email(m)).map((m) => ({ profileId: m.profileId, reason: 'no email' }));
+    for (const m of diff.entered) if (email(m)) members.add(email(m)!);
+    for (const m of diff.exited) if (email(m)) members.delete(email(m)!);
+    tagged.members.set(segment.key, members);
+    tagged.calls.push({ key: segment.key, entered: diff.entered.map((m) => email(m) ?? '-'), exited: diff.exited.map((m) => email(m) ?? '-') });
+    return { synced: diff.entered.length + diff.exited.length - skipped.length, skipped };
+  },
+});

@@ -1,4 +1,4 @@
-import { type DynamicModule, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, type ForwardReference, Module, type Type } from '@nestjs/common';
 import { ProfilesModule } from '../profiles/profiles.module.js';
 import { SegmentCatalogService } from './segment-catalog.service.js';
 import { NoopSegmentDestinationDispatcher, SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher } from './segment-destination-dispatcher.js';
@@ -18,11 +18,14 @@ const services = [SegmentsService, SegmentCatalogService, SegmentMembershipServi
   exports: [...services, SEGMENT_DESTINATION_DISPATCHER],
 })
 export class SegmentsModule {
-  /** The module with a real destination dispatcher (the sync engine's, or a test's). */
-  static withDispatcher(dispatcher: Type<SegmentDestinationDispatcher>): DynamicModule {
+  /**
+   * The module with a real destination dispatcher (the sync engine's, or a test's); `imports` are the
+   * modules whose exports the dispatcher is built from.
+   */
+  static withDispatcher(dispatcher: Type<SegmentDestinationDispatcher>, imports: (Type | DynamicModule | ForwardReference)[] = []): DynamicModule {
     return {
       module: SegmentsModule,
-      imports: [ProfilesModule],
+      imports: [ProfilesModule, ...imports],
       providers: [...services, { provide: SEGMENT_DESTINATION_DISPATCHER, useClass: dispatcher }],
       exports: [...services, SEGMENT_DESTINATION_DISPATCHER],
     };

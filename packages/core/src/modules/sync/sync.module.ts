@@ -41,7 +41,7 @@ export class SyncModule {
           useFactory: (config: PortraitConfig, embedded: EmbeddedSyncScheduler, distributed: BullmqSyncScheduler) => (config.redisUrl ? distributed : embedded),
         },
       ],
-      exports: [SecretBox, PluginRegistry, SourcesService, SyncRunsService, SyncService, SyncScheduler],
+      exports: [SecretBox, PluginRegistry, SourceRepository, SourcesService, SyncRunsService, SyncService, SyncScheduler],
     };
   }
 }
