@@ -66,7 +66,35 @@ describe('portrait CLI', () => {
     expect(result.stderr).not.toContain('not-a-url');
   });
 
-  it('starts admin, API and worker on the embedded database, stops on Ctrl-C and keeps the data', async () => {
+  /** Every live profile of the workspace of `key`, through the public API. */
+  async function profileIds(apiPort: string, key: string): Promise<string[]> {
+    const ids: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await (await fetch(`http://127.0.0.1:${apiPort}/v1/profiles?limit=200${cursor ? `&cursor=${cursor}` : ''}`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+        data: { id: string }[];
+        nextCursor: string | null;
+      };
+      ids.push(...page.data.map((p) => p.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    return ids;
+  }
+
+  /** Waits until the demo workspace holds profiles and their number has stopped changing (its first sync is over). */
+  async function settledProfiles(apiPort: string, key: string, timeoutMs = 60_000): Promise<string[]> {
+    const deadline = Date.now() + timeoutMs;
+    let last: string[] = [];
+    for (;;) {
+      await new Promise((r) => setTimeout(r, 1000));
+      const ids = await profileIds(apiPort, key);
+      if (ids.length > 0 && ids.length === last.length) return ids;
+      if (Date.now() > deadline) throw new Error(`the demo workspace did not settle (${ids.length} profiles)`);
+      last = ids;
+    }
+  }
+
+  it('starts admin, API and worker on the embedded database with a synced demo source, stops on Ctrl-C and keeps the data', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'portrait-start-'));
     const env = {
       ...baseEnv(),
@@ -85,6 +113,10 @@ describe('portrait CLI', () => {
       // The CLI reaches the running instance's database instead of failing on the data directory.
       const created = await run(['workspace', 'create', 'kept'], env);
       expect(created.code).toBe(0);
+      // The demo workspace fills up from its sandbox source, synced by the worker at start.
+      const key = (await run(['apikey', 'create', '--workspace', 'demo', '--scopes', 'profiles:read'], env)).stdout.trim().split('\n').at(-1)!;
+      const synced = await settledProfiles(env.API_PORT, key);
+      expect(synced.length).toBeGreaterThan(100);
 
       first.kill('SIGINT');
       expect(await exited(first)).toBe(0);
@@ -92,6 +124,10 @@ describe('portrait CLI', () => {
       const second = start();
       const body = (await (await waitFor(`http://127.0.0.1:${env.ADMIN_PORT}/api/workspaces`)).json()) as { data: { slug: string }[] };
       expect(body.data.map((w: { slug: string }) => w.slug).sort()).toEqual(['demo', 'kept']);
+      // The same demo source, synced again at start: the same files are not imported twice.
+      const sources = await run(['source', 'list', '--workspace', 'demo'], env);
+      expect(sources.stdout.trim().split('\n').filter((line) => line.includes('Store visits (demo)'))).toHaveLength(1);
+      expect((await settledProfiles(env.API_PORT, key)).sort()).toEqual([...synced].sort());
       second.kill('SIGINT');
       expect(await exited(second)).toBe(0);
     } finally {

@@ -11,3 +11,4 @@ export * from './manifest-validation.js';
 export * from './assert-connector.js';
 export * from './config-json-schema.js';
 export * from './connector-context.js';
+export * from './demo-sandbox.js';

@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { drawChannel, generatePopulation, type ChannelRecord, type ConformanceMutation, type ConformanceSandbox } from '@portrait/testkit';
+import { drawChannel, generatePopulation, type ConformanceMutation, type ConformanceSandbox } from '@portrait/testkit';
 import type { CsvConfigInput } from '../src/index.js';
+import { csvLine, STORE_VISITS_HEADER as HEADER, storeVisitRow as visitRow, storeVisitsCsv as visitsCsv, storeVisitsMapping as visitsMapping } from '../src/demo/store-visits.js';
 
 /**
  * The CSV plugin's "sandbox": store-visit exports written from the testkit population into a temp
@@ -10,50 +11,6 @@ import type { CsvConfigInput } from '../src/index.js';
  * breaks, day-first dates, messy emails and phones.
  */
 
-export const HEADER = ['Visit ID', 'E-mail', 'Phone', 'First name', 'Last name', 'City', 'Store', 'Visited at', 'Amount', 'Notes'];
-
-export const visitsMapping = {
-  externalId: 'Visit ID',
-  identities: { 'E-mail': 'email', Phone: 'phone' },
-  traits: { 'First name': 'first_name', 'Last name': 'last_name', City: 'city' },
-  event: {
-    type: 'store_visited',
-    occurredAt: 'Visited at',
-    properties: { Store: 'store', Amount: { property: 'amount', type: 'number' as const }, Notes: 'notes' },
-  },
-  dateFormat: 'dmy' as const,
-};
-
-const STORES = ['Main St, Springfield', 'Harbor Mall', 'Rua Augusta, 120 - Lisboa', 'Outlet "North"'];
-
-export function csvLine(values: readonly string[]): string {
-  return values.map((v) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v)).join(',');
-}
-
-function dayFirst(iso: string): string {
-  const d = new Date(iso);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(d.getUTCDate())}/${pad(d.getUTCMonth() + 1)}/${d.getUTCFullYear()} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
-}
-
-export function visitRow(record: ChannelRecord, n: number): string[] {
-  return [
-    `V-${record.recordId}`,
-    record.email ?? '',
-    record.phone ?? '',
-    record.firstName,
-    record.lastName,
-    record.city,
-    STORES[n % STORES.length]!,
-    dayFirst(record.occurredAt),
-    (10 + (n % 17) * 3.5).toFixed(2),
-    n % 5 === 0 ? `Asked about "loyalty card"\nwill come back` : '',
-  ];
-}
-
-export function visitsCsv(rows: readonly string[][]): string {
-  return [HEADER, ...rows].map(csvLine).join('\r\n') + '\r\n';
-}
 
 export interface CsvSandbox extends ConformanceSandbox {
   directory: string;

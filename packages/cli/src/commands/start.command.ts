@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { createLogger, embeddedSecretKey, prepareRuntime, WorkspacesService } from '@portrait/core';
+import { startDemoSources, type RunningDemo } from './demo-sources.js';
 import { withCoreAt } from './with-core.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
@@ -16,7 +17,8 @@ interface AppProcess {
 /**
  * `portrait start`: the whole of Portrait on one machine. Owns the database (the embedded one unless
  * DATABASE_URL is set), makes sure the `demo` workspace exists, runs admin, API and worker as child
- * processes pointed at that database, and stops them all cleanly on Ctrl-C.
+ * processes pointed at that database, and stops them all cleanly on Ctrl-C. On the embedded database
+ * (unless PORTRAIT_DEMO=0) the demo workspace gets a source per built-in sandbox, synced by the worker.
  */
 export function registerStartCommand(program: Command): void {
   program
@@ -30,7 +32,12 @@ export function registerStartCommand(program: Command): void {
       const config = { ...runtime.config, secretKey };
       const logger = createLogger(config, 'portrait');
 
-      await withCoreAt(config, database.url, (app) => app.get(WorkspacesService).ensure('demo', 'Demo'));
+      // The demo sources read from sandboxes that live in this process; only the embedded mode has them.
+      const withDemo = database.mode === 'embedded' && config.demo;
+      const demo: RunningDemo | undefined = await withCoreAt(config, database.url, async (app) => {
+        await app.get(WorkspacesService).ensure('demo', 'Demo');
+        return withDemo ? startDemoSources(app, config) : undefined;
+      });
 
       const apps: AppProcess[] = [
         { name: 'admin', port: config.adminPort },
@@ -42,6 +49,7 @@ export function registerStartCommand(program: Command): void {
         if (stopping) return;
         stopping = true;
         await Promise.all(apps.map((app) => terminate(app.child)));
+        await demo?.close();
         await database.release();
         process.exit(code);
       };
@@ -75,7 +83,7 @@ export function registerStartCommand(program: Command): void {
           `    Admin   http://${host}:${config.adminPort}/`,
           `    API     http://${host}:${config.apiPort}/`,
           `    Worker  http://${host}:${config.workerPort}/healthz`,
-          `    Workspace: demo`,
+          `    Workspace: demo${demo?.sources.length ? ` (syncing: ${demo.sources.map((s) => s.name).join(', ')})` : ''}`,
           '',
         ].join('\n') + '\n',
       );
