@@ -315,4 +315,21 @@ describe('segments in near real time', () => {
     const results = await core.app.get(SegmentMembershipService).recomputeTimeWindowed(ws);
     expect(results.map((r) => [r.segmentId, r.kind, r.entered])).toEqual([[recent.id, 'scheduled', 1]]);
   });
+
+  it('lets members of a time window go as the clock moves, on the worker\'s schedule', async () => {
+    const ws = await core.workspace();
+    const justNow = await segments.create(ws, { name: 'Just now', definition: { event: 'page_viewed', within: 'PT2S' } });
+    await ingest.ingest(ws, [{ ...fact('n', [{ type: 'email', value: 'now@x.com' }], {}), events: [{ type: 'page_viewed', occurredAt: new Date().toISOString(), properties: {}, dedupeKey: 'pv-now' }] }]);
+    expect((await segments.get(ws, justNow.id)).size).toBe(1);
+    const membership = core.app.get(SegmentMembershipService);
+    membership.startSchedules({ timeWindowedEveryMs: 500 });
+    try {
+      const deadline = Date.now() + 10_000;
+      while ((await segments.get(ws, justNow.id)).size !== 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      membership.stopSchedules();
+    }
+    expect((await segments.get(ws, justNow.id)).size).toBe(0);
+    expect((await segments.runs(ws, justNow.id)).map((r) => [r.kind, r.exited])).toContainEqual(['scheduled', 1]);
+  });
 });

@@ -22,8 +22,10 @@ export interface SegmentRunResult {
   durationMs: number;
 }
 
-/** How often segments that depend on the clock are recomputed in-process. */
+/** How often the worker recomputes the segments that depend on the clock. */
 export const TIME_WINDOW_RECOMPUTE_INTERVAL_MS = 15 * 60_000;
+/** How often the worker recomputes every segment in full (a safety net under the incremental runs). */
+export const FULL_RECOMPUTE_INTERVAL_MS = 24 * 60 * 60_000;
 
 type SegmentRow = Parameters<typeof toSegmentView>[0] & { workspace_id: string; destinations: string[] };
 
@@ -68,7 +70,8 @@ function readsAccounts(definition: SegmentCondition, definitions: Map<string, Se
  * - incremental, after each committed profile change: every segment of the workspace evaluated for the
  *   changed profiles only (and the people of changed accounts, for segments on account traits), all
  *   segments in one statement that reads each profile once;
- * - scheduled, for time-windowed segments (an in-process interval; `recomputeTimeWindowed` for a scheduler);
+ * - scheduled, in the worker (`startSchedules`): time-windowed segments every 15 minutes, every segment
+ *   in full once a day;
  * - full, on demand.
  * Writers of a segment's membership are serialized by a lock on its row.
  */
@@ -76,7 +79,7 @@ function readsAccounts(definition: SegmentCondition, definitions: Map<string, Se
 export class SegmentMembershipService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SegmentMembershipService.name);
   private unsubscribe?: () => void;
-  private timer?: NodeJS.Timeout;
+  private timers: NodeJS.Timeout[] = [];
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -88,15 +91,35 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
 
   onApplicationBootstrap(): void {
     this.unsubscribe = this.changes.subscribe((change) => this.onProfileChange(change));
-    this.timer = setInterval(() => {
-      this.recomputeTimeWindowed().catch((error: unknown) => this.logger.error({ err: error }, 'scheduled segment recompute failed'));
-    }, TIME_WINDOW_RECOMPUTE_INTERVAL_MS);
-    this.timer.unref();
+  }
+
+  /**
+   * The scheduled runs, in the worker only (other processes re-evaluate just what they change):
+   * clock-dependent segments every `timeWindowedEveryMs`, every segment of every workspace in full
+   * every `fullEveryMs`. Several workers may run them; the row locks keep their writes apart.
+   */
+  startSchedules(options: { timeWindowedEveryMs?: number; fullEveryMs?: number } = {}): void {
+    if (this.timers.length) return;
+    const every = (ms: number, what: string, work: () => Promise<unknown>) => {
+      const timer = setInterval(() => void work().catch((error: unknown) => this.logger.error({ err: error }, `scheduled ${what} failed`)), ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(options.timeWindowedEveryMs ?? TIME_WINDOW_RECOMPUTE_INTERVAL_MS, 'recompute of time-windowed segments', () => this.recomputeTimeWindowed());
+    every(options.fullEveryMs ?? FULL_RECOMPUTE_INTERVAL_MS, 'full recompute of segments', async () => {
+      const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM segments WHERE deleted_at IS NULL`);
+      for (const { workspace_id } of workspaces) await this.recomputeAll(workspace_id);
+    });
+  }
+
+  stopSchedules(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
   }
 
   onModuleDestroy(): void {
     this.unsubscribe?.();
-    if (this.timer) clearInterval(this.timer);
+    this.stopSchedules();
   }
 
   /** Full recompute of one segment, and of every segment that refers to it (they inline its definition). */
