@@ -12,22 +12,60 @@ export interface ProfileChange {
 export type ProfileChangeListener = (change: ProfileChange) => Promise<void> | void;
 
 /**
- * In-process fan-out of committed profile changes: segments re-evaluate the changed profiles,
- * webhooks and destinations follow. A failing listener is logged and never fails the ingest.
+ * When a listener runs, relative to the others. Every listener of a phase has finished before the
+ * first one of the next phase starts; within a phase, listeners run in subscription order.
+ * - `assign`: derives columns of the profile that others read (the persona of `profiles.persona_id`);
+ * - `evaluate`: computes from the profile as it now is (segment membership);
+ * - `notify`: tells the outside world (webhooks, destinations).
+ */
+export const PROFILE_CHANGE_PHASES = ['assign', 'evaluate', 'notify'] as const;
+export type ProfileChangePhase = (typeof PROFILE_CHANGE_PHASES)[number];
+
+export interface ProfileChangeSubscription {
+  /** Default `evaluate`. */
+  phase?: ProfileChangePhase;
+}
+
+export interface ProfileChangePublication {
+  /**
+   * Skip the phases before this one: a change produced by a phase itself (personas re-assigned
+   * after a persona was edited) is published from the next phase on. Default: every phase.
+   */
+  from?: ProfileChangePhase;
+}
+
+interface Registered {
+  listener: ProfileChangeListener;
+  phase: number;
+}
+
+/**
+ * In-process fan-out of committed profile changes: personas are assigned first, then segments
+ * re-evaluate the changed profiles, then webhooks and destinations follow. A failing listener is
+ * logged and never fails the ingest (nor keeps the later phases from running).
  */
 @Injectable()
 export class ProfileChangesService {
   private readonly logger = new Logger(ProfileChangesService.name);
-  private readonly listeners = new Set<ProfileChangeListener>();
+  private readonly listeners: Registered[] = [];
 
-  subscribe(listener: ProfileChangeListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  subscribe(listener: ProfileChangeListener, options: ProfileChangeSubscription = {}): () => void {
+    const registered: Registered = { listener, phase: PROFILE_CHANGE_PHASES.indexOf(options.phase ?? 'evaluate') };
+    if (registered.phase < 0) throw new Error(`unknown profile change phase ${String(options.phase)}`);
+    // Kept sorted by phase; a new listener goes after those of its phase (a stable order).
+    const at = this.listeners.findIndex((r) => r.phase > registered.phase);
+    this.listeners.splice(at < 0 ? this.listeners.length : at, 0, registered);
+    return () => {
+      const index = this.listeners.indexOf(registered);
+      if (index >= 0) this.listeners.splice(index, 1);
+    };
   }
 
-  async publish(change: ProfileChange): Promise<void> {
+  async publish(change: ProfileChange, options: ProfileChangePublication = {}): Promise<void> {
     if (change.profileIds.length === 0 && change.mergedAway.length === 0) return;
-    for (const listener of this.listeners) {
+    const from = PROFILE_CHANGE_PHASES.indexOf(options.from ?? 'assign');
+    // A copy: a listener may unsubscribe (or another subscribe) while the change is fanned out.
+    for (const { listener } of this.listeners.filter((r) => r.phase >= from)) {
       try {
         await listener(change);
       } catch (error) {

@@ -20,7 +20,8 @@ export class WebhookOutboxService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.unsubscribe = this.changes.subscribe((change) => this.onProfileChange(change));
+    // Last: subscribers hear of a change once personas and segments have followed it.
+    this.unsubscribe = this.changes.subscribe((change) => this.onProfileChange(change), { phase: 'notify' });
   }
 
   onModuleDestroy(): void {
