@@ -13,6 +13,7 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { SegmentsModule } from './modules/segments/segments.module.js';
+import { PersonasModule } from './modules/personas/personas.module.js';
 import { SyncModule } from './modules/sync/sync.module.js';
 import { SourceSegmentDestinationDispatcher } from './modules/sync/source-segment-destination-dispatcher.js';
 import type { Connector } from '@portrait/connector-sdk';
@@ -59,6 +60,7 @@ export class PortraitCoreModule {
         WebhooksModule,
         // Segment changes reach the destination sources of the sync engine.
         SegmentsModule.withDispatcher(SourceSegmentDestinationDispatcher, [sync]),
+        PersonasModule,
         sync,
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
@@ -66,7 +68,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, SyncModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule],
     };
   }
 }

@@ -11,6 +11,30 @@ export interface ProfileListQuery {
   /** Only profiles changed at or after this instant (ISO-8601), e.g. to sync what changed since the last run. */
   updatedSince?: string;
   kind?: 'person' | 'account';
+  /** Only the profiles assigned this persona (an id; the caller checks that it exists). */
+  personaId?: string;
+  /** Only the profiles of this typology (`need_based`, `deal_based`, `impulsive`, `loyal`). */
+  typology?: string;
+  /** Only the members of this segment (an id; the caller checks that it exists). */
+  segmentId?: string;
+}
+
+/** The persona, typology and segment filters of a profile list as SQL conditions on `p`, their values pushed to `params`. */
+function membershipFilters(query: Pick<ProfileListQuery, 'personaId' | 'typology' | 'segmentId'>, params: unknown[]): string[] {
+  const where: string[] = [];
+  if (query.segmentId !== undefined) {
+    params.push(query.segmentId);
+    where.push(`p.id IN (SELECT m.profile_id FROM segment_memberships m WHERE m.segment_id = $${params.length}::uuid)`);
+  }
+  if (query.personaId !== undefined) {
+    params.push(query.personaId);
+    where.push(`p.persona_id = $${params.length}::uuid`);
+  }
+  if (query.typology !== undefined) {
+    params.push(query.typology);
+    where.push(`p.typology = $${params.length}::text`);
+  }
+  return where;
 }
 
 const MAX_PAGE = 200;
@@ -45,11 +69,14 @@ export class ProfileListingService {
       params.push(query.kind);
       where.push(`p.kind = $${params.length}`);
     }
+    where.push(...membershipFilters(query, params));
     type Row = {
       id: string;
       kind: 'person' | 'account';
       traits: Record<string, unknown>;
       computed: Record<string, unknown>;
+      persona_id: string | null;
+      persona_score: number | null;
       created_at: Date;
       updated_at: Date;
       /** updated_at with its microseconds, for the cursor (a JS Date keeps only milliseconds). */
@@ -58,7 +85,7 @@ export class ProfileListingService {
       linked: string[];
     };
     const found: Row[] = await this.dataSource.query(
-      `SELECT p.id, p.kind, p.traits, p.computed, p.created_at, p.updated_at, p.updated_at::text AS updated_at_text,
+      `SELECT p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at, p.updated_at::text AS updated_at_text,
               coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
                         FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
               coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
@@ -78,6 +105,8 @@ export class ProfileListingService {
         computed: row.computed,
         identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
         linked: row.linked,
+        personaId: row.persona_id,
+        personaScore: row.persona_score,
         createdAt: new Date(row.created_at).toISOString(),
         updatedAt: new Date(row.updated_at).toISOString(),
       })),

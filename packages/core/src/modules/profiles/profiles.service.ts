@@ -20,6 +20,10 @@ export interface ProfileView {
   identities: ProfileIdentityView[];
   /** People: their accounts. Accounts: their people. */
   linked: string[];
+  /** The best-matching buyer persona (people only); null when none reaches its minimum score. */
+  personaId: string | null;
+  /** The profile's score (0 to 1) for that persona; null without one. */
+  personaScore: number | null;
   createdAt: string;
   updatedAt: string;
   /** Set when the id asked for was merged away: the id asked for. */
@@ -76,7 +80,7 @@ export class ProfilesService {
     const survivor = await this.resolveId(workspaceId, id);
     if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
     const [row] = await this.dataSource.query(
-      `SELECT p.id, p.kind, p.traits, p.computed, p.created_at, p.updated_at,
+      `SELECT p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at,
               coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
                         FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
               coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
@@ -91,6 +95,8 @@ export class ProfilesService {
       computed: row.computed,
       identities: row.identities.map((i: ProfileIdentityView) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
       linked: row.linked,
+      personaId: row.persona_id,
+      personaScore: row.persona_score,
       createdAt: new Date(row.created_at).toISOString(),
       updatedAt: new Date(row.updated_at).toISOString(),
       ...(survivor !== id ? { mergedFrom: id } : {}),

@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
+import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
 import { decodeCursor, encodeCursor, isUuid, type Page, type ProfileView } from '../profiles/profiles.service.js';
+import { ProfileListingService, type ProfileListQuery } from '../profiles/profile-listing.service.js';
 import { ProfileException } from '../profiles/profile.exception.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
 import { SegmentCatalogService, type SegmentCatalog } from './segment-catalog.service.js';
@@ -109,15 +111,7 @@ const KEY = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 
 /** `Big spenders (BR)` → `big-spenders-br`; `segment` when nothing of the name is left. */
 export function segmentKeyFromName(name: string): string {
-  const key = name
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 90)
-    .replace(/-+$/, '');
-  return key || 'segment';
+  return handleFromName(name, 'segment');
 }
 
 /**
@@ -130,6 +124,7 @@ export class SegmentsService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly catalog: SegmentCatalogService,
     private readonly profiles: ProfilesService,
+    private readonly listing: ProfileListingService,
   ) {}
 
   /** Every live definition of the workspace by id (for inlining segment-of-segment references). */
@@ -281,69 +276,12 @@ export class SegmentsService {
   }
 
   /**
-   * Live profiles of a segment in the order they last changed, with the same cursor as the profile
-   * listing (so the `segment` filter of the profile list pages the same way).
+   * Live profiles of a segment in the order they last changed, with the same cursor and filters as the
+   * profile listing (the `segment` filter of the profile list).
    */
-  async memberProfiles(
-    workspaceId: string,
-    segmentId: string,
-    query: { limit?: number; cursor?: string; updatedSince?: string; kind?: 'person' | 'account' } = {},
-  ): Promise<Page<ProfileView>> {
+  async memberProfiles(workspaceId: string, segmentId: string, query: Omit<ProfileListQuery, 'segmentId'> = {}): Promise<Page<ProfileView>> {
     await this.get(workspaceId, segmentId);
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [workspaceId, limit + 1, segmentId];
-    const where: string[] = [];
-    if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor);
-      if (!at || !id || !TIMESTAMP_TEXT.test(at) || !isUuid(id)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(at, id);
-      where.push(`(p.updated_at, p.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
-    }
-    if (query.updatedSince) {
-      params.push(query.updatedSince);
-      where.push(`p.updated_at >= $${params.length}::timestamptz`);
-    }
-    if (query.kind) {
-      params.push(query.kind);
-      where.push(`p.kind = $${params.length}`);
-    }
-    type Row = {
-      id: string;
-      kind: 'person' | 'account';
-      traits: Record<string, unknown>;
-      computed: Record<string, unknown>;
-      created_at: Date;
-      updated_at: Date;
-      updated_at_text: string;
-      identities: { type: string; value: string; source: string; firstSeenAt: string }[];
-      linked: string[];
-    };
-    const found: Row[] = await this.dataSource.query(
-      `SELECT p.id, p.kind, p.traits, p.computed, p.created_at, p.updated_at, p.updated_at::text AS updated_at_text,
-              coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
-                        FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
-              coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
-                        FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked
-       FROM segment_memberships m JOIN profiles p ON p.id = m.profile_id
-       WHERE m.segment_id = $3 AND p.workspace_id = $1 AND p.merged_into IS NULL ${where.map((w) => `AND ${w}`).join(' ')}
-       ORDER BY p.updated_at, p.id LIMIT $2`,
-      params,
-    );
-    const page = found.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((row) => ({
-        id: row.id,
-        kind: row.kind,
-        traits: row.traits,
-        computed: row.computed,
-        identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
-        linked: row.linked,
-        createdAt: new Date(row.created_at).toISOString(),
-        updatedAt: new Date(row.updated_at).toISOString(),
-      })),
-      nextCursor: found.length > limit && last ? encodeCursor([last.updated_at_text, last.id]) : null,
-    };
+    return this.listing.list(workspaceId, { ...query, segmentId });
   }
 
   /** How many profiles an unsaved definition matches now, and the first 20 of them. */
@@ -429,16 +367,7 @@ export class SegmentsService {
       }
       return input.key;
     }
-    const base = segmentKeyFromName(input.name);
-    const taken: { key: string }[] = await this.dataSource.query(
-      `SELECT key FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL AND (key = $2 OR key LIKE $3)`,
-      // (a derived key holds only letters, digits and -: nothing LIKE would read as a wildcard)
-      [workspaceId, base, `${base}-%`],
-    );
-    const used = new Set(taken.map((t) => t.key));
-    let key = base;
-    for (let n = 2; used.has(key); n++) key = `${base}-${n}`;
-    return key;
+    return freeHandle(this.dataSource, 'segments', workspaceId, segmentKeyFromName(input.name));
   }
 
   /** A unique violation on the key (two writers took the same one) as a field error. */

@@ -1,0 +1,276 @@
+import { Injectable } from '@nestjs/common';
+import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { decodeCursor, encodeCursor, isUuid, type Page } from '../profiles/profiles.service.js';
+import { SegmentCatalogService, type SegmentCatalog } from '../segments/segment-catalog.service.js';
+import { nodeKind } from '../segments/segment-definition.js';
+import { fieldPath, validateSegmentDefinition } from '../segments/segment-validator.js';
+import { PersonaAssignmentService } from './persona-assignment.service.js';
+import { personaEnvelopeSchema, type PersonaCard, type PersonaRule } from './persona-definition.js';
+import { PersonaException, type PersonaFieldError } from './persona.exception.js';
+
+export interface PersonaView {
+  id: string;
+  name: string;
+  /** A stable handle (lower-case letters, digits, `-`, `_`), unique among the workspace's personas. */
+  key: string;
+  summary: string | null;
+  card: PersonaCard;
+  rules: PersonaRule[];
+  /** The score (0 to 1) a profile must reach to be assigned this persona. */
+  minScore: number;
+  /** The matching rules' revision: 1 when created, bumped by each update that changes the rules or the minimum score. */
+  version: number;
+  /** Profiles assigned to the persona now. */
+  size: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface PersonaMember {
+  profileId: string;
+  /** The profile's score for this persona. */
+  score: number;
+  /** When the profile was assigned this persona. */
+  assignedAt: string;
+}
+
+/** A persona input that passed validation, with its defaults. */
+interface ValidPersona {
+  name: string;
+  key?: string;
+  summary: string | null;
+  card: PersonaCard;
+  rules: PersonaRule[];
+  minScore: number;
+}
+
+type PersonaRow = {
+  id: string;
+  name: string;
+  key: string;
+  summary: string | null;
+  card: PersonaCard;
+  rules: PersonaRule[];
+  min_score: string;
+  version: number;
+  size: number;
+  created_at: Date;
+  updated_at: Date;
+};
+
+export const DEFAULT_PERSONA_MIN_SCORE = 0.5;
+const MAX_PAGE = 200;
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+const pageLimit = (limit?: number) => Math.min(Math.max(limit ?? 50, 1), MAX_PAGE);
+/** The persona's columns and its size, counted on the assignment index. */
+const PERSONA_COLUMNS = `p.*, (SELECT count(*) FROM profiles pr WHERE pr.workspace_id = p.workspace_id AND pr.persona_id = p.id)::int AS size`;
+
+const toPersonaView = (row: PersonaRow): PersonaView => ({
+  id: row.id,
+  name: row.name,
+  key: row.key,
+  summary: row.summary,
+  card: row.card,
+  rules: row.rules,
+  minScore: Number(row.min_score),
+  version: row.version,
+  size: row.size,
+  createdAt: new Date(row.created_at).toISOString(),
+  updatedAt: new Date(row.updated_at).toISOString(),
+});
+
+/** `Budget-minded Bia` → `budget-minded-bia`; `persona` when nothing of the name is left. */
+export function personaKeyFromName(name: string): string {
+  return handleFromName(name, 'persona');
+}
+
+/**
+ * Leaves a persona rule may not hold, with their paths: personas are assigned before segments are
+ * evaluated (segments read `profiles.persona_id`), so a rule can depend neither on a persona (its own
+ * result) nor on a segment's membership.
+ */
+function dependencyErrors(node: unknown, path: (string | number)[] = []): { field: string; message: string }[] {
+  if (typeof node !== 'object' || node === null || Array.isArray(node)) return [];
+  const kind = nodeKind(node);
+  const n = node as Record<string, unknown>;
+  if (kind === 'all' || kind === 'any') return Array.isArray(n[kind]) ? (n[kind] as unknown[]).flatMap((c, i) => dependencyErrors(c, [...path, kind, i])) : [];
+  if (kind === 'not') return dependencyErrors(n.not, [...path, 'not']);
+  if (kind === 'persona') return [{ field: fieldPath([...path, 'persona']), message: 'a persona rule cannot refer to a persona: personas are what the rules assign' }];
+  if (kind === 'segment') return [{ field: fieldPath([...path, 'segment']), message: 'a persona rule cannot refer to a segment: segments are evaluated after personas are assigned' }];
+  return [];
+}
+
+/**
+ * Buyer personas: a card and weighted matching rules in the segment condition language, validated
+ * against the workspace's data like segment definitions. Creating, changing or deleting a persona
+ * re-assigns the profiles it concerns (`PersonaAssignmentService`) before answering.
+ */
+@Injectable()
+export class PersonasService {
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly catalog: SegmentCatalogService,
+    private readonly assignment: PersonaAssignmentService,
+  ) {}
+
+  /**
+   * Checks a persona: its shape, then each rule's condition against the condition language and the
+   * workspace's observed trait types. Throws INVALID_PERSONA with every problem and its path
+   * (`rules.0.condition.all[1].op`, `card.typology`, `minScore`).
+   */
+  async validate(workspaceId: string, input: unknown): Promise<ValidPersona> {
+    const errors: PersonaFieldError[] = [];
+    const parsed = personaEnvelopeSchema.safeParse(input);
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        // A rule's condition is the segment validator's to explain, field by field.
+        if (issue.path.length >= 3 && issue.path[0] === 'rules' && issue.path[2] === 'condition') continue;
+        errors.push({ field: issue.path.map(String).join('.') || '(body)', message: issue.message });
+      }
+    }
+    const rules = (input as { rules?: unknown } | null)?.rules;
+    if (Array.isArray(rules)) {
+      const catalog = await this.catalog.catalog(workspaceId);
+      rules.forEach((rule, i) => {
+        if (typeof rule === 'object' && rule !== null && !Array.isArray(rule)) errors.push(...this.conditionErrors((rule as { condition?: unknown }).condition, `rules.${i}.condition`, catalog));
+      });
+    }
+    if (errors.length || !parsed.success) {
+      const first = errors[0] ?? { field: '(body)', message: 'is not a valid persona' };
+      throw new PersonaException('INVALID_PERSONA', `the persona is invalid: ${first.field}: ${first.message}`, errors.length ? errors : [first]);
+    }
+    const { name, key, summary, card, rules: valid, minScore } = parsed.data;
+    return {
+      name,
+      key,
+      summary: summary ?? null,
+      card: card ?? {},
+      rules: valid.map((r) => ({ condition: r.condition as PersonaRule['condition'], weight: r.weight, ...(r.label === undefined ? {} : { label: r.label }) })),
+      minScore: minScore ?? DEFAULT_PERSONA_MIN_SCORE,
+    };
+  }
+
+  /** Creates a persona and assigns the workspace's profiles to their best persona again. */
+  async create(workspaceId: string, input: unknown): Promise<PersonaView> {
+    const persona = await this.validate(workspaceId, input);
+    const key = await this.freeKey(workspaceId, persona);
+    const [row]: PersonaRow[] = await this.dataSource
+      .query(
+        `INSERT INTO personas (workspace_id, name, key, summary, card, rules, min_score) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+        [workspaceId, persona.name, key, persona.summary, JSON.stringify(persona.card), JSON.stringify(persona.rules), persona.minScore],
+      )
+      .catch((error: unknown) => this.keyTaken(error, key));
+    await this.assignment.reassignAll(workspaceId);
+    return this.get(workspaceId, row!.id);
+  }
+
+  /** Replaces a persona (its key stays unless another is given) and re-assigns the workspace's profiles. */
+  async update(workspaceId: string, id: string, input: unknown): Promise<PersonaView> {
+    const current = await this.get(workspaceId, id);
+    const persona = await this.validate(workspaceId, input);
+    const key = persona.key === undefined || persona.key === current.key ? current.key : await this.freeKey(workspaceId, persona);
+    await this.dataSource
+      .query(
+        `UPDATE personas SET name = $3, key = $4, summary = $5, card = $6, rules = $7, min_score = $8,
+                version = version + CASE WHEN rules IS DISTINCT FROM $7::jsonb OR min_score IS DISTINCT FROM $8::numeric THEN 1 ELSE 0 END, updated_at = now()
+         WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`,
+        [workspaceId, id, persona.name, key, persona.summary, JSON.stringify(persona.card), JSON.stringify(persona.rules), persona.minScore],
+      )
+      .catch((error: unknown) => this.keyTaken(error, key));
+    await this.assignment.reassignAll(workspaceId);
+    return this.get(workspaceId, id);
+  }
+
+  /** Deletes a persona; its profiles get their next best persona, or none. */
+  async delete(workspaceId: string, id: string): Promise<void> {
+    await this.get(workspaceId, id);
+    await this.dataSource.query(`UPDATE personas SET deleted_at = now() WHERE workspace_id = $1 AND id = $2 AND deleted_at IS NULL`, [workspaceId, id]);
+    await this.assignment.reassignMembersOf(workspaceId, id);
+  }
+
+  /** A persona with its current size. */
+  async get(workspaceId: string, id: string): Promise<PersonaView> {
+    if (!isUuid(id)) throw new PersonaException('PERSONA_NOT_FOUND', `persona ${id} does not exist`);
+    const [row]: PersonaRow[] = await this.dataSource.query(`SELECT ${PERSONA_COLUMNS} FROM personas p WHERE p.workspace_id = $1 AND p.id = $2 AND p.deleted_at IS NULL`, [workspaceId, id]);
+    if (!row) throw new PersonaException('PERSONA_NOT_FOUND', `persona ${id} does not exist`);
+    return toPersonaView(row);
+  }
+
+  /** A persona by its key. */
+  async getByKey(workspaceId: string, key: string): Promise<PersonaView> {
+    const [row]: PersonaRow[] = await this.dataSource.query(`SELECT ${PERSONA_COLUMNS} FROM personas p WHERE p.workspace_id = $1 AND p.key = $2 AND p.deleted_at IS NULL`, [workspaceId, key]);
+    if (!row) throw new PersonaException('PERSONA_NOT_FOUND', `persona ${key} does not exist`);
+    return toPersonaView(row);
+  }
+
+  /** Personas of the workspace, oldest first, keyset-paginated. */
+  async list(workspaceId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<PersonaView>> {
+    const limit = pageLimit(query.limit);
+    const params: unknown[] = [workspaceId, limit + 1];
+    let after = '';
+    if (query.cursor) {
+      const [at, id] = decodeCursor(query.cursor);
+      if (!at || !id || !TIMESTAMP_TEXT.test(at) || !isUuid(id)) throw new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(at, id);
+      after = `AND (p.created_at, p.id) > ($3::timestamptz, $4::uuid)`;
+    }
+    const rows: (PersonaRow & { created_at_text: string })[] = await this.dataSource.query(
+      `SELECT ${PERSONA_COLUMNS}, p.created_at::text AS created_at_text FROM personas p
+       WHERE p.workspace_id = $1 AND p.deleted_at IS NULL ${after} ORDER BY p.created_at, p.id LIMIT $2`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return { data: page.map(toPersonaView), nextCursor: rows.length > limit && last ? encodeCursor([last.created_at_text, last.id]) : null };
+  }
+
+  /** The profiles assigned to a persona with their score, in id order, keyset-paginated. */
+  async members(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<PersonaMember>> {
+    await this.get(workspaceId, id);
+    const limit = pageLimit(query.limit);
+    const params: unknown[] = [workspaceId, id, limit + 1];
+    let after = '';
+    if (query.cursor) {
+      const [last] = decodeCursor(query.cursor);
+      if (!last || !isUuid(last)) throw new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(last);
+      after = `AND id > $4::uuid`;
+    }
+    const rows: { id: string; persona_score: number; persona_assigned_at: Date }[] = await this.dataSource.query(
+      `SELECT id, persona_score, persona_assigned_at FROM profiles WHERE workspace_id = $1 AND persona_id = $2 ${after} ORDER BY id LIMIT $3`,
+      params,
+    );
+    const page = rows.slice(0, limit);
+    const last = page[page.length - 1];
+    return {
+      data: page.map((r) => ({ profileId: r.id, score: r.persona_score, assignedAt: new Date(r.persona_assigned_at).toISOString() })),
+      nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
+    };
+  }
+
+  /** A rule's condition checked by the segment validator, plus the leaves a persona rule may not hold; paths under `base`. */
+  private conditionErrors(condition: unknown, base: string, catalog: SegmentCatalog): PersonaFieldError[] {
+    const refused = dependencyErrors(condition);
+    const taken = new Set(refused.map((e) => e.field));
+    // Membership references are refused above, so the validator need not look them up.
+    const checked = validateSegmentDefinition(condition, catalog, () => true).filter((e) => !taken.has(e.field));
+    const under = (field: string) => (field === '' || field === '(root)' ? base : `${base}.${field}`);
+    return [...refused, ...checked].map((e) => ({ field: under(e.field), message: e.message }));
+  }
+
+  /** The input's key or one derived from the name, not used by another live persona of the workspace. */
+  private async freeKey(workspaceId: string, persona: ValidPersona): Promise<string> {
+    if (persona.key !== undefined) return persona.key;
+    return freeHandle(this.dataSource, 'personas', workspaceId, personaKeyFromName(persona.name));
+  }
+
+  /** A unique violation on the key (taken by another persona, or by two writers at once) as a field error. */
+  private keyTaken(error: unknown, key: string): never {
+    if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'personas_key') {
+      throw new PersonaException('INVALID_PERSONA', `the persona key ${key} is taken`, [{ field: 'key', message: 'another persona of the workspace has this key' }]);
+    }
+    throw error;
+  }
+}
