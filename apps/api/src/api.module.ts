@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import type { Connector } from '@portrait/connector-sdk';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
 import csvConnector from '@portrait/plugin-csv';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
@@ -12,15 +13,18 @@ import { TrackingController } from './tracking/tracking.controller.js';
 import { TrackingService } from './tracking/tracking.service.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
+import { PersonasController } from './personas/personas.controller.js';
+import { SourceWebhooksController } from './source-webhooks/source-webhooks.controller.js';
 
 /** The public API for partner apps: profiles to read, Segment-compatible tracking to write, GDPR export and erasure, outgoing webhook subscriptions. */
 @Module({})
 export class ApiModule {
-  static forRoot(runtime: Runtime): DynamicModule {
+  /** `connectors`: installed besides the built-in ones. */
+  static forRoot(runtime: Runtime, connectors: readonly Connector[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api', connectors: [csvConnector] }), RateLimitModule],
-      controllers: [ProfilesController, PrivacyController, TrackingController, WebhooksController, SegmentsController],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api', connectors: [csvConnector, ...connectors] }), RateLimitModule],
+      controllers: [ProfilesController, PrivacyController, TrackingController, WebhooksController, SegmentsController, PersonasController, SourceWebhooksController],
       providers: [
         ApiKeyGuard,
         TrackingService,

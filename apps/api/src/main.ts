@@ -2,14 +2,16 @@ import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Connector } from '@portrait/connector-sdk';
 import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
 import { Logger } from 'nestjs-pino';
 import { ApiModule } from './api.module.js';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document.js';
 import { MAX_BATCH_BYTES } from './tracking/tracking.service.js';
 
-export async function createApiApp(runtime: Runtime): Promise<NestFastifyApplication> {
-  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime), new FastifyAdapter({
+/** `connectors`: installed besides the built-in ones (tests; in production they come from PORTRAIT_PLUGINS). */
+export async function createApiApp(runtime: Runtime, options: { connectors?: readonly Connector[] } = {}): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(ApiModule.forRoot(runtime, options.connectors), new FastifyAdapter({
       trustProxy: true,
       requestIdHeader: 'request-id',
       genReqId: () => randomUUID(),
@@ -17,6 +19,8 @@ export async function createApiApp(runtime: Runtime): Promise<NestFastifyApplica
       bodyLimit: MAX_BATCH_BYTES,
     }), {
     bufferLogs: true,
+    // Channel webhooks are verified over the exact bytes received (JSON and form bodies keep them as `rawBody`).
+    rawBody: true,
   });
   app.useLogger(app.get(Logger));
   // Fastify names each request (the caller's Request-Id, or a new UUID); the id goes back on every

@@ -1,4 +1,5 @@
-import { ProfilesService, SegmentMembershipService, SegmentsService, WebhooksService } from '@portrait/core';
+import { PersonasService, ProfilesService, SegmentMembershipService, SegmentsService, SourcesService, WebhooksService } from '@portrait/core';
+import { PUSH_SECRET, pushConnector, signPush } from './support/push-connector.js';
 import { createTestApi, person, type TestApi } from './support/test-api.js';
 
 /**
@@ -13,12 +14,14 @@ describe('workspace isolation', () => {
   let profileA: string;
   let subscriptionA: string;
   let segmentA: string;
+  let personaA: string;
+  let sourceB: string;
 
   beforeAll(async () => {
-    api = await createTestApi();
+    api = await createTestApi({ connectors: [pushConnector] });
     wsA = await api.workspace();
     wsB = await api.workspace();
-    keyB = await api.key(wsB, ['profiles:read', 'events:write', 'privacy:write', 'webhooks:manage', 'segments:read']);
+    keyB = await api.key(wsB, ['profiles:read', 'events:write', 'privacy:write', 'webhooks:manage', 'segments:read', 'personas:read']);
     await api.ingest(wsA, [
       person('a1', [['email', 'shared@example.org'], ['user_id', 'same-user']], { first_name: 'OnlyInA' }, {
         events: [{ type: 'order_placed', occurredAt: '2026-01-02T00:00:00Z', properties: { total: 10 }, dedupeKey: 'o-a1' }],
@@ -28,6 +31,8 @@ describe('workspace isolation', () => {
     subscriptionA = (await api.app.get(WebhooksService).create(wsA, { url: 'http://127.0.0.1:9/a', events: ['profile.updated'] })).id;
     segmentA = (await api.app.get(SegmentsService).create(wsA, { name: 'A buyers', definition: { event: 'order_placed' } })).id;
     await api.app.get(SegmentMembershipService).recompute(wsA, segmentA);
+    sourceB = (await api.app.get(SourcesService).create(wsB, { connectorId: 'pusher', name: 'B hooks', config: { signingSecret: PUSH_SECRET } })).id;
+    personaA = (await api.app.get(PersonasService).create(wsA, { name: 'A buyer', rules: [{ condition: { event: 'order_placed' }, weight: 1 }] })).id;
   });
   afterAll(() => api?.close());
 
@@ -108,6 +113,33 @@ describe('workspace isolation', () => {
       expect((await api.call(keyB, `/v1/profiles/${profileA}/segments`)).status).toBe(404);
       const filtered = await api.call(keyB, `/v1/profiles?segment=${segmentA}`);
       expect(filtered.status).toBe(400);
+    },
+    'GET /v1/personas': async () => {
+      const body = (await (await api.call(keyB, '/v1/personas?limit=200')).json()) as { data: { id: string }[] };
+      expect(body.data.map((p) => p.id)).not.toContain(personaA);
+      expect(body.data).toEqual([]);
+    },
+    'GET /v1/personas/{id}': async () => {
+      expect((await api.call(keyB, `/v1/personas/${personaA}`)).status).toBe(404);
+      const filtered = await api.call(keyB, `/v1/profiles?persona=${personaA}`);
+      expect(filtered.status).toBe(400);
+      expect(await filtered.json()).toMatchObject({ code: 'INVALID_FILTER', errors: [{ field: 'persona' }] });
+    },
+    // Channel webhooks carry no key: the source named in the path decides the workspace.
+    'POST /v1/webhooks/sources/{sourceId}': async () => {
+      const before = await snapshotA();
+      const body = JSON.stringify({ id: 'b-hook', email: 'hooked-in-b@example.org', first_name: 'HookedInB' });
+      const response = await fetch(`${api.base}/v1/webhooks/sources/${sourceB}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-pusher-hmac-sha256': signPush(body) } });
+      expect(response.status).toBe(200);
+      expect(await snapshotA()).toEqual(before);
+      expect((await api.app.get(ProfilesService).findByIdentity(wsB, 'email', 'hooked-in-b@example.org'))?.traits).toMatchObject({ first_name: 'HookedInB' });
+      expect(await api.app.get(ProfilesService).findByIdentity(wsA, 'email', 'hooked-in-b@example.org')).toBeFalsy();
+    },
+    'GET /v1/webhooks/sources/{sourceId}': async () => {
+      const before = await snapshotA();
+      const response = await fetch(`${api.base}/v1/webhooks/sources/${sourceB}?hub.mode=subscribe&hub.challenge=b&hub.verify_token=verify-me`);
+      expect(await response.text()).toBe('b');
+      expect(await snapshotA()).toEqual(before);
     },
     'GET /v1/webhook-subscriptions/{id}/deliveries': async () => {
       expect((await api.call(keyB, `/v1/webhook-subscriptions/${subscriptionA}/deliveries`)).status).toBe(404);

@@ -41,6 +41,7 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .addTag('profiles', 'Unified customer profiles: list, read, look up, events, traits')
     .addTag('privacy', 'GDPR access (export) and erasure')
     .addTag('tracking', 'Segment-compatible HTTP tracking API: identify, track, page, screen, group, alias, batch')
+    .addTag('source webhooks', "Inbound webhooks of channels: no API key, verified by the source's connector")
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     // The partner API only: /healthz, /readyz and /metrics are for operators and load balancers.
@@ -62,13 +63,19 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
   return document;
 }
 
-/** Every response carries a Request-Id; every authenticated one (all of them here) the key's rate-limit state. */
+/**
+ * Every response carries a Request-Id; every authenticated one the key's rate-limit state. An operation
+ * without an API key (inbound channel webhooks, verified by signature) says so with an empty `security`.
+ */
 function addCommonResponseHeaders(document: OpenAPIObject): void {
   for (const item of Object.values(document.paths)) {
     for (const method of ['get', 'put', 'post', 'delete', 'patch'] as const) {
-      for (const [status, response] of Object.entries(item[method]?.responses ?? {})) {
+      const operation = item[method];
+      if (operation && !operation.security?.length) operation.security = [];
+      const keyed = Boolean(operation?.security?.length);
+      for (const [status, response] of Object.entries(operation?.responses ?? {})) {
         if (!response || '$ref' in response) continue;
-        const authenticated = status !== '401';
+        const authenticated = keyed && status !== '401';
         response.headers = {
           'Request-Id': { $ref: '#/components/headers/RequestId' },
           ...(authenticated ? { 'RateLimit-Limit': { $ref: '#/components/headers/RateLimitLimit' }, 'RateLimit-Remaining': { $ref: '#/components/headers/RateLimitRemaining' } } : {}),

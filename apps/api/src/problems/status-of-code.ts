@@ -5,9 +5,10 @@
  */
 const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
-  FILTER_NOT_AVAILABLE: 400,
   MERGE_ALREADY_UNDONE: 409,
   MERGE_NOT_UNDOABLE: 409,
+  // An inbound channel webhook whose signature does not verify.
+  WEBHOOK_SIGNATURE_INVALID: 401,
   // The server lacks PORTRAIT_SECRET_KEY: nothing the caller can fix.
   SECRET_KEY_REQUIRED: 503,
 };

@@ -1,3 +1,4 @@
+import { TYPOLOGIES } from '@portrait/core';
 import { z } from 'zod';
 import { isoDateTime, jsonValue, pageCursor, pageLimit } from '../openapi/schema-primitives.js';
 
@@ -18,6 +19,8 @@ export const profileSchema = z
     computed: z.record(z.string(), jsonValue).describe('Computed traits: lifetime_value, orders_count, …'),
     identities: z.array(identitySchema),
     linked: z.array(z.uuid()).describe('People: the accounts they belong to. Accounts: their people.'),
+    personaId: z.uuid().nullable().describe('The best-matching buyer persona (people only); null when none reaches its minimum score'),
+    personaScore: z.number().nullable().describe('The profile\'s score (0 to 1) for that persona; null without one'),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
     mergedFrom: z.uuid().optional().describe('Set when the id asked for was merged into this profile: the id asked for'),
@@ -81,7 +84,7 @@ export const listProfilesQuery = z.object({
   kind: z.enum(['person', 'account']).optional().describe('Only people, or only accounts'),
   segment: z.string().max(200).optional().describe('Only members of this segment (id)'),
   persona: z.string().max(200).optional().describe('Only profiles whose best-matching persona is this one (id)'),
-  typology: z.string().max(200).optional().describe('Only profiles of this typology: need_based, deal_based, impulsive, loyal'),
+  typology: z.enum(TYPOLOGIES, { error: `must be one of ${TYPOLOGIES.join(', ')}` }).optional().describe('Only profiles of this typology'),
 });
 
 export const lookupQuery = z.object({

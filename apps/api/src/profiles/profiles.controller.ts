@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ProfileListingService, ProfilesService, SegmentException, SegmentsService, type ApiKeyPrincipal } from '@portrait/core';
+import { PersonaException, PersonasService, ProfileListingService, ProfilesService, SegmentException, SegmentsService, type ApiKeyPrincipal } from '@portrait/core';
 import type { z } from 'zod';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
@@ -30,21 +30,27 @@ export class ProfilesController {
     private readonly profiles: ProfilesService,
     private readonly listing: ProfileListingService,
     private readonly segments: SegmentsService,
+    private readonly personas: PersonasService,
   ) {}
 
   @Get()
-  @ApiOperation({ summary: 'List profiles', description: 'Live profiles in the order they last changed, oldest change first; page with `cursor`. `updated_since` fetches what changed since a previous sync; `segment` keeps the members of a segment.' })
+  @ApiOperation({
+    summary: 'List profiles',
+    description:
+      'Live profiles in the order they last changed, oldest change first; page with `cursor`. `updated_since` fetches what changed since a previous sync; `segment` keeps the members of a segment, `persona` the profiles assigned a persona, `typology` those of a typology (filters combine).',
+  })
   @ApiOkResponse({ standardSchema: profilePageSchema, description: 'A page of profiles' })
   @ApiResponse(INVALID)
   async listProfiles(@Principal() principal: ApiKeyPrincipal, @Query({ schema: listProfilesQuery }) query: z.output<typeof listProfilesQuery>) {
-    for (const filter of ['persona', 'typology'] as const) {
-      if (query[filter] !== undefined) {
-        throw new ApiProblem(400, 'FILTER_NOT_AVAILABLE', `the ${filter} filter is not available yet: this server has no ${filter}s`, {
-          errors: [{ field: filter, message: 'not available yet' }],
-        });
-      }
+    if (query.persona !== undefined) {
+      await this.personas.get(principal.workspaceId, query.persona).catch((error: unknown) => {
+        if (error instanceof PersonaException && error.code === 'PERSONA_NOT_FOUND') {
+          throw new ApiProblem(400, 'INVALID_FILTER', `persona ${query.persona} does not exist`, { errors: [{ field: 'persona', message: 'no such persona in this workspace' }] });
+        }
+        throw error;
+      });
     }
-    const page = { limit: query.limit, cursor: query.cursor, updatedSince: query.updated_since, kind: query.kind };
+    const page = { limit: query.limit, cursor: query.cursor, updatedSince: query.updated_since, kind: query.kind, personaId: query.persona, typology: query.typology };
     if (query.segment !== undefined) {
       return this.segments.memberProfiles(principal.workspaceId, query.segment, page).catch((error: unknown) => {
         if (error instanceof SegmentException && error.code === 'SEGMENT_NOT_FOUND') {

@@ -11,7 +11,7 @@ export interface paths {
         };
         /**
          * List profiles
-         * @description Live profiles in the order they last changed, oldest change first; page with `cursor`. `updated_since` fetches what changed since a previous sync; `segment` keeps the members of a segment.
+         * @description Live profiles in the order they last changed, oldest change first; page with `cursor`. `updated_since` fetches what changed since a previous sync; `segment` keeps the members of a segment, `persona` the profiles assigned a persona, `typology` those of a typology (filters combine).
          */
         get: operations["listProfiles"];
         put?: never;
@@ -408,6 +408,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/personas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List personas
+         * @description Oldest first, each with its card, rules and current size; page with `cursor`.
+         */
+        get: operations["listPersonas"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/personas/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a persona
+         * @description Its card, matching rules, minimum score and how many profiles are assigned it now. Its profiles: `GET /v1/profiles?persona={id}`.
+         */
+        get: operations["getPersona"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/sources/{sourceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Answer a channel webhook verification
+         * @description Some channels (Meta) verify a webhook URL with a GET carrying a challenge; the connector answers it.
+         */
+        get: operations["verifySourceWebhook"];
+        put?: never;
+        /**
+         * Receive a channel webhook
+         * @description The URL to give a channel (Shopify, Stripe, Mailchimp, Meta…) for its webhooks. No API key: the channel signs its calls, and the source's connector verifies the signature over the exact bytes received before anything is stored. The facts go through the same ingest as syncs; those the ingest refuses are dead-lettered. The answer is what the channel expects when it expects something (a challenge echo), otherwise a receipt.
+         */
+        post: operations["receiveSourceWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -434,6 +498,10 @@ export interface components {
             identities: components["schemas"]["Identity"][];
             /** @description People: the accounts they belong to. Accounts: their people. */
             linked: string[];
+            /** @description The best-matching buyer persona (people only); null when none reaches its minimum score */
+            personaId: string | null;
+            /** @description The profile's score (0 to 1) for that persona; null without one */
+            personaScore: number | null;
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1068,6 +1136,68 @@ export interface components {
                 enteredAt: string;
             }[];
         };
+        PersonaPage: {
+            data: components["schemas"]["Persona"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description A buyer persona: a card and weighted matching rules. A profile's score for a persona is the weight of the rules it matches over the total weight; each person is assigned the persona with the highest score that reaches that persona's minimum (ties: the older persona). */
+        Persona: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description A stable handle, unique among the workspace's personas */
+            key: string;
+            summary: string | null;
+            card: components["schemas"]["PersonaCard"];
+            rules: components["schemas"]["PersonaRule"][];
+            /** @description The score (0 to 1) a profile must reach to be assigned this persona */
+            minScore: number;
+            /** @description Revision of the rules: bumped by each change of the rules or the minimum score */
+            version: number;
+            /** @description Profiles assigned this persona now */
+            size: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description Who the persona is, every part optional: free-form demographics (`{age_range: "30-45", location: "São Paulo"}`), role, goals, pain points, fears, information sources, preferred channels and typology (need_based, deal_based, impulsive, loyal) */
+        PersonaCard: {
+            demographics?: {
+                [key: string]: string | number | boolean;
+            };
+            role?: string;
+            goals?: string[];
+            pain_points?: string[];
+            fears?: string[];
+            information_sources?: string[];
+            preferred_channels?: string[];
+            /** @enum {string} */
+            typology?: "need_based" | "deal_based" | "impulsive" | "loyal";
+        };
+        /** @description A weighted matching rule */
+        PersonaRule: {
+            /** @description A condition tree of the segment language v1 (`{all: [...]}`, `{any: [...]}`, `{not: {...}}` over leaves on traits, account traits, computed traits, identities, events, consent and typologies) */
+            condition: {
+                [key: string]: unknown;
+            };
+            /** @description What a profile earns when the condition holds (greater than 0) */
+            weight: number;
+            /** @description What the rule stands for, for people */
+            label?: string;
+        };
+        /** @description What an inbound channel webhook changed (when the channel expects no reply of its own) */
+        SourceWebhookReceipt: {
+            /** @description Facts the connector read from the webhook */
+            received: number;
+            created: number;
+            updated: number;
+            merged: number;
+            eventsInserted: number;
+            /** @description Facts the ingest refused; they are dead-lettered with their reason */
+            rejected: number;
+        };
         /** @description An error (RFC 9457 problem details), served as application/problem+json */
         Problem: {
             /** @description A URI naming the kind of problem: urn:portrait:problem:<code in kebab case> */
@@ -1118,8 +1248,8 @@ export interface operations {
                 segment?: string;
                 /** @description Only profiles whose best-matching persona is this one (id) */
                 persona?: string;
-                /** @description Only profiles of this typology: need_based, deal_based, impulsive, loyal */
-                typology?: string;
+                /** @description Only profiles of this typology */
+                typology?: "need_based" | "deal_based" | "impulsive" | "loyal";
             };
             header?: never;
             path?: never;
@@ -2972,6 +3102,272 @@ export interface operations {
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
                     /** @description Seconds to wait */
                     "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPersonas: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of personas */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaPage"];
+                };
+            };
+            /** @description Invalid query parameters (each offending field is named) */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope `personas:read`. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the key's rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPersona: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A persona id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The persona */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Persona"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The key lacks the scope `personas:read`. */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such persona in the key's workspace */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the key's rate limit; `Retry-After` says when to retry. */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    /** @description Seconds to wait */
+                    "Retry-After"?: number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    verifySourceWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The source the channel was configured to call */
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reply the channel expects */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The verification token does not match */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such source */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The source is disabled, or its connector receives no webhooks */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    receiveSourceWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The source the channel was configured to call */
+                sourceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Verified and ingested (or the reply the channel expects) */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceWebhookReceipt"];
+                };
+            };
+            /** @description The connector cannot read the payload */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The signature does not verify: nothing was stored */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such source */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The source is disabled, or its connector receives no webhooks */
+            422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
                 content: {

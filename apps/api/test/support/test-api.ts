@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { ProfileFactInput } from '@portrait/connector-sdk';
+import type { Connector, ProfileFactInput } from '@portrait/connector-sdk';
 import { ApiKeysService, IngestService, loadConfig, WorkspacesService, type ApiKeyScope, type IngestResult } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createApiApp } from '../../src/main.js';
@@ -22,11 +22,14 @@ let counter = 0;
 /** Seals webhook secrets in tests (a test value, not a secret). */
 const TEST_SECRET_KEY = 'portrait-test-key-0123456789abcdefghij';
 
-/** Boots the API on `db` (a fresh one when not given); several apps may share one database (and a Redis). */
-export async function createTestApi(options: { db?: TestDatabase; redisUrl?: string } = {}): Promise<TestApi> {
+/**
+ * Boots the API on `db` (a fresh one when not given); several apps may share one database (and a Redis).
+ * `connectors` are installed besides the built-in ones.
+ */
+export async function createTestApi(options: { db?: TestDatabase; redisUrl?: string; connectors?: readonly Connector[] } = {}): Promise<TestApi> {
   const db = options.db ?? (await createTestDatabase());
   const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: options.redisUrl, PORTRAIT_SECRET_KEY: TEST_SECRET_KEY });
-  const app = await createApiApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } });
+  const app = await createApiApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } }, { connectors: options.connectors });
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   return {

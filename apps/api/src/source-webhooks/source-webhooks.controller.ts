@@ -1,0 +1,64 @@
+import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SyncService, type WebhookOutcome } from '@portrait/core';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { problemResponse } from '../openapi/problem-responses.js';
+import { sourceWebhookReceiptSchema } from './source-webhook.schemas.js';
+
+const SOURCE_ID = { name: 'sourceId', description: 'The source the channel was configured to call', schema: { type: 'string', format: 'uuid' } } as const;
+const DESCRIPTION =
+  'The URL to give a channel (Shopify, Stripe, Mailchimp, Meta…) for its webhooks. No API key: the channel signs its calls, and the ' +
+  "source's connector verifies the signature over the exact bytes received before anything is stored. The facts go through the same ingest " +
+  'as syncs; those the ingest refuses are dead-lettered. The answer is what the channel expects when it expects something (a challenge echo), ' +
+  'otherwise a receipt.';
+
+/** The request as Fastify hands it, with the bytes it read (`rawBody: true` in main.ts). */
+type RawRequest = FastifyRequest & { rawBody?: Buffer };
+
+/** Inbound webhooks of channels, verified and mapped by the source's connector. */
+@ApiTags('source webhooks')
+@Controller('v1/webhooks/sources')
+export class SourceWebhooksController {
+  constructor(private readonly sync: SyncService) {}
+
+  @Post(':sourceId')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Receive a channel webhook', description: DESCRIPTION })
+  @ApiParam(SOURCE_ID)
+  @ApiOkResponse({ standardSchema: sourceWebhookReceiptSchema, description: 'Verified and ingested (or the reply the channel expects)' })
+  @ApiResponse(problemResponse(400, 'The connector cannot read the payload'))
+  @ApiResponse(problemResponse(401, 'The signature does not verify: nothing was stored'))
+  @ApiResponse(problemResponse(404, 'No such source'))
+  @ApiResponse(problemResponse(422, 'The source is disabled, or its connector receives no webhooks'))
+  async receiveSourceWebhook(@Param('sourceId') sourceId: string, @Req() request: RawRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.answer(await this.sync.handleWebhook(sourceId, webhookRequest(request)), reply);
+  }
+
+  @Get(':sourceId')
+  @ApiOperation({ summary: 'Answer a channel webhook verification', description: 'Some channels (Meta) verify a webhook URL with a GET carrying a challenge; the connector answers it.' })
+  @ApiParam(SOURCE_ID)
+  @ApiOkResponse({ description: 'The reply the channel expects' })
+  @ApiResponse(problemResponse(401, 'The verification token does not match'))
+  @ApiResponse(problemResponse(404, 'No such source'))
+  @ApiResponse(problemResponse(422, 'The source is disabled, or its connector receives no webhooks'))
+  async verifySourceWebhook(@Param('sourceId') sourceId: string, @Req() request: RawRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.answer(await this.sync.handleWebhook(sourceId, webhookRequest(request)), reply);
+  }
+
+  private answer(outcome: WebhookOutcome, reply: FastifyReply): unknown {
+    if (outcome.response) {
+      reply.status(outcome.response.status);
+      return outcome.response.body ?? '';
+    }
+    const { received, created, updated, merged, eventsInserted, rejected } = outcome.result;
+    return { received, created, updated, merged, eventsInserted, rejected };
+  }
+}
+
+function webhookRequest(request: RawRequest) {
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(request.headers)) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  const query: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries((request.query ?? {}) as Record<string, unknown>)) query[name] = Array.isArray(value) ? String(value[0]) : value === undefined ? undefined : String(value);
+  return { headers, rawBody: request.rawBody ?? Buffer.alloc(0), body: request.body, query };
+}
