@@ -7,6 +7,7 @@ import { registerWorkspaceCommands } from './commands/workspace.command.js';
 import { registerApiKeyCommands } from './commands/apikey.command.js';
 import { registerCreateConnectorCommand } from './commands/create-connector.js';
 import { registerSyncCommands } from './commands/sync.command.js';
+import { registerPersonaCommands } from './commands/persona.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -19,5 +20,6 @@ registerWorkspaceCommands(program);
 registerApiKeyCommands(program);
 registerCreateConnectorCommand(program);
 registerSyncCommands(program);
+registerPersonaCommands(program);
 
 await program.parseAsync(process.argv);
