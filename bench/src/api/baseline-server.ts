@@ -13,7 +13,7 @@ const workspaceId = process.env.BENCH_WORKSPACE_ID;
 if (!workspaceId || !config.databaseUrl) throw new Error('DATABASE_URL and BENCH_WORKSPACE_ID are required');
 const pool = new pg.Pool({ connectionString: config.databaseUrl, max: config.databasePoolSize });
 
-const PROFILE_SQL = `SELECT p.id, p.kind, p.traits, p.computed, p.created_at, p.updated_at,
+const PROFILE_SQL = `SELECT p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at,
         coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
                   FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
         coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
@@ -25,6 +25,8 @@ interface ProfileRow {
   kind: string;
   traits: unknown;
   computed: unknown;
+  persona_id: string | null;
+  persona_score: number | null;
   created_at: Date;
   updated_at: Date;
   identities: { type: string; value: string; source: string; firstSeenAt: string }[];
@@ -42,6 +44,8 @@ async function profile(id: string) {
     computed: row.computed,
     identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
     linked: row.linked,
+    personaId: row.persona_id,
+    personaScore: row.persona_score,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
