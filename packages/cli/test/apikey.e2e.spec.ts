@@ -1,4 +1,4 @@
-import { ApiKeysService, WorkspacesService } from '@portrait/core';
+import { API_KEY_RECHECK_MS, ApiKeysService, WorkspacesService } from '@portrait/core';
 import { createTestCore, type TestCore } from '@portrait/core/testing';
 import { cliEnv, runCli } from './support/run-cli.js';
 
@@ -30,6 +30,8 @@ describe('portrait apikey', () => {
     const revoked = await run(['apikey', 'revoke', principal!.keyId], core.db.url);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain(`revoked api key ${principal!.keyId}`);
+    // Revoked by another process: refused here once this process checks the key again (API_KEY_RECHECK_MS at the most).
+    await new Promise((resolve) => setTimeout(resolve, API_KEY_RECHECK_MS + 50));
     expect(await core.app.get(ApiKeysService).authenticate(key)).toBeUndefined();
     expect((await run(['apikey', 'list'], core.db.url)).stdout).toMatch(/\trevoked \d{4}-/);
   });

@@ -1,5 +1,5 @@
 import { ApiKeyException } from '../../src/modules/api-keys/api-key.exception.js';
-import { ApiKeysService, DEFAULT_API_KEY_RATE_LIMIT } from '../../src/modules/api-keys/api-keys.service.js';
+import { API_KEY_RECHECK_MS, ApiKeysService, DEFAULT_API_KEY_RATE_LIMIT } from '../../src/modules/api-keys/api-keys.service.js';
 import { createTestCore, type TestCore } from '../../src/testing/index.js';
 
 describe('ApiKeysService', () => {
@@ -43,12 +43,26 @@ describe('ApiKeysService', () => {
   it('revokes a key so that it no longer authenticates', async () => {
     const ws = await core.workspace();
     const { apiKey, key } = await keys.create(ws, { scopes: ['profiles:read'], rateLimitPerMinute: 5 });
+    // Checked once (and remembered): a revocation in this process still takes effect at once.
+    expect(await keys.authenticate(key)).toBeDefined();
     const revoked = await keys.revoke(apiKey.id);
     expect(revoked.revokedAt).not.toBeNull();
     expect(await keys.authenticate(key)).toBeUndefined();
     expect((await keys.revoke(apiKey.id)).revokedAt).toBe(revoked.revokedAt);
     await expect(keys.revoke('00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'API_KEY_NOT_FOUND' });
     await expect(keys.revoke('nope')).rejects.toBeInstanceOf(ApiKeyException);
+  });
+
+  it('trusts a key it just checked for API_KEY_RECHECK_MS, then sees a revocation made elsewhere', async () => {
+    const ws = await core.workspace();
+    const { apiKey, key } = await keys.create(ws, { scopes: ['profiles:read'] });
+    expect(await keys.authenticate(key)).toMatchObject({ keyId: apiKey.id });
+    // Revoked by another process (straight in the database): this one does not ask again at once…
+    await core.db.dataSource.query(`UPDATE api_keys SET revoked_at = now() WHERE id = $1`, [apiKey.id]);
+    expect(await keys.authenticate(key)).toMatchObject({ keyId: apiKey.id });
+    // …but within API_KEY_RECHECK_MS.
+    await new Promise((resolve) => setTimeout(resolve, API_KEY_RECHECK_MS + 50));
+    expect(await keys.authenticate(key)).toBeUndefined();
   });
 
   it('refuses unknown scopes, no scope and a bad rate limit, naming the field', async () => {

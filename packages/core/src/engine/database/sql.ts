@@ -6,6 +6,22 @@ export async function rows<T = Record<string, unknown>>(runner: QueryRunner, tex
   return (result.records ?? []) as T[];
 }
 
+/** The node-postgres pool under TypeORM's PostgreSQL driver. */
+interface PgPool {
+  query(text: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+}
+
+/**
+ * One statement straight through the driver's connection pool, without TypeORM's query runner (a
+ * runner per call, its events and logging): for the hot single-statement reads of the public API.
+ * The rows are the same, parsed by node-postgres either way.
+ */
+export async function poolQuery<T = Record<string, unknown>>(dataSource: DataSource, text: string, params: unknown[] = []): Promise<T[]> {
+  const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
+  if (!pool || typeof pool.query !== 'function') return dataSource.query(text, params);
+  return (await pool.query(text, params)).rows as T[];
+}
+
 /**
  * Runs `work` in a transaction: the caller's when `existing` is given (the caller commits), else a new
  * one committed here, or rolled back if `work` throws.

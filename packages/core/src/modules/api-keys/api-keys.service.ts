@@ -11,6 +11,13 @@ import { generateApiKey, hashApiKey } from './api-key-secret.js';
 export const DEFAULT_API_KEY_RATE_LIMIT = 600;
 /** A key's last-used time is written at most this often (per process, and never twice within it across processes). */
 const LAST_USED_WRITE_INTERVAL_MS = 60_000;
+/**
+ * How long a process trusts a key it has just checked without asking the database again. A revocation
+ * takes effect at once in the process that made it, and within this time in the others.
+ */
+export const API_KEY_RECHECK_MS = 5_000;
+/** Keys remembered at most (the oldest checked is forgotten first). */
+const PRINCIPAL_CACHE_SIZE = 10_000;
 
 export const createApiKeySchema = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters').default('api key'),
@@ -65,6 +72,8 @@ const COLUMNS = `id, workspace_id, name, key_prefix, scopes, rate_limit_per_minu
 @Injectable()
 export class ApiKeysService {
   private readonly lastUsedWrites = new Map<string, number>();
+  /** Recently checked keys by digest, with when to check them again. */
+  private readonly principals = new Map<string, { principal: ApiKeyPrincipal; until: number }>();
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
@@ -106,23 +115,36 @@ export class ApiKeysService {
       [id],
     );
     if (!row) throw new ApiKeyException('API_KEY_NOT_FOUND', `api key ${id} does not exist`);
+    for (const [digest, cached] of this.principals) if (cached.principal.keyId === id) this.principals.delete(digest);
     return toView(row);
   }
 
   /**
-   * The principal of a presented key, or undefined when it is unknown or revoked. Records when the
-   * key was last used, writing at most once a minute per key.
+   * The principal of a presented key, or undefined when it is unknown or revoked. A key checked in the
+   * last API_KEY_RECHECK_MS is not looked up again (a request then costs the API no extra round trip).
+   * Records when the key was last used, writing at most once a minute per key.
    */
   async authenticate(presented: string): Promise<ApiKeyPrincipal | undefined> {
     const hash = hashApiKey(presented);
     if (!hash) return undefined;
+    const now = Date.now();
+    const digest = hash.toString('hex');
+    const cached = this.principals.get(digest);
+    if (cached && cached.until > now) {
+      await this.touch(cached.principal.keyId);
+      return cached.principal;
+    }
+    this.principals.delete(digest);
     const [row] = await this.dataSource.query(
       `SELECT id, workspace_id, scopes, rate_limit_per_minute FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL`,
       [hash],
     );
     if (!row) return undefined;
+    const principal: ApiKeyPrincipal = { keyId: row.id, workspaceId: row.workspace_id, scopes: row.scopes, rateLimitPerMinute: row.rate_limit_per_minute };
+    if (this.principals.size >= PRINCIPAL_CACHE_SIZE) this.principals.delete(this.principals.keys().next().value!);
+    this.principals.set(digest, { principal, until: now + API_KEY_RECHECK_MS });
     await this.touch(row.id);
-    return { keyId: row.id, workspaceId: row.workspace_id, scopes: row.scopes, rateLimitPerMinute: row.rate_limit_per_minute };
+    return principal;
   }
 
   private async touch(id: string): Promise<void> {

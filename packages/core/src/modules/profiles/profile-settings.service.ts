@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { poolQuery } from '../../engine/database/sql.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
@@ -30,7 +31,9 @@ export class ProfileSettingsService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async get(workspaceId: string, manager: EntityManager = this.dataSource.manager): Promise<ProfileSettings> {
-    const [row] = await manager.query(`SELECT settings FROM workspaces WHERE id = $1`, [workspaceId]);
+    const sql = `SELECT settings FROM workspaces WHERE id = $1`;
+    // Outside a transaction (API reads), straight through the pool.
+    const [row] = manager === this.dataSource.manager ? await poolQuery<{ settings: unknown }>(this.dataSource, sql, [workspaceId]) : await manager.query(sql, [workspaceId]);
     if (!row) throw new ProfileException('WORKSPACE_NOT_FOUND', `workspace ${workspaceId} does not exist`);
     const parsed = profileSettingsSchema.safeParse(row.settings ?? {});
     if (!parsed.success) throw new ProfileException('INVALID_SETTINGS', `workspace ${workspaceId} has invalid profile settings: ${parsed.error.message}`);

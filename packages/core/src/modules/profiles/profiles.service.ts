@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
+import { poolQuery } from '../../engine/database/sql.js';
 import { IdentityNormalizer } from '../identity/identity-normalizer.js';
 import { ProfileException } from './profile.exception.js';
 import { ProfileSettingsService } from './profile-settings.service.js';
@@ -53,6 +54,20 @@ export interface EventQuery {
 
 const MAX_PAGE = 200;
 
+/** A profile as `read` selects it. */
+interface ProfileRow {
+  id: string;
+  kind: 'person' | 'account';
+  traits: Record<string, unknown>;
+  computed: Record<string, unknown>;
+  persona_id: string | null;
+  persona_score: number | null;
+  created_at: Date;
+  updated_at: Date;
+  identities: ProfileIdentityView[];
+  linked: string[];
+}
+
 @Injectable()
 export class ProfilesService {
   constructor(
@@ -77,30 +92,9 @@ export class ProfilesService {
 
   /** A profile by id, following merges: a merged-away id answers with the survivor and says so. */
   async get(workspaceId: string, id: string): Promise<ProfileView> {
-    const survivor = await this.resolveId(workspaceId, id);
-    if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
-    const [row] = await this.dataSource.query(
-      `SELECT p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at,
-              coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
-                        FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
-              coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
-                        FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked
-       FROM profiles p WHERE p.id = $1`,
-      [survivor],
-    );
-    return {
-      id: row.id,
-      kind: row.kind,
-      traits: row.traits,
-      computed: row.computed,
-      identities: row.identities.map((i: ProfileIdentityView) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
-      linked: row.linked,
-      personaId: row.persona_id,
-      personaScore: row.persona_score,
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
-      ...(survivor !== id ? { mergedFrom: id } : {}),
-    };
+    const found = isUuid(id) ? await this.read(workspaceId, `SELECT $2::uuid AS id`, [id]) : undefined;
+    if (!found) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
+    return found.id !== id ? { ...found, mergedFrom: id } : found;
   }
 
   /** A profile by any identity; the value is normalized as at ingest (`Ana@X.com ` finds `ana@x.com`). */
@@ -108,12 +102,46 @@ export class ProfilesService {
     const settings = await this.settings.get(workspaceId);
     const normalized = new IdentityNormalizer(settings.identity).normalize({ type, value });
     if (!normalized.ok) return undefined;
-    const [row] = await this.dataSource.query(`SELECT profile_id FROM identities WHERE workspace_id = $1 AND type = $2 AND value = $3`, [
-      workspaceId,
+    return this.read(workspaceId, `SELECT i.profile_id AS id FROM identities i WHERE i.workspace_id = $1 AND i.type = $2 AND i.value = $3`, [
       normalized.identity.type,
       normalized.identity.value,
     ]);
-    return row ? this.get(workspaceId, row.profile_id) : undefined;
+  }
+
+  /**
+   * The surviving profile of the one `start` selects (a statement over $1 = the workspace and `params`
+   * from $2 on, answering one `id`), read in one round trip: the chain of merges followed, then the
+   * profile with its identities and links.
+   */
+  private async read(workspaceId: string, start: string, params: unknown[]): Promise<ProfileView | undefined> {
+    const [row] = await poolQuery<ProfileRow>(
+      this.dataSource,
+      `WITH RECURSIVE chain AS (
+         SELECT p.id, p.merged_into, 0 AS depth FROM profiles p WHERE p.workspace_id = $1 AND p.id = (${start} LIMIT 1)
+         UNION ALL
+         SELECT p.id, p.merged_into, c.depth + 1 FROM profiles p JOIN chain c ON p.id = c.merged_into WHERE c.depth < 1000
+       )
+       SELECT p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at,
+              coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
+                        FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
+              coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
+                        FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked
+       FROM chain c JOIN profiles p ON p.id = c.id WHERE c.merged_into IS NULL`,
+      [workspaceId, ...params],
+    );
+    if (!row) return undefined;
+    return {
+      id: row.id,
+      kind: row.kind,
+      traits: row.traits,
+      computed: row.computed,
+      identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
+      linked: row.linked,
+      personaId: row.persona_id,
+      personaScore: row.persona_score,
+      createdAt: new Date(row.created_at).toISOString(),
+      updatedAt: new Date(row.updated_at).toISOString(),
+    };
   }
 
   /** The profile's events, newest first, cursor-paginated. */
