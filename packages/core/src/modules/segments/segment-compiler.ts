@@ -206,7 +206,11 @@ interface Context {
 function compileCondition(node: SegmentCondition, ctx: Context, stack: string[]): string {
   const { p, resolve, ws } = ctx;
   const n = node as Record<string, unknown>;
-  if ('all' in n) return `(${(n.all as SegmentCondition[]).map((c) => compileCondition(c, ctx, stack)).join(' AND ')})`;
+  if ('all' in n) {
+    const children = n.all as SegmentCondition[];
+    const { grouped, rest } = ctx.setBased ? groupEventLeaves(children, ctx) : { grouped: [], rest: children };
+    return `(${[...grouped, ...rest.map((c) => compileCondition(c, ctx, stack))].join(' AND ')})`;
+  }
   if ('any' in n) return `(${(n.any as SegmentCondition[]).map((c) => compileCondition(c, ctx, stack)).join(' OR ')})`;
   if ('not' in n) return `(NOT ${compileCondition(n.not as SegmentCondition, ctx, stack)})`;
   if ('trait' in n) return comparison(n as unknown as Comparison, { column: 'p.traits', key: n.trait as string, field: 'traits' }, ctx);
@@ -249,6 +253,43 @@ function compileCondition(node: SegmentCondition, ctx: Context, stack: string[])
 }
 
 const COUNT_OPS = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' } as const;
+
+/**
+ * Over a whole workspace, sibling event leaves of an `all` on the same event type (`ordered, but not in
+ * the last 60 days`) are one grouped pass over that type's events instead of one pass each: the
+ * profiles whose events of the type satisfy every leaf's count, each counted with its own window and
+ * property filters. Only when one leaf needs at least one event (so a profile without any cannot
+ * match, and is rightly absent from the grouping); leaves with `between` keep their own pass. The scan
+ * starts at the earliest window when every leaf has one.
+ */
+function groupEventLeaves(children: SegmentCondition[], ctx: Context): { grouped: string[]; rest: SegmentCondition[] } {
+  const byType = new Map<string, EventCondition[]>();
+  for (const child of children) {
+    const leaf = child as Partial<EventCondition>;
+    if (typeof leaf.event !== 'string' || leaf.between) continue;
+    byType.set(leaf.event, [...(byType.get(leaf.event) ?? []), child as EventCondition]);
+  }
+  const merged = new Set<SegmentCondition>();
+  const grouped: string[] = [];
+  for (const [type, leaves] of byType) {
+    const counts = leaves.map((l) => l.count ?? { op: 'gte' as const, value: 1 });
+    if (leaves.length < 2 || counts.every((c) => countHolds(c.op, 0, c.value))) continue;
+    const { p } = ctx;
+    const windowOf = (l: EventCondition) => `now() - ${p.add(l.within)}::interval`;
+    const since = leaves.every((l) => l.within) ? ` AND e.occurred_at >= LEAST(${leaves.map(windowOf).join(', ')})` : '';
+    const having = leaves.map((l, i) => {
+      const filters = [...(l.within ? [`e.occurred_at >= ${windowOf(l)}`] : []), ...(l.where ?? []).map((w) => comparison(w, { column: 'e.properties', key: w.property }, ctx))];
+      const counted = filters.length ? `count(*) FILTER (WHERE ${filters.join(' AND ')})` : 'count(*)';
+      return `${counted} ${COUNT_OPS[counts[i]!.op]} ${p.add(counts[i]!.value)}`;
+    });
+    grouped.push(
+      `p.id IN (SELECT e.profile_id FROM events e WHERE e.workspace_id = ${ctx.ws}::uuid AND e.type = ${p.add(type)}::text${since}
+                GROUP BY e.profile_id HAVING ${having.join(' AND ')})`,
+    );
+    for (const leaf of leaves) merged.add(leaf);
+  }
+  return { grouped, rest: children.filter((c) => !merged.has(c)) };
+}
 const countHolds = (op: keyof typeof COUNT_OPS, count: number, value: number) =>
   op === 'eq' ? count === value : op === 'neq' ? count !== value : op === 'gt' ? count > value : op === 'gte' ? count >= value : op === 'lt' ? count < value : count <= value;
 
