@@ -164,7 +164,10 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
     if (changed.length === 0) return [];
     const started = new Date();
     const t0 = performance.now();
-    const outcome = await inTransaction(this.dataSource, async (runner) => {
+    // The catalog of observed types follows the data, for the next full runs and validations. The
+    // per-profile evaluation below does not read it, so it grows on another connection meanwhile.
+    const observed = this.catalog.observe(workspaceId, profileIds);
+    const evaluated = inTransaction(this.dataSource, async (runner) => {
       // A batch's statement is short but wide (a column per segment): compiling it to machine code (JIT,
       // triggered by the planner's estimates) would cost far more than running it.
       await runner.query(`SET LOCAL jit = off`);
@@ -178,8 +181,7 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
       const sizes = await this.record(runner, workspaceId, rows.map((r) => r.id), diffs, 'incremental', started, durationMs);
       return { rows, diffs, sizes, durationMs };
     });
-    // The catalog of observed types follows the data, for the next full runs and validations.
-    await this.catalog.observe(workspaceId, profileIds);
+    const [outcome] = await Promise.all([evaluated, observed]);
     if (!outcome) return [];
     const results: SegmentRunResult[] = [];
     for (const row of outcome.rows) {
