@@ -1,12 +1,13 @@
 import { ApiKeysService } from '@portrait/core';
-import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
+import { createTestDatabase, testRedis, type TestDatabase } from '@portrait/core/testing';
 import { Redis } from 'ioredis';
 import { createTestApi, type TestApi } from './support/test-api.js';
 
-/** Redis of the distributed mode: REDIS_URL when set (CI starts one), else the local default. */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SUITE = 'rate limits shared through Redis';
+/** Redis of the distributed mode: REDIS_URL when set (CI starts one), else the local default (see testRedis). */
+const { url: REDIS_URL, available } = await testRedis(SUITE);
 
-describe('rate limits shared through Redis', () => {
+(available ? describe : describe.skip)(SUITE, () => {
   let db: TestDatabase;
   let first: TestApi;
   let second: TestApi;

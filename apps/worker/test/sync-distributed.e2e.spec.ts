@@ -1,19 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BullmqSyncScheduler, loadConfig, PortraitCoreModule, SourcesService, SyncRunsService, SyncScheduler, WorkspacesService, type SyncRunView } from '@portrait/core';
-import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
+import { createTestDatabase, redisAnswers, testRedis, type TestDatabase } from '@portrait/core/testing';
 import csvConnector from '@portrait/plugin-csv';
 
 /** The built worker, started as an operator starts it. */
 const WORKER_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
-/** CI exports REDIS_URL when its Redis answers; a developer's machine has the same local Redis. */
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SUITE = 'distributed syncs: two worker processes sharing BullMQ jobs';
+/** CI exports REDIS_URL when its Redis answers; a developer's machine may have the same local Redis. */
+const { url: REDIS_URL, available } = await testRedis(SUITE);
 const SECRET_KEY = 'w'.repeat(40);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -27,21 +28,6 @@ interface RunRow {
   finished_at: Date | null;
 }
 
-/** Answers whether Redis replies to PING at `url`, so a missing Redis fails the suite with a clear message. */
-function redisAnswers(url: string): Promise<boolean> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve) => {
-    const socket = connect({ host: hostname, port: Number(port || 6379) });
-    const done = (ok: boolean) => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.setTimeout(2000, () => done(false));
-    socket.once('error', () => done(false));
-    socket.once('connect', () => socket.write('PING\r\n'));
-    socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
-  });
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -98,7 +84,8 @@ async function stopWorker(worker: WorkerProcess): Promise<void> {
   await Promise.race([exited, sleep(10_000).then(() => worker.child.kill('SIGKILL'))]);
 }
 
-describe('distributed syncs: two worker processes sharing BullMQ jobs', () => {
+// The distributed mode needs a Redis: see testRedis for when the suite may be skipped.
+(available ? describe : describe.skip)(SUITE, () => {
   let db: TestDatabase;
   /** An admin-like process: it saves sources and asks for runs, and never runs one. */
   let admin: INestApplicationContext;
