@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ProfileException } from './profile.exception.js';
-import { decodeCursor, encodeCursor, isUuid, type Page, type ProfileView } from './profiles.service.js';
+import { decodeCursor, encodeCursor, isUuid, PROFILE_VIEW_COLUMNS, toProfileView, type Page, type ProfileRow, type ProfileView } from './profiles.service.js';
 
 export interface ProfileListQuery {
   /** 1 to 200 (default 50). */
@@ -70,26 +70,9 @@ export class ProfileListingService {
       where.push(`p.kind = $${params.length}`);
     }
     where.push(...membershipFilters(query, params));
-    type Row = {
-      id: string;
-      kind: 'person' | 'account';
-      traits: Record<string, unknown>;
-      computed: Record<string, unknown>;
-      persona_id: string | null;
-      persona_score: number | null;
-      created_at: Date;
-      updated_at: Date;
-      /** updated_at with its microseconds, for the cursor (a JS Date keeps only milliseconds). */
-      updated_at_text: string;
-      identities: { type: string; value: string; source: string; firstSeenAt: string }[];
-      linked: string[];
-    };
-    const found: Row[] = await this.dataSource.query(
-      `SELECT p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at, p.updated_at::text AS updated_at_text,
-              coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
-                        FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
-              coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
-                        FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked
+    // updated_at with its microseconds goes in the cursor (a JS Date keeps only milliseconds).
+    const found: (ProfileRow & { updated_at_text: string })[] = await this.dataSource.query(
+      `SELECT ${PROFILE_VIEW_COLUMNS}, p.updated_at::text AS updated_at_text
        FROM profiles p
        WHERE p.workspace_id = $1 AND p.merged_into IS NULL ${where.map((w) => `AND ${w}`).join(' ')}
        ORDER BY p.updated_at, p.id LIMIT $2`,
@@ -98,18 +81,7 @@ export class ProfileListingService {
     const page = found.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      data: page.map((row) => ({
-        id: row.id,
-        kind: row.kind,
-        traits: row.traits,
-        computed: row.computed,
-        identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
-        linked: row.linked,
-        personaId: row.persona_id,
-        personaScore: row.persona_score,
-        createdAt: new Date(row.created_at).toISOString(),
-        updatedAt: new Date(row.updated_at).toISOString(),
-      })),
+      data: page.map(toProfileView),
       nextCursor: found.length > limit && last ? encodeCursor([last.updated_at_text, last.id]) : null,
     };
   }

@@ -54,8 +54,31 @@ export interface EventQuery {
 
 const MAX_PAGE = 200;
 
-/** A profile as `read` selects it. */
-interface ProfileRow {
+/** What a read of profiles (aliased `p`) selects for their views: the row, its identities and its links. */
+export const PROFILE_VIEW_COLUMNS = `p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at,
+       coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
+                 FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
+       coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
+                 FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked`;
+
+/** A profile's view from the row `PROFILE_VIEW_COLUMNS` selected. */
+export function toProfileView(row: ProfileRow): ProfileView {
+  return {
+    id: row.id,
+    kind: row.kind,
+    traits: row.traits,
+    computed: row.computed,
+    identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
+    linked: row.linked,
+    personaId: row.persona_id,
+    personaScore: row.persona_score,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+/** The columns of a profile as its view needs them (`PROFILE_VIEW_COLUMNS` over a `profiles p`). */
+export interface ProfileRow {
   id: string;
   kind: 'person' | 'account';
   traits: Record<string, unknown>;
@@ -121,27 +144,11 @@ export class ProfilesService {
          UNION ALL
          SELECT p.id, p.merged_into, c.depth + 1 FROM profiles p JOIN chain c ON p.id = c.merged_into WHERE c.depth < 1000
        )
-       SELECT p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at,
-              coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
-                        FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
-              coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
-                        FROM account_links l WHERE l.person_id = p.id OR l.account_id = p.id), '[]') AS linked
+       SELECT ${PROFILE_VIEW_COLUMNS}
        FROM chain c JOIN profiles p ON p.id = c.id WHERE c.merged_into IS NULL`,
       [workspaceId, ...params],
     );
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      kind: row.kind,
-      traits: row.traits,
-      computed: row.computed,
-      identities: row.identities.map((i) => ({ ...i, firstSeenAt: new Date(i.firstSeenAt).toISOString() })),
-      linked: row.linked,
-      personaId: row.persona_id,
-      personaScore: row.persona_score,
-      createdAt: new Date(row.created_at).toISOString(),
-      updatedAt: new Date(row.updated_at).toISOString(),
-    };
+    return row ? toProfileView(row) : undefined;
   }
 
   /** The profile's events, newest first, cursor-paginated. */
