@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy }
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { inTransaction, lockWorkspaceProfiles } from '../../engine/database/sql.js';
+import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
 import { compileSegmentsForProfiles, type CompiledSegment } from '../segments/segment-compiler.js';
 import { isTimeWindowed } from '../segments/segment-validator.js';
@@ -121,7 +122,7 @@ type Batch = { evaluated: number; changes: Change[] };
 export class PersonaAssignmentService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(PersonaAssignmentService.name);
   private unsubscribe?: () => void;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly schedules = new IntervalJobs(this.logger);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -140,22 +141,21 @@ export class PersonaAssignmentService implements OnApplicationBootstrap, OnModul
    * batches apart.
    */
   startSchedules(options: { timeWindowedEveryMs?: number; fullEveryMs?: number } = {}): void {
-    if (this.timers.length) return;
-    const every = (ms: number, what: string, work: () => Promise<unknown>) => {
-      const timer = setInterval(() => void work().catch((error: unknown) => this.logger.error({ err: error }, `scheduled ${what} failed`)), ms);
-      timer.unref();
-      this.timers.push(timer);
-    };
-    every(options.timeWindowedEveryMs ?? PERSONA_TIME_WINDOW_INTERVAL_MS, 'persona assignment of clock-dependent rules', () => this.reassignTimeWindowed());
-    every(options.fullEveryMs ?? PERSONA_FULL_REASSIGN_INTERVAL_MS, 'full persona assignment', async () => {
-      const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM personas WHERE deleted_at IS NULL`);
-      for (const { workspace_id } of workspaces) await this.reassignAll(workspace_id, { kind: 'scheduled' });
-    });
+    this.schedules.start([
+      { everyMs: options.timeWindowedEveryMs ?? PERSONA_TIME_WINDOW_INTERVAL_MS, what: 'persona assignment of clock-dependent rules', run: () => this.reassignTimeWindowed() },
+      {
+        everyMs: options.fullEveryMs ?? PERSONA_FULL_REASSIGN_INTERVAL_MS,
+        what: 'full persona assignment',
+        run: async () => {
+          const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM personas WHERE deleted_at IS NULL`);
+          for (const { workspace_id } of workspaces) await this.reassignAll(workspace_id, { kind: 'scheduled' });
+        },
+      },
+    ]);
   }
 
   stopSchedules(): void {
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
+    this.schedules.stop();
   }
 
   onModuleDestroy(): void {

@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleD
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
+import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
 import { SegmentCatalogService, type ObservedTypes } from './segment-catalog.service.js';
 import { compileSegment, compileSegmentsForProfiles } from './segment-compiler.js';
@@ -79,7 +80,7 @@ function readsAccounts(definition: SegmentCondition, definitions: Map<string, Se
 export class SegmentMembershipService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(SegmentMembershipService.name);
   private unsubscribe?: () => void;
-  private timers: NodeJS.Timeout[] = [];
+  private readonly schedules = new IntervalJobs(this.logger);
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -99,22 +100,21 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
    * every `fullEveryMs`. Several workers may run them; the row locks keep their writes apart.
    */
   startSchedules(options: { timeWindowedEveryMs?: number; fullEveryMs?: number } = {}): void {
-    if (this.timers.length) return;
-    const every = (ms: number, what: string, work: () => Promise<unknown>) => {
-      const timer = setInterval(() => void work().catch((error: unknown) => this.logger.error({ err: error }, `scheduled ${what} failed`)), ms);
-      timer.unref();
-      this.timers.push(timer);
-    };
-    every(options.timeWindowedEveryMs ?? TIME_WINDOW_RECOMPUTE_INTERVAL_MS, 'recompute of time-windowed segments', () => this.recomputeTimeWindowed());
-    every(options.fullEveryMs ?? FULL_RECOMPUTE_INTERVAL_MS, 'full recompute of segments', async () => {
-      const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM segments WHERE deleted_at IS NULL`);
-      for (const { workspace_id } of workspaces) await this.recomputeAll(workspace_id);
-    });
+    this.schedules.start([
+      { everyMs: options.timeWindowedEveryMs ?? TIME_WINDOW_RECOMPUTE_INTERVAL_MS, what: 'recompute of time-windowed segments', run: () => this.recomputeTimeWindowed() },
+      {
+        everyMs: options.fullEveryMs ?? FULL_RECOMPUTE_INTERVAL_MS,
+        what: 'full recompute of segments',
+        run: async () => {
+          const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM segments WHERE deleted_at IS NULL`);
+          for (const { workspace_id } of workspaces) await this.recomputeAll(workspace_id);
+        },
+      },
+    ]);
   }
 
   stopSchedules(): void {
-    for (const timer of this.timers) clearInterval(timer);
-    this.timers = [];
+    this.schedules.stop();
   }
 
   onModuleDestroy(): void {
