@@ -56,6 +56,11 @@ export class SourceRepository {
     return JSON.parse(this.secretBox.open({ ciphertext: row.secrets, keyId: row.secrets_key_id })) as Record<string, unknown>;
   }
 
+  /** The secret values of a source long enough to be recognized in a message, to redact them from errors. */
+  secretValues(row: Pick<SourceRow, 'secrets' | 'secrets_key_id'>): string[] {
+    return Object.values(this.secretsOf(row)).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+  }
+
   /** The whole configuration of a source, secrets included: only for calls to its connector. */
   fullConfig(row: SourceRow): Record<string, unknown> {
     return { ...row.config, ...this.secretsOf(row) };
@@ -78,4 +83,9 @@ export class SourceRepository {
 
 export function scheduledSource(row: SourceRow): ScheduledSource {
   return { id: row.id, workspaceId: row.workspace_id, schedule: row.schedule, enabled: row.enabled };
+}
+
+/** `message` with every one of `secrets` replaced by `[redacted]` (errors of connectors may quote them). */
+export function redactSecrets(message: string, secrets: readonly string[]): string {
+  return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
 }

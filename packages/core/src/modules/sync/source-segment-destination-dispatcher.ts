@@ -7,7 +7,7 @@ import type { SegmentView } from '../segments/segments.service.js';
 import { connectorLogger } from './connector-logger.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { parseConfig } from './source-config.js';
-import { SourceRepository } from './source-repository.js';
+import { redactSecrets, SourceRepository } from './source-repository.js';
 
 /** How long one destination may take to take one diff. */
 const DESTINATION_TIMEOUT_MS = 5 * 60_000;
@@ -70,7 +70,7 @@ export class SourceSegmentDestinationDispatcher implements SegmentDestinationDis
       const connector = this.registry.get(source.connector_id);
       if (!connector.syncSegment || !connector.manifest.capabilities.destination) return failed(`connector "${connector.manifest.id}" does not receive segments`);
       const fullConfig = this.sources.fullConfig(source);
-      secrets = Object.values(this.sources.secretsOf(source)).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+      secrets = this.sources.secretValues(source);
       const ctx = createConnectorContext({
         signal: AbortSignal.timeout(DESTINATION_TIMEOUT_MS),
         logger: connectorLogger(this.logger, { sourceId, segmentId: segment.id, connector: connector.manifest.id }),
@@ -79,7 +79,7 @@ export class SourceSegmentDestinationDispatcher implements SegmentDestinationDis
       if (result.skipped.length) this.logger.log({ segmentId: segment.id, sourceId, skipped: result.skipped.length }, 'a destination skipped members it cannot address');
       return { sourceId, ok: true, synced: result.synced, skipped: result.skipped.length, error: null };
     } catch (error) {
-      const message = secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), error instanceof Error ? error.message : String(error)).slice(0, 2000);
+      const message = redactSecrets(error instanceof Error ? error.message : String(error), secrets).slice(0, 2000);
       if (isConnectorError(error) && error.code === 'CONNECTOR_AUTH') await this.sources.setStatus(sourceId, 'needs_attention', `credentials refused: ${message}`);
       return failed(message);
     }

@@ -18,7 +18,7 @@ import { SecretBoxException } from '../../engine/crypto/secret-box.js';
 import { configProblems, parseConfig } from './source-config.js';
 import { emptyStreamStats, type StreamStats, type SyncRunRow, type SyncRunView } from './sync-run.js';
 import { SyncRunsService } from './sync-runs.service.js';
-import { SourceRepository, type SourceRow } from './source-repository.js';
+import { redactSecrets, SourceRepository, type SourceRow } from './source-repository.js';
 
 /** Facts accumulated before a batch is ingested even without a checkpoint. */
 export const SYNC_BATCH_SIZE = 1000;
@@ -95,7 +95,7 @@ export class SyncRunner {
     });
     try {
       const fullConfig = this.sources.fullConfig(source);
-      secretValues = Object.values(this.sources.secretsOf(source)).filter((v): v is string => typeof v === 'string' && v.length >= 4);
+      secretValues = this.sources.secretValues(source);
       const problems = configProblems(connector, fullConfig);
       if (problems.length) throw new ConnectorConfigError(problems);
       const config = parseConfig(connector, fullConfig);
@@ -108,7 +108,7 @@ export class SyncRunner {
     } catch (error) {
       const reason = controller.signal.aborted ? controller.signal.reason : error;
       if (reason instanceof SyncCancelled) return await this.runs.finish(run.id, 'cancelled', stats, reason.message);
-      const message = redact(describe(error), secretValues);
+      const message = redactSecrets(describe(error), secretValues);
       const attention = needsAttention(error);
       if (attention) await this.sources.setStatus(source.id, 'needs_attention', `${attention}: ${message}`);
       const retryable = isConnectorError(error) ? error.retryable : false;
@@ -243,7 +243,3 @@ function describe(error: unknown): string {
   return message.slice(0, 2000);
 }
 
-/** Removes the source's secret values from a message that may quote them. */
-function redact(message: string, secrets: string[]): string {
-  return secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
-}
