@@ -203,6 +203,14 @@ interface Context {
   types?: ObservedTypes;
 }
 
+/**
+ * `EXISTS (SELECT 1 <from>)` about the profile `p`. For a batch of profiles, `OFFSET 0` keeps it one
+ * index probe per profile: without it the planner may hash the subquery's whole result instead (every
+ * person linked to a software account, say: a scan of all account links), the better plan over a
+ * workspace and a much worse one for a thousand profiles.
+ */
+const correlatedExists = (from: string, ctx: Context) => `EXISTS (SELECT 1 ${from}${ctx.setBased ? '' : ' OFFSET 0'})`;
+
 function compileCondition(node: SegmentCondition, ctx: Context, stack: string[]): string {
   const { p, resolve, ws } = ctx;
   const n = node as Record<string, unknown>;
@@ -217,8 +225,11 @@ function compileCondition(node: SegmentCondition, ctx: Context, stack: string[])
   if ('computed' in n) return comparison(n as unknown as Comparison, { column: 'p.computed', key: n.computed as string, field: 'computed' }, ctx);
   if ('accountTrait' in n) {
     const { positive, negated } = polarity(n as unknown as Comparison);
-    const sql = `EXISTS (SELECT 1 FROM account_links l JOIN profiles a ON a.id = l.account_id
-                 WHERE l.person_id = p.id AND a.merged_into IS NULL AND ${positiveComparison(positive, { column: 'a.traits', key: n.accountTrait as string }, ctx)})`;
+    const sql = correlatedExists(
+      `FROM account_links l JOIN profiles a ON a.id = l.account_id
+                 WHERE l.person_id = p.id AND a.merged_into IS NULL AND ${positiveComparison(positive, { column: 'a.traits', key: n.accountTrait as string }, ctx)}`,
+      ctx,
+    );
     return negated ? `(NOT ${sql})` : sql;
   }
   if ('identity' in n) {
@@ -228,7 +239,7 @@ function compileCondition(node: SegmentCondition, ctx: Context, stack: string[])
     const sql =
       positive.op === 'eq' || positive.op === 'in'
         ? `p.id IN (SELECT i.profile_id FROM identities i WHERE i.workspace_id = ${ws}::uuid AND i.type = ${type}::text AND ${positiveComparison(positive, { text: 'i.value' }, ctx)})`
-        : `EXISTS (SELECT 1 FROM identities i WHERE i.profile_id = p.id AND i.type = ${type}::text${positive.op === 'exists' ? '' : ` AND ${positiveComparison(positive, { text: 'i.value' }, ctx)}`})`;
+        : correlatedExists(`FROM identities i WHERE i.profile_id = p.id AND i.type = ${type}::text${positive.op === 'exists' ? '' : ` AND ${positiveComparison(positive, { text: 'i.value' }, ctx)}`}`, ctx);
     return negated ? `(NOT ${sql})` : sql;
   }
   if ('event' in n) return compileEvent(n as unknown as EventCondition, ctx);
@@ -315,7 +326,7 @@ function compileEvent(e: EventCondition, ctx: Context): string {
     // workspace too, so that the join's inner side is an index range on (workspace_id, type, occurred_at);
     // for a batch, the per-profile index serves it and the workspace would only mislead the planner.
     const scope = ctx.setBased ? `e.workspace_id = ${ctx.ws}::uuid AND ` : '';
-    const exists = `EXISTS (SELECT 1 FROM events e WHERE ${scope}e.profile_id = p.id AND ${filters.join(' AND ')})`;
+    const exists = correlatedExists(`FROM events e WHERE ${scope}e.profile_id = p.id AND ${filters.join(' AND ')}`, ctx);
     return onlyNone ? `(NOT ${exists})` : exists;
   }
   if (ctx.setBased) {
