@@ -8,23 +8,27 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { IngestService, loadConfig, PortraitCoreModule, runMigrations, WorkspacesService } from '@portrait/core';
 import { mb, numberArg, printTable, rssSampler, timed } from '../lib/measure.js';
-import { factBatches, peopleFor } from './population.js';
+import { factBatches, peopleFor, SOURCES } from './population.js';
 
 /**
  * pnpm bench:ingest — Portrait's ingest against the physical limit of the same database.
  *
  * (a) baseline: the same facts and events, generated the same way, COPY'd into plain tables;
  * (b) Portrait: every fact through IngestService (validation, identity resolution, trait merge,
- *     events, computed traits), in batches of --batch facts, as a sync would send them.
+ *     events, computed traits), in batches of --batch facts, as a sync would send them; the three
+ *     sources sync at once, each its batches in order, as the worker runs them (--sources=sequential:
+ *     one after the other).
  * Each phase runs in its own child process so that its peak RSS is its own.
  *
- *   pnpm bench:ingest [--facts=1000000] [--batch=1000]   (DATABASE_URL or the local PostgreSQL)
+ *   pnpm bench:ingest [--facts=1000000] [--batch=1000] [--sources=concurrent|sequential]   (DATABASE_URL or the local PostgreSQL)
  */
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCRATCH = 'portrait_bench_ingest';
 const facts = numberArg('facts', 1_000_000);
 const batchSize = numberArg('batch', 1000);
+/** --sources=sequential: one source's sync after the other, instead of the three at once. */
+const concurrentSources = process.argv.find((a) => a.startsWith('--sources='))?.slice(10) !== 'sequential';
 const people = peopleFor(facts);
 
 interface PhaseResult {
@@ -96,16 +100,22 @@ async function ingestPhase(): Promise<PhaseResult> {
   let eventCount = 0;
   let merged = 0;
   const rejections: string[] = [];
-  const { ms } = await timed(async () => {
-    for (const batch of factBatches(people, batchSize)) {
-      const result = await ingest.ingest(workspaceId, batch);
-      factCount += result.received;
-      eventCount += result.eventsInserted;
-      merged += result.merged;
-      for (const r of result.rejections.slice(0, 5 - rejections.length)) rejections.push(`${r.externalId}: ${r.reason}`);
-      if (process.stderr.isTTY) process.stderr.write(`\r  ingest: ${factCount.toLocaleString('en-US')} facts`);
-    }
-  });
+  // One stream of batches per source when they sync at once, else the sources one after the other.
+  const streams = concurrentSources ? SOURCES.map((source) => factBatches(people, batchSize, source)) : [factBatches(people, batchSize)];
+  const { ms } = await timed(() =>
+    Promise.all(
+      streams.map(async (stream) => {
+        for (const batch of stream) {
+          const result = await ingest.ingest(workspaceId, batch);
+          factCount += result.received;
+          eventCount += result.eventsInserted;
+          merged += result.merged;
+          for (const r of result.rejections.slice(0, 5 - rejections.length)) rejections.push(`${r.externalId}: ${r.reason}`);
+          if (process.stderr.isTTY) process.stderr.write(`\r  ingest: ${factCount.toLocaleString('en-US')} facts`);
+        }
+      }),
+    ),
+  );
   const peakRss = rss.stop();
   if (process.stderr.isTTY) process.stderr.write('\n');
   if (rejections.length) console.error(`rejected facts, e.g.: ${rejections.join('; ')}`);
@@ -143,7 +153,9 @@ async function main() {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH}`);
   await admin.query(`CREATE DATABASE ${SCRATCH}`);
-  console.log(`ingest benchmark: ${people.toLocaleString('en-US')} people, batches of ${batchSize} facts, on ${new URL(BASE_URL).host}`);
+  console.log(
+    `ingest benchmark: ${people.toLocaleString('en-US')} people, batches of ${batchSize} facts, ${concurrentSources ? 'the 3 sources at once' : 'one source after the other'}, on ${new URL(BASE_URL).host}`,
+  );
   try {
     const copy = await runChild('copy');
     const ingest = await runChild('ingest');

@@ -89,10 +89,14 @@ export function factOf(i: number, source: SourceName, observedAt: string): Profi
   };
 }
 
-/** Every fact of the population, source after source (as separate syncs would bring them), in batches. */
-export function* factBatches(people: number, batchSize: number): Generator<ProfileFactInput[]> {
+/**
+ * Every fact of the population in batches, source after source (as separate syncs would bring them);
+ * with `only`, the facts of that one source.
+ */
+export function* factBatches(people: number, batchSize: number, only?: SourceName): Generator<ProfileFactInput[]> {
   let batch: ProfileFactInput[] = [];
   for (const [s, source] of SOURCES.entries()) {
+    if (only && source !== only) continue;
     const observedAt = new Date(Date.UTC(2025, 10, 1 + s)).toISOString();
     for (let i = 0; i < people; i++) {
       if (!sourcesOf(i).includes(source)) continue;
