@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DataSource, QueryRunner } from 'typeorm';
 
 /** Rows of a statement, whatever its kind (TypeORM answers UPDATE/DELETE differently from SELECT otherwise). */
@@ -8,18 +9,33 @@ export async function rows<T = Record<string, unknown>>(runner: QueryRunner, tex
 
 /** The node-postgres pool under TypeORM's PostgreSQL driver. */
 interface PgPool {
-  query(text: string, params: unknown[]): Promise<{ rows: unknown[] }>;
+  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+}
+
+const statementNames = new Map<string, string>();
+
+/** A prepared statement's name derived from its text: the same text, the same name, on every connection. */
+function statementName(text: string): string {
+  let name = statementNames.get(text);
+  if (!name) {
+    name = `portrait_${createHash('sha256').update(text).digest('hex').slice(0, 24)}`;
+    statementNames.set(text, name);
+  }
+  return name;
 }
 
 /**
  * One statement straight through the driver's connection pool, without TypeORM's query runner (a
  * runner per call, its events and logging): for the hot single-statement reads of the public API.
- * The rows are the same, parsed by node-postgres either way.
+ * It is prepared under a name derived from its text, so each connection parses and plans it once
+ * instead of on every call (the profile read's planning cost more than running it). Callers pass a
+ * fixed set of texts with values as parameters. The rows are the same, parsed by node-postgres
+ * either way.
  */
 export async function poolQuery<T = Record<string, unknown>>(dataSource: DataSource, text: string, params: unknown[] = []): Promise<T[]> {
   const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
   if (!pool || typeof pool.query !== 'function') return dataSource.query(text, params);
-  return (await pool.query(text, params)).rows as T[];
+  return (await pool.query({ name: statementName(text), text, values: params })).rows as T[];
 }
 
 /**
