@@ -5,7 +5,8 @@ import { loadConfig } from '@portrait/core';
 /**
  * The API benchmark's baseline: bare Fastify and a `pg` pool of the API's size (DATABASE_POOL_SIZE)
  * answering the same two reads with the same profile SELECT the profiles service issues, and nothing
- * else — no key, no rate limit, no merge resolution, no validation. Prints `{"url": …}` once it
+ * else — no key, no rate limit, no merge resolution, no validation. Its statements go unprepared, as
+ * `pg` sends them by default (the API prepares its profile reads). Prints `{"url": …}` once it
  * listens and closes on SIGTERM. The workspace comes from BENCH_WORKSPACE_ID.
  */
 const config = loadConfig();
