@@ -66,3 +66,37 @@ describe('POST /v1/webhooks/sources/{sourceId}', () => {
     await api.app.get(SourcesService).update(ws, sourceId, { enabled: true });
   });
 });
+
+describe('the per-source limit of channel webhooks', () => {
+  let api: TestApi;
+  let ws: string;
+
+  beforeAll(async () => {
+    api = await createTestApi({ connectors: [pushConnector], env: { PORTRAIT_WEBHOOK_RATE_LIMIT: '3' } });
+    ws = await api.workspace();
+  });
+  afterAll(() => api?.close());
+
+  it('answers 429 with Retry-After beyond PORTRAIT_WEBHOOK_RATE_LIMIT calls a minute, per source, before reading the call', async () => {
+    const sources = api.app.get(SourcesService);
+    const busy = (await sources.create(ws, { connectorId: 'pusher', name: 'busy', config: { signingSecret: SECRET } })).id;
+    const quiet = (await sources.create(ws, { connectorId: 'pusher', name: 'quiet', config: { signingSecret: SECRET } })).id;
+    const call = (id: string, n: number) => {
+      const body = JSON.stringify({ id: `r-${n}`, email: `r${n}@shop.example` });
+      return fetch(`${api.base}/v1/webhooks/sources/${id}`, { method: 'POST', body, headers: { 'content-type': 'application/json', 'x-pusher-hmac-sha256': sign(body) } });
+    };
+    const statuses: number[] = [];
+    for (let n = 1; n <= 5; n++) {
+      const response = await call(busy, n);
+      statuses.push(response.status);
+      if (response.status === 429) {
+        expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+        expect(await response.json()).toMatchObject({ code: 'RATE_LIMITED' });
+      }
+    }
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    // Refused calls stored nothing; another source has its own bucket.
+    expect(await api.app.get(ProfilesService).findByIdentity(ws, 'email', 'r4@shop.example')).toBeFalsy();
+    expect((await call(quiet, 6)).status).toBe(200);
+  });
+});

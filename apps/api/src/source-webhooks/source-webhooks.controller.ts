@@ -1,8 +1,10 @@
-import { Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { SyncService, type WebhookOutcome } from '@portrait/core';
+import { PORTRAIT_CONFIG, SyncService, type PortraitConfig, type WebhookOutcome } from '@portrait/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { problemResponse } from '../openapi/problem-responses.js';
+import { ApiProblem } from '../problems/api-problem.js';
+import { RATE_LIMITER, type RateLimiter } from '../rate-limit/rate-limiter.js';
 import { sourceWebhookReceiptSchema } from './source-webhook.schemas.js';
 
 const SOURCE_ID = { name: 'sourceId', description: 'The source the channel was configured to call', schema: { type: 'string', format: 'uuid' } } as const;
@@ -10,7 +12,8 @@ const DESCRIPTION =
   'The URL to give a channel (Shopify, Stripe, Mailchimp, Meta…) for its webhooks. No API key: the channel signs its calls, and the ' +
   "source's connector verifies the signature over the exact bytes received before anything is stored. The facts go through the same ingest " +
   'as syncs; those the ingest refuses are dead-lettered. The answer is what the channel expects when it expects something (a challenge echo), ' +
-  'otherwise a receipt.';
+  'otherwise a receipt. Each source takes at most PORTRAIT_WEBHOOK_RATE_LIMIT calls a minute (6,000 by default); beyond, a 429 with ' +
+  'Retry-After, which channels retry.';
 
 /** The request as Fastify hands it, with the bytes it read (`rawBody: true` in main.ts). */
 type RawRequest = FastifyRequest & { rawBody?: Buffer };
@@ -19,7 +22,11 @@ type RawRequest = FastifyRequest & { rawBody?: Buffer };
 @ApiTags('source webhooks')
 @Controller('v1/webhooks/sources')
 export class SourceWebhooksController {
-  constructor(private readonly sync: SyncService) {}
+  constructor(
+    private readonly sync: SyncService,
+    @Inject(RATE_LIMITER) private readonly limiter: RateLimiter,
+    @Inject(PORTRAIT_CONFIG) private readonly config: PortraitConfig,
+  ) {}
 
   @Post(':sourceId')
   @HttpCode(200)
@@ -30,7 +37,9 @@ export class SourceWebhooksController {
   @ApiResponse(problemResponse(401, 'The signature does not verify: nothing was stored'))
   @ApiResponse(problemResponse(404, 'No such source'))
   @ApiResponse(problemResponse(422, 'The source is disabled, or its connector receives no webhooks'))
+  @ApiResponse(problemResponse(429, 'Over the per-source limit: retry after Retry-After seconds'))
   async receiveSourceWebhook(@Param('sourceId') sourceId: string, @Req() request: RawRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.spendToken(sourceId);
     return this.answer(await this.sync.handleWebhook(sourceId, webhookRequest(request)), reply);
   }
 
@@ -41,8 +50,20 @@ export class SourceWebhooksController {
   @ApiResponse(problemResponse(401, 'The verification token does not match'))
   @ApiResponse(problemResponse(404, 'No such source'))
   @ApiResponse(problemResponse(422, 'The source is disabled, or its connector receives no webhooks'))
+  @ApiResponse(problemResponse(429, 'Over the per-source limit: retry after Retry-After seconds'))
   async verifySourceWebhook(@Param('sourceId') sourceId: string, @Req() request: RawRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    await this.spendToken(sourceId);
     return this.answer(await this.sync.handleWebhook(sourceId, webhookRequest(request)), reply);
+  }
+
+  /** One token of the source's bucket (shared through Redis when REDIS_URL is set), taken before anything is read or verified. */
+  private async spendToken(sourceId: string): Promise<void> {
+    const decision = await this.limiter.take(`source-webhook:${sourceId}`, this.config.webhookRateLimitPerMinute);
+    if (!decision.allowed) {
+      throw new ApiProblem(429, 'RATE_LIMITED', `this source takes ${decision.limit} webhook calls per minute; retry in ${decision.retryAfterSeconds} s`, {
+        headers: { 'Retry-After': String(decision.retryAfterSeconds) },
+      });
+    }
   }
 
   private answer(outcome: WebhookOutcome, reply: FastifyReply): unknown {

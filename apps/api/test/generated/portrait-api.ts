@@ -463,7 +463,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a channel webhook
-         * @description The URL to give a channel (Shopify, Stripe, Mailchimp, Meta…) for its webhooks. No API key: the channel signs its calls, and the source's connector verifies the signature over the exact bytes received before anything is stored. The facts go through the same ingest as syncs; those the ingest refuses are dead-lettered. The answer is what the channel expects when it expects something (a challenge echo), otherwise a receipt.
+         * @description The URL to give a channel (Shopify, Stripe, Mailchimp, Meta…) for its webhooks. No API key: the channel signs its calls, and the source's connector verifies the signature over the exact bytes received before anything is stored. The facts go through the same ingest as syncs; those the ingest refuses are dead-lettered. The answer is what the channel expects when it expects something (a challenge echo), otherwise a receipt. Each source takes at most PORTRAIT_WEBHOOK_RATE_LIMIT calls a minute (6,000 by default); beyond, a 429 with Retry-After, which channels retry.
          */
         post: operations["receiveSourceWebhook"];
         delete?: never;
@@ -3310,6 +3310,16 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description Over the per-source limit: retry after Retry-After seconds */
+            429: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
         };
     };
     receiveSourceWebhook: {
@@ -3366,6 +3376,16 @@ export interface operations {
             };
             /** @description The source is disabled, or its connector receives no webhooks */
             422: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Over the per-source limit: retry after Retry-After seconds */
+            429: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

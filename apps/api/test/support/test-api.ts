@@ -24,11 +24,13 @@ const TEST_SECRET_KEY = 'portrait-test-key-0123456789abcdefghij';
 
 /**
  * Boots the API on `db` (a fresh one when not given); several apps may share one database (and a Redis).
- * `connectors` are installed besides the built-in ones.
+ * `connectors` are installed besides the built-in ones; `env` adds configuration.
  */
-export async function createTestApi(options: { db?: TestDatabase; redisUrl?: string; connectors?: readonly Connector[] } = {}): Promise<TestApi> {
+export async function createTestApi(
+  options: { db?: TestDatabase; redisUrl?: string; connectors?: readonly Connector[]; env?: Record<string, string> } = {},
+): Promise<TestApi> {
   const db = options.db ?? (await createTestDatabase());
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: options.redisUrl, PORTRAIT_SECRET_KEY: TEST_SECRET_KEY });
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: options.redisUrl, PORTRAIT_SECRET_KEY: TEST_SECRET_KEY, ...options.env });
   const app = await createApiApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } }, { connectors: options.connectors });
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();

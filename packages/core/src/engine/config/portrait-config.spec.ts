@@ -17,6 +17,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       production: false,
       demo: true,
+      webhookRateLimitPerMinute: 6000,
     });
   });
 

@@ -48,6 +48,7 @@ export const portraitEnvSchema = z.object({
   LOG_LEVEL: z.preprocess(emptyToUndefined, z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info')),
   NODE_ENV: z.preprocess(emptyToUndefined, z.string().default('development')),
   PORTRAIT_DEMO: z.preprocess(emptyToUndefined, z.enum(['0', '1']).default('1')),
+  PORTRAIT_WEBHOOK_RATE_LIMIT: z.preprocess(emptyToUndefined, z.coerce.number().int('must be a whole number').min(1, 'must be at least 1').default(6000)),
 });
 
 export type PortraitEnv = z.infer<typeof portraitEnvSchema>;
@@ -71,6 +72,8 @@ export interface PortraitConfig {
   logLevel: (typeof LOG_LEVELS)[number];
   production: boolean;
   demo: boolean;
+  /** Channel webhooks accepted per source per minute (they carry no API key to count against). */
+  webhookRateLimitPerMinute: number;
 }
 
 /** Thrown when the environment does not describe a valid configuration; names every bad variable. */
@@ -108,6 +111,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === 'production',
     demo: e.PORTRAIT_DEMO === '1',
+    webhookRateLimitPerMinute: e.PORTRAIT_WEBHOOK_RATE_LIMIT,
   };
 }
 
