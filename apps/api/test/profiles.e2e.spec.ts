@@ -115,6 +115,19 @@ describe('GET /v1/profiles…', () => {
     expect((await api.call(key, '/v1/profiles/lookup?type=Email')).status).toBe(400);
   });
 
+  it('answers many reads at once, by id and by identifier, over every connection of the pool', async () => {
+    // The reads are prepared statements on PostgreSQL; the embedded database's connections share one
+    // session, where they must not be: concurrent reads open several connections on either.
+    const result = await api.ingest(ws, [person('c1', [['email', 'many.at.once@example.org']])]);
+    expect(result.created).toBe(1);
+    const { id } = await json<ProfileBody>('/v1/profiles/lookup?type=email&value=many.at.once@example.org');
+    const responses = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => api.call(key, i % 2 ? `/v1/profiles/${id}` : '/v1/profiles/lookup?type=email&value=many.at.once@example.org')),
+    );
+    expect(responses.map((r) => r.status)).toEqual(Array(24).fill(200));
+    for (const response of responses) expect(((await response.json()) as ProfileBody).id).toBe(id);
+  });
+
   it('pages a profile\'s events newest first, filtered by type and time', async () => {
     const events = Array.from({ length: 5 }, (_, i) => ({ type: i % 2 ? 'email_opened' : 'order_placed', occurredAt: `2026-01-0${i + 1}T00:00:00Z`, properties: { n: i }, dedupeKey: `ev-${i}` }));
     await api.ingest(ws, [person('e1', [['email', 'events@example.org']], {}, { events })]);

@@ -9,7 +9,7 @@ export async function rows<T = Record<string, unknown>>(runner: QueryRunner, tex
 
 /** The node-postgres pool under TypeORM's PostgreSQL driver. */
 interface PgPool {
-  query(config: { name: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
+  query(config: { name?: string; text: string; values: unknown[] }): Promise<{ rows: unknown[] }>;
 }
 
 const statementNames = new Map<string, string>();
@@ -24,18 +24,41 @@ function statementName(text: string): string {
   return name;
 }
 
+const preparing = new WeakMap<PgPool, Promise<boolean>>();
+
+/**
+ * Whether the server keeps prepared statements per connection, as PostgreSQL does. The embedded
+ * PGlite serves every connection from one session, where two connections preparing the same name
+ * would collide; there statements go unnamed.
+ */
+function preparesPerConnection(pool: PgPool): Promise<boolean> {
+  let answer = preparing.get(pool);
+  if (!answer) {
+    answer = pool.query({ text: 'SELECT version() AS version', values: [] }).then(
+      (result) => !String((result.rows[0] as { version?: unknown } | undefined)?.version).includes('PGlite'),
+      () => {
+        preparing.delete(pool); // asked again next time
+        return false;
+      },
+    );
+    preparing.set(pool, answer);
+  }
+  return answer;
+}
+
 /**
  * One statement straight through the driver's connection pool, without TypeORM's query runner (a
  * runner per call, its events and logging): for the hot single-statement reads of the public API.
- * It is prepared under a name derived from its text, so each connection parses and plans it once
- * instead of on every call (the profile read's planning cost more than running it). Callers pass a
- * fixed set of texts with values as parameters. The rows are the same, parsed by node-postgres
- * either way.
+ * On PostgreSQL it is prepared under a name derived from its text, so each connection parses and
+ * plans it once instead of on every call (the profile read's planning cost more than running it).
+ * Callers pass a fixed set of texts with values as parameters. The rows are the same, parsed by
+ * node-postgres either way.
  */
 export async function poolQuery<T = Record<string, unknown>>(dataSource: DataSource, text: string, params: unknown[] = []): Promise<T[]> {
   const pool = (dataSource.driver as unknown as { master?: PgPool }).master;
   if (!pool || typeof pool.query !== 'function') return dataSource.query(text, params);
-  return (await pool.query({ name: statementName(text), text, values: params })).rows as T[];
+  const name = (await preparesPerConnection(pool)) ? statementName(text) : undefined;
+  return (await pool.query({ name, text, values: params })).rows as T[];
 }
 
 /**
