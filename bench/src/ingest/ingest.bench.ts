@@ -27,8 +27,10 @@ const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432
 const SCRATCH = 'portrait_bench_ingest';
 const facts = numberArg('facts', 1_000_000);
 const batchSize = numberArg('batch', 1000);
-/** --sources=sequential: one source's sync after the other, instead of the three at once. */
-const concurrentSources = process.argv.find((a) => a.startsWith('--sources='))?.slice(10) !== 'sequential';
+/** --sources=sequential: one source's sync after the other, instead of the three at once (concurrent). */
+const sourcesMode = process.argv.find((a) => a.startsWith('--sources='))?.slice(10) ?? 'concurrent';
+if (sourcesMode !== 'concurrent' && sourcesMode !== 'sequential') throw new Error(`--sources must be concurrent or sequential, got ${sourcesMode}`);
+const concurrentSources = sourcesMode === 'concurrent';
 const people = peopleFor(facts);
 
 interface PhaseResult {
