@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor, isUuid, type Page } from '../profiles/profiles.service.js';
+import { decodeCursor, decodeTimeIdCursor, encodeCursor, isUuid, pageLimit, type Page } from '../profiles/profiles.service.js';
 import { SegmentCatalogService, type SegmentCatalog } from '../segments/segment-catalog.service.js';
 import { nodeKind } from '../segments/segment-definition.js';
 import { fieldPath, validateSegmentDefinition } from '../segments/segment-validator.js';
@@ -61,9 +61,6 @@ type PersonaRow = {
 };
 
 export const DEFAULT_PERSONA_MIN_SCORE = 0.5;
-const MAX_PAGE = 200;
-const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-const pageLimit = (limit?: number) => Math.min(Math.max(limit ?? 50, 1), MAX_PAGE);
 /** The persona's columns and its size, counted on the assignment index. */
 const PERSONA_COLUMNS = `p.*, (SELECT count(*) FROM profiles pr WHERE pr.workspace_id = p.workspace_id AND pr.persona_id = p.id)::int AS size`;
 
@@ -211,9 +208,9 @@ export class PersonasService {
     const params: unknown[] = [workspaceId, limit + 1];
     let after = '';
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor);
-      if (!at || !id || !TIMESTAMP_TEXT.test(at) || !isUuid(id)) throw new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(at, id);
+      const position = decodeTimeIdCursor(query.cursor);
+      if (!position) throw new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(...position);
       after = `AND (p.created_at, p.id) > ($3::timestamptz, $4::uuid)`;
     }
     const rows: (PersonaRow & { created_at_text: string })[] = await this.dataSource.query(

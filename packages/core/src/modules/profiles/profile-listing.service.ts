@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ProfileException } from './profile.exception.js';
-import { decodeCursor, encodeCursor, isUuid, PROFILE_VIEW_COLUMNS, toProfileView, type Page, type ProfileRow, type ProfileView } from './profiles.service.js';
+import { decodeTimeIdCursor, encodeCursor, pageLimit, PROFILE_VIEW_COLUMNS, toProfileView, type Page, type ProfileRow, type ProfileView } from './profiles.service.js';
 
 export interface ProfileListQuery {
   /** 1 to 200 (default 50). */
@@ -37,10 +37,6 @@ function membershipFilters(query: Pick<ProfileListQuery, 'personaId' | 'typology
   return where;
 }
 
-const MAX_PAGE = 200;
-/** PostgreSQL's text form of a timestamptz, as put in cursors. */
-const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
-
 /**
  * Lists a workspace's live profiles (merged-away ones are left out) in the order they last changed,
  * oldest change first, keyset-paginated on (updated_at, id) so that a page costs one index range scan
@@ -52,13 +48,13 @@ export class ProfileListingService {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
   async list(workspaceId: string, query: ProfileListQuery = {}): Promise<Page<ProfileView>> {
-    const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_PAGE);
+    const limit = pageLimit(query.limit);
     const params: unknown[] = [workspaceId, limit + 1];
     const where: string[] = [];
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor);
-      if (!at || !id || !TIMESTAMP_TEXT.test(at) || !isUuid(id)) throw new ProfileException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(at, id);
+      const position = decodeTimeIdCursor(query.cursor);
+      if (!position) throw new ProfileException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(...position);
       where.push(`(p.updated_at, p.id) > ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
     }
     if (query.updatedSince) {

@@ -52,7 +52,6 @@ export interface EventQuery {
   until?: string;
 }
 
-const MAX_PAGE = 200;
 
 /** What a read of profiles (aliased `p`) selects for their views: the row, its identities and its links. */
 export const PROFILE_VIEW_COLUMNS = `p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at,
@@ -155,7 +154,7 @@ export class ProfilesService {
   async events(workspaceId: string, id: string, query: EventQuery = {}): Promise<Page<EventView>> {
     const survivor = await this.resolveId(workspaceId, id);
     if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
-    const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_PAGE);
+    const limit = pageLimit(query.limit);
     const params: unknown[] = [workspaceId, survivor, limit + 1];
     const where: string[] = [];
     if (query.cursor) {
@@ -220,7 +219,7 @@ export class ProfilesService {
   async traitHistory(workspaceId: string, id: string, query: { limit?: number; cursor?: string; trait?: string } = {}) {
     const survivor = await this.resolveId(workspaceId, id);
     if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
-    const limit = Math.min(Math.max(query.limit ?? 50, 1), MAX_PAGE);
+    const limit = pageLimit(query.limit);
     const params: unknown[] = [workspaceId, survivor, limit + 1];
     let extra = '';
     if (query.cursor) {
@@ -265,6 +264,23 @@ export function decodeCursor(cursor: string): string[] {
     /* fall through */
   }
   throw new ProfileException('INVALID_CURSOR', 'cursor is not one this API returned');
+}
+
+/** The size of a page: 50 unless asked, between 1 and 200. */
+export function pageLimit(limit?: number): number {
+  return Math.min(Math.max(limit ?? 50, 1), 200);
+}
+
+/** PostgreSQL's text form of a timestamptz, as put in cursors. */
+const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+
+/**
+ * The position of a keyset cursor over (a timestamptz, a uuid), as the lists hand them out; undefined
+ * when the cursor holds anything else. (An unreadable cursor throws INVALID_CURSOR, as decodeCursor does.)
+ */
+export function decodeTimeIdCursor(cursor: string): [at: string, id: string] | undefined {
+  const [at, id] = decodeCursor(cursor);
+  return at && id && TIMESTAMP_TEXT.test(at) && isUuid(id) ? [at, id] : undefined;
 }
 
 export function isUuid(value: string): boolean {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
 import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
-import { decodeCursor, encodeCursor, isUuid, type Page, type ProfileView } from '../profiles/profiles.service.js';
+import { decodeCursor, decodeTimeIdCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
 import { ProfileListingService, type ProfileListQuery } from '../profiles/profile-listing.service.js';
 import { ProfileException } from '../profiles/profile.exception.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
@@ -72,9 +72,7 @@ export interface SegmentMembershipEvent {
   at: string;
 }
 
-const MAX_PAGE = 200;
 const PREVIEW_SIZE = 20;
-const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
 
 type SegmentRow = {
   id: string;
@@ -106,7 +104,6 @@ export const toSegmentView = (row: SegmentRow): SegmentView => ({
   updatedAt: new Date(row.updated_at).toISOString(),
 });
 
-const pageLimit = (limit?: number) => Math.min(Math.max(limit ?? 50, 1), MAX_PAGE);
 const KEY = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 
 /** `Big spenders (BR)` → `big-spenders-br`; `segment` when nothing of the name is left. */
@@ -225,9 +222,9 @@ export class SegmentsService {
     const params: unknown[] = [workspaceId, limit + 1];
     let after = '';
     if (query.cursor) {
-      const [at, id] = decodeCursor(query.cursor);
-      if (!at || !id || !TIMESTAMP_TEXT.test(at) || !isUuid(id)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(at, id);
+      const position = decodeTimeIdCursor(query.cursor);
+      if (!position) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(...position);
       after = `AND (created_at, id) > ($3::timestamptz, $4::uuid)`;
     }
     const rows: (SegmentRow & { created_at_text: string })[] = await this.dataSource.query(
