@@ -58,6 +58,12 @@ describe('webhook subscriptions', () => {
 
     const log = (await (await api.call(key, `/v1/webhook-subscriptions/${subscription.id}/deliveries`)).json()) as { data: { status: string; lastResponseStatus: number }[] };
     expect(log.data).toEqual([expect.objectContaining({ status: 'delivered', lastResponseStatus: 200 })]);
+    // A cursor the log did not hand out is refused as such, whether it is unreadable or readable with other contents.
+    for (const cursor of ['not-a-cursor', Buffer.from(JSON.stringify(['yesterday', 'x'])).toString('base64url')]) {
+      const refused = await api.call(key, `/v1/webhook-subscriptions/${subscription.id}/deliveries?cursor=${cursor}`);
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { code: string }).code).toBe('INVALID_CURSOR');
+    }
 
     expect((await api.call(key, `/v1/webhook-subscriptions/${subscription.id}`, { method: 'DELETE' })).status).toBe(204);
     expect((await api.call(key, `/v1/webhook-subscriptions/${subscription.id}`)).status).toBe(404);

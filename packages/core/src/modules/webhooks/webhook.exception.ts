@@ -1,5 +1,5 @@
 import { PortraitException } from '../../engine/errors/portrait.exception.js';
 
-export type WebhookExceptionCode = 'INVALID_WEBHOOK_SUBSCRIPTION' | 'WEBHOOK_SUBSCRIPTION_NOT_FOUND' | 'SECRET_KEY_REQUIRED';
+export type WebhookExceptionCode = 'INVALID_WEBHOOK_SUBSCRIPTION' | 'WEBHOOK_SUBSCRIPTION_NOT_FOUND' | 'SECRET_KEY_REQUIRED' | 'INVALID_CURSOR';
 
 export class WebhookException extends PortraitException<WebhookExceptionCode> {}

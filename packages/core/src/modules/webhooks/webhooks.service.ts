@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
-import { decodeCursor, encodeCursor, isUuid } from '../profiles/profiles.service.js';
+import { decodeTimeIdCursor, encodeCursor, isUuid, pageLimit } from '../profiles/profiles.service.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.js';
 import { WebhookException } from './webhook.exception.js';
 
@@ -108,12 +108,13 @@ export class WebhooksService {
   /** The delivery log of a subscription, newest first. */
   async deliveries(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}) {
     await this.get(workspaceId, id);
-    const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
+    const limit = pageLimit(query.limit);
     const params: unknown[] = [id, limit + 1];
     let after = '';
     if (query.cursor) {
-      const [createdAt, deliveryId] = decodeCursor(query.cursor);
-      params.push(createdAt, deliveryId);
+      const position = decodeTimeIdCursor(query.cursor);
+      if (!position) throw new WebhookException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(...position);
       after = `AND (created_at, id) < ($3::timestamptz, $4::uuid)`;
     }
     const rows: Record<string, unknown>[] = await this.dataSource.query(
