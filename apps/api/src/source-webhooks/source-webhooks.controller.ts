@@ -39,8 +39,7 @@ export class SourceWebhooksController {
   @ApiResponse(problemResponse(422, 'The source is disabled, or its connector receives no webhooks'))
   @ApiResponse(problemResponse(429, 'Over the per-source limit: retry after Retry-After seconds'))
   async receiveSourceWebhook(@Param('sourceId') sourceId: string, @Req() request: RawRequest, @Res({ passthrough: true }) reply: FastifyReply) {
-    await this.spendToken(sourceId);
-    return this.answer(await this.sync.handleWebhook(sourceId, webhookRequest(request)), reply);
+    return this.receive(sourceId, request, reply);
   }
 
   @Get(':sourceId')
@@ -52,6 +51,11 @@ export class SourceWebhooksController {
   @ApiResponse(problemResponse(422, 'The source is disabled, or its connector receives no webhooks'))
   @ApiResponse(problemResponse(429, 'Over the per-source limit: retry after Retry-After seconds'))
   async verifySourceWebhook(@Param('sourceId') sourceId: string, @Req() request: RawRequest, @Res({ passthrough: true }) reply: FastifyReply) {
+    return this.receive(sourceId, request, reply);
+  }
+
+  /** A call of either kind: one token of the source's rate limit, then the connector verifies and answers it. */
+  private async receive(sourceId: string, request: RawRequest, reply: FastifyReply): Promise<unknown> {
     await this.spendToken(sourceId);
     return this.answer(await this.sync.handleWebhook(sourceId, webhookRequest(request)), reply);
   }
