@@ -228,9 +228,10 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
          SELECT s.segment_id, e.id AS profile_id FROM evaluated e
          CROSS JOIN LATERAL unnest(${segmentIds}::uuid[], ARRAY[${rows.map((_, i) => `e.m${i}`).join(', ')}]) AS s(segment_id, hit) WHERE s.hit),
        current AS (
-         -- The batch's memberships, looked up profile by profile (a plan that holds whatever the statistics say).
-         SELECT cur.ctid AS tid, cur.segment_id, cur.profile_id FROM unnest(${batch}::uuid[]) AS c(id)
-         CROSS JOIN LATERAL (SELECT m.ctid, m.segment_id, m.profile_id FROM segment_memberships m WHERE m.profile_id = c.id OFFSET 0) cur
+         -- The batch's memberships, looked up profile by profile (a plan that holds whatever the statistics
+         -- say), from the (profile_id, segment_id) index alone.
+         SELECT cur.segment_id, cur.profile_id FROM unnest(${batch}::uuid[]) AS c(id)
+         CROSS JOIN LATERAL (SELECT m.segment_id, m.profile_id FROM segment_memberships m WHERE m.profile_id = c.id OFFSET 0) cur
          WHERE cur.segment_id = ANY(${segmentIds}::uuid[])),
        entered AS (
          INSERT INTO segment_memberships (workspace_id, segment_id, profile_id)
@@ -238,9 +239,9 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
          WHERE NOT EXISTS (SELECT 1 FROM current c WHERE c.segment_id = x.segment_id AND c.profile_id = x.profile_id)
          ON CONFLICT DO NOTHING RETURNING segment_id, profile_id),
        exited AS (
-         -- Rows are deleted by their physical address: every writer of these segments waits on their locked rows.
-         DELETE FROM segment_memberships m WHERE m.ctid = ANY(ARRAY(
-           SELECT c.tid FROM current c WHERE NOT EXISTS (SELECT 1 FROM matched x WHERE x.segment_id = c.segment_id AND x.profile_id = c.profile_id)))
+         DELETE FROM segment_memberships m USING current c
+         WHERE m.segment_id = c.segment_id AND m.profile_id = c.profile_id
+           AND NOT EXISTS (SELECT 1 FROM matched x WHERE x.segment_id = c.segment_id AND x.profile_id = c.profile_id)
          RETURNING m.segment_id, m.profile_id),
        changes AS (
          SELECT segment_id, profile_id, 'segment.entered' AS type FROM entered
