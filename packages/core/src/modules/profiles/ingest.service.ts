@@ -4,6 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { validateFact, type Identity, type ProfileFact } from '@portrait/connector-sdk';
 import { inTransaction, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
+import { timeOrderedUuid } from '../../engine/database/time-ordered-uuid.js';
 import { BatchResolver, materialized, root, type ProfileKind, type ResolverFact } from '../identity/batch-resolver.js';
 import { IdentityNormalizer } from '../identity/identity-normalizer.js';
 import { ProfileChangesService, type ProfileChange } from './profile-changes.service.js';
@@ -142,7 +143,7 @@ export class IngestService {
       existing.map((p) => ({ id: p.id, kind: p.kind, createdAt: Number(p.created), identities: p.identities })),
       identityOwners.map((r) => ({ identity: { type: r.type, value: r.value }, profileId: r.profile_id })),
       recordOwners.map((r) => ({ recordKey: [r.source, r.external_id, r.kind].join(SEP), profileId: r.profile_id })),
-      randomUUID,
+      () => timeOrderedUuid(),
     );
     const plan = resolver.plan(entries);
     const entryIndex = new Map(entries.map((e, i) => [e, i]));
