@@ -22,9 +22,11 @@ import { numberArg, printTable, timed } from '../lib/measure.js';
  * A scratch database gets --profiles people (traits, computed traits, identities, events, consent,
  * accounts) generated with set-based SQL. For each of 10 representative segments, in the same process:
  * the compiled statement and a hand-written query are counted (best of --runs, after a warm-up) and
- * must agree; then a full materialization. Then the near-real-time path: a 1,000-profile batch
- * re-evaluated for the 10 segments (target < 200 ms), and a 1,000-fact ingest batch whose membership
- * changes are visible within a measured time of its commit (target < 1 s).
+ * must agree; then a full materialization. Then the incremental path (target < 200 ms for 1,000
+ * profiles x 10 segments), twice: cold, 1,000 random profiles whose rows are mostly not in cache; and
+ * after a 1,000-fact ingest batch, its changed profiles, re-evaluated when the batch is published, as
+ * the sync engine does, whose membership changes are visible within a measured time of its commit
+ * (target < 1 s).
  *
  *   pnpm bench:segments [--profiles=1000000] [--runs=3]   (DATABASE_URL or the local PostgreSQL)
  */
@@ -259,7 +261,9 @@ async function main() {
       );
       await client.query(`ANALYZE segment_memberships`);
 
-      // One ingest batch's worth of changed profiles (traits touched by SQL), the 10 segments re-evaluated for them only.
+      // The cold case: 1,000 profiles drawn at random from the whole population, their traits changed by
+      // SQL (so only their profile rows are in cache, not their identities, events, consent or memberships),
+      // the 10 segments re-evaluated for them only.
       const pick = async () =>
         (
           await client.query(
@@ -277,7 +281,7 @@ async function main() {
       const names = new Map(Object.entries(ids).map(([name, id]) => [id, name]));
       printTable(fastest.result.map((r) => ({ segment: names.get(r.segmentId)!, entered: r.entered, exited: r.exited, size: r.size })));
       console.log(
-        `incremental: ${BATCH.toLocaleString('en-US')} changed profiles x ${CASES.length} segments in ${fastest.ms.toFixed(0)} ms (best of ${runs}: ${incremental.map((r) => r.ms.toFixed(0)).join(', ')} ms; target < 200), ` +
+        `incremental, cold: ${BATCH.toLocaleString('en-US')} random profiles x ${CASES.length} segments in ${fastest.ms.toFixed(0)} ms (best of ${runs}: ${incremental.map((r) => r.ms.toFixed(0)).join(', ')} ms; target < 200), ` +
           `${fastest.result.reduce((s, r) => s + r.entered + r.exited, 0)} membership changes; full materialization of the 10 took ${total('materialize ms').toFixed(0)} ms`,
       );
 
@@ -286,6 +290,7 @@ async function main() {
       const ingest = app.get(IngestService);
       const dataSource = app.get(DataSource);
       const latencies: number[] = [];
+      const evaluations: number[] = [];
       for (let i = 0; i < runs; i++) {
         const emails: string[] = (
           await client.query(
@@ -300,7 +305,12 @@ async function main() {
         const result = await ingest.ingest(ws, emails.map((email) => moved(email, i)), { transaction: runner });
         await runner.commitTransaction();
         await runner.release();
+        const published = new Date();
         const visible = await timed(() => app.get(ProfileChangesService).publish(result.change));
+        // The re-evaluation itself, as the incremental run recorded it (evaluation and membership writes).
+        const [{ duration }] = (
+          await client.query(`SELECT max(duration_ms)::int AS duration FROM segment_runs WHERE workspace_id = $1 AND kind = 'incremental' AND started_at >= $2`, [ws, published])
+        ).rows;
         const [{ members }] = (
           await client.query(`SELECT count(*)::int AS members FROM segment_memberships WHERE segment_id = $1 AND profile_id = ANY($2::uuid[])`, [ids['country eq BR'], result.change.profileIds])
         ).rows;
@@ -308,7 +318,12 @@ async function main() {
           throw new Error(`ingest batch: ${result.updated} profiles updated, ${members} of ${result.change.profileIds.length} changed profiles in "country eq BR"`);
         }
         latencies.push(visible.ms);
+        evaluations.push(duration);
       }
+      console.log(
+        `incremental, after ingest: the ${BATCH.toLocaleString('en-US')} profiles of an ingest batch x ${CASES.length} segments re-evaluated in ${Math.min(...evaluations)} ms ` +
+          `(runs: ${evaluations.join(', ')} ms; target < 200)`,
+      );
       console.log(
         `near real time: ${BATCH.toLocaleString('en-US')}-fact ingest batch -> membership of the ${CASES.length} segments written ${Math.min(...latencies).toFixed(0)} ms after commit ` +
           `(runs: ${latencies.map((l) => l.toFixed(0)).join(', ')} ms; target < 1000)`,
