@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, isMainModule, PersonaAssignmentService, prepareRuntime, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
+import { closeOnSignals, isMainModule, PersonaAssignmentService, prepareRuntime, ProfileRecomputeService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { Logger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module.js';
 
@@ -14,6 +14,8 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   app.get(SegmentMembershipService).startSchedules();
   // And re-assigns personas on a schedule (clock-dependent rules, and every workspace daily).
   app.get(PersonaAssignmentService).startSchedules();
+  // And recomputes the traits an ingest batch queued but whose process stopped before recomputing them.
+  app.get(ProfileRecomputeService).startSchedules();
   // Only the worker runs syncs: cron timers when embedded, BullMQ jobs (shared with other workers) with REDIS_URL.
   const logger = app.get(Logger);
   void app

@@ -6,7 +6,6 @@ import {
   IngestService,
   loadConfig,
   PortraitCoreModule,
-  ProfileChangesService,
   runMigrations,
   SegmentCatalogService,
   SegmentMembershipService,
@@ -306,7 +305,7 @@ async function main() {
         await runner.commitTransaction();
         await runner.release();
         const published = new Date();
-        const visible = await timed(() => app.get(ProfileChangesService).publish(result.change));
+        const visible = await timed(() => ingest.complete(result));
         // The re-evaluation itself, as the incremental run recorded it (evaluation and membership writes).
         const [{ duration }] = (
           await client.query(`SELECT max(duration_ms)::int AS duration FROM segment_runs WHERE workspace_id = $1 AND kind = 'incremental' AND started_at >= $2`, [ws, published])

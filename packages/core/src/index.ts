@@ -21,6 +21,7 @@ export * from './modules/profiles/ingest.service.js';
 export * from './modules/profiles/profiles.service.js';
 export * from './modules/profiles/merges.service.js';
 export * from './modules/profiles/profile-changes.service.js';
+export * from './modules/profiles/profile-recompute.service.js';
 export * from './modules/profiles/profile-settings.service.js';
 export * from './modules/profiles/profile.exception.js';
 export * from './modules/api-keys/api-keys.module.js';

@@ -1,5 +1,6 @@
 import type { ProfileFactInput } from '@portrait/connector-sdk';
 import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { ProfileRecomputeService } from '../../src/modules/profiles/profile-recompute.service.js';
 import { ProfileSettingsService } from '../../src/modules/profiles/profile-settings.service.js';
 import { ProfilesService } from '../../src/modules/profiles/profiles.service.js';
 import { createTestCore, type TestCore } from '../../src/testing/index.js';
@@ -186,5 +187,79 @@ describe('IngestService', () => {
       [ws],
     );
     expect(dupes).toBe(0);
+    // Traits are recomputed after each batch commits, outside the ingest lock, by batches racing each
+    // other: every profile still ends with what all eight sources said (no recompute lost another's).
+    const traits: { traits: Record<string, unknown> }[] = await core.db.dataSource.query(`SELECT traits FROM profiles WHERE workspace_id = $1 AND merged_into IS NULL`, [ws]);
+    const everySource = Object.fromEntries(batches.map((_, b) => [`src${b}.seen`, true]));
+    for (const t of traits) expect(t.traits).toEqual(everySource);
+  });
+
+  it('commits every one of parallel batches whose consent and accounts point at profiles being recomputed', async () => {
+    const ws = await core.workspace();
+    const people = Array.from({ length: 40 }, (_, i) => i);
+    // Two rounds of six sources at once, about the same people and companies: a later batch's consent and
+    // account links reference profiles that an earlier batch may be recomputing (outside the ingest lock).
+    const round = (r: number) =>
+      Array.from({ length: 6 }, (_, b) =>
+        people.map((i) => ({
+          source: `src${b}`,
+          externalId: `p${i}`,
+          identities: [{ type: 'email', value: `person${i}@x.io` }],
+          traits: { [`src${b}.round`]: r },
+          consent: [{ purpose: 'email_marketing', granted: (i + b + r) % 2 === 0, at: day(r * 10 + b) }],
+          account: { identities: [{ type: 'domain', value: `co${i % 5}.io` }], traits: { [`src${b}.round`]: r } },
+          events: [{ type: 'order_placed', occurredAt: day(r * 10 + b), properties: { total: 10 }, dedupeKey: `${b}-${i}-${r}` }],
+          observedAt: day(r * 10 + b),
+        })),
+      );
+    const first = round(1).map((batch) => ingest.ingest(ws, batch));
+    const second = round(2).map((batch) => ingest.ingest(ws, batch));
+    const results = await Promise.all([...first, ...second]);
+    expect(results.every((r) => r.rejected === 0)).toBe(true);
+    const [counts] = await core.db.dataSource.query(
+      `SELECT (SELECT count(*)::int FROM profiles WHERE workspace_id = $1 AND kind = 'person' AND merged_into IS NULL) AS people,
+              (SELECT count(*)::int FROM profiles WHERE workspace_id = $1 AND kind = 'account' AND merged_into IS NULL) AS accounts,
+              (SELECT count(*)::int FROM consents WHERE workspace_id = $1) AS consents,
+              (SELECT count(*)::int FROM events WHERE workspace_id = $1) AS events,
+              (SELECT count(*)::int FROM profile_recompute_queue WHERE workspace_id = $1) AS queued`,
+      [ws],
+    );
+    expect(counts).toEqual({ people: 40, accounts: 5, consents: 240, events: 480, queued: 0 });
+    // Every person's computed traits count both rounds' orders from the six sources.
+    const computed: { orders: number }[] = await core.db.dataSource.query(
+      `SELECT (computed->>'orders_count')::int AS orders FROM profiles WHERE workspace_id = $1 AND kind = 'person'`,
+      [ws],
+    );
+    expect(computed.every((c) => c.orders === 12)).toBe(true);
+  });
+
+  it('recomputes, in the worker sweep, the traits a stopped process left queued after its batch committed', async () => {
+    const ws = await core.workspace();
+    const recomputer = core.app.get(ProfileRecomputeService);
+    const fact = { source: 'shop', externalId: 'c1', identities: [{ type: 'email', value: 'left@x.io' }], traits: { first_name: 'Lia' }, events: orders('c1', [3, 40]), observedAt: day(4) };
+    // The batch commits with the caller's transaction, and the caller never gets to complete() it.
+    const runner = core.db.dataSource.createQueryRunner();
+    await runner.connect();
+    await runner.startTransaction();
+    const result = await ingest.ingest(ws, [fact], { transaction: runner });
+    await runner.commitTransaction();
+    await runner.release();
+    const [stale] = await core.db.dataSource.query(`SELECT traits, computed FROM profiles WHERE workspace_id = $1`, [ws]);
+    expect(stale).toEqual({ traits: {}, computed: {} });
+
+    // A sweep only takes rows older than its threshold; this one is fresh.
+    const queued = (): Promise<{ count: number }[]> => core.db.dataSource.query(`SELECT count(*)::int AS count FROM profile_recompute_queue WHERE workspace_id = $1`, [ws]);
+    await recomputer.recomputePending(60_000);
+    expect(await queued()).toEqual([{ count: 1 }]);
+    expect(await recomputer.recomputePending(0)).toBeGreaterThanOrEqual(1);
+    expect(await queued()).toEqual([{ count: 0 }]);
+    const p = await profiles.get(ws, result.change.profileIds[0]!);
+    expect(p.traits).toEqual({ first_name: 'Lia' });
+    expect(p.computed).toMatchObject({ orders_count: 1, lifetime_value: 40 });
+
+    // complete() afterwards finds the row gone and only publishes: nothing is recomputed twice.
+    await ingest.complete(result);
+    const history: { count: number }[] = await core.db.dataSource.query(`SELECT count(*)::int AS count FROM trait_changes WHERE workspace_id = $1`, [ws]);
+    expect(history).toEqual([{ count: 1 }]);
   });
 });

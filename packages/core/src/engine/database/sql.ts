@@ -86,3 +86,14 @@ export async function inTransaction<T>(dataSource: DataSource, work: (runner: Qu
 export async function lockWorkspaceProfiles(runner: QueryRunner, workspaceId: string): Promise<void> {
   await runner.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`portrait.profiles:${workspaceId}`]);
 }
+
+/**
+ * Locks profile rows for the rest of the transaction, in id order. Every writer that holds several
+ * profiles' rows at once (trait recomputes, which run outside the workspace lock, merges, unmerges)
+ * takes them this way first, so that two of them never wait on each other in a cycle. The mode is the
+ * one their UPDATEs take (no key changes): foreign-key checks of rows pointing at these profiles
+ * (consent, account links) do not wait on it.
+ */
+export async function lockProfileRows(runner: QueryRunner, profileIds: string[]): Promise<void> {
+  if (profileIds.length) await runner.query(`SELECT 1 FROM profiles WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE`, [profileIds]);
+}

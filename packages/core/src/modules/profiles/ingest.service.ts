@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { validateFact, type Identity, type ProfileFact } from '@portrait/connector-sdk';
-import { inTransaction, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
+import { inTransaction, lockProfileRows, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
 import { timeOrderedUuid } from '../../engine/database/time-ordered-uuid.js';
 import { BatchResolver, materialized, root, type ProfileKind, type ResolverFact } from '../identity/batch-resolver.js';
 import { IdentityNormalizer } from '../identity/identity-normalizer.js';
@@ -35,14 +35,16 @@ export interface IngestResult {
   conflicts: number;
   /** Identifiers dropped while normalizing (blocked or malformed) from facts that were kept. */
   warnings: string[];
-  /** The committed change (publish it yourself after commit when you passed a transaction). */
+  /** The committed change (published by `complete()`). */
   change: ProfileChange;
+  /** The queued recompute of the changed profiles' traits, which `complete()` runs (an internal id). */
+  pendingRecompute?: string;
 }
 
 export interface IngestOptions {
   /**
    * Run inside this transaction (the caller commits — e.g. the sync engine, which commits the batch
-   * and its checkpoint together) and publish `result.change` after commit.
+   * and its checkpoint together) and call `complete(result)` after commit.
    */
   transaction?: QueryRunner;
 }
@@ -65,11 +67,14 @@ const SEP = '\u0000';
  * The single entry point of every source's data. A batch costs a constant number of statements
  * whatever its size: validate and normalize in memory; then, in one transaction serialized per
  * workspace, look up the identities and records it mentions, resolve identities in memory, and write
- * profiles, merges, identities, records, events, consent and account links with set-based statements;
- * finally recompute the traits and computed traits of the profiles that changed.
+ * profiles, merges, identities, records, events, consent and account links with set-based statements,
+ * and queue the profiles that changed. Once that commits (and the lock is free for the next batch),
+ * `complete` recomputes their traits and computed traits, then publishes the change.
  */
 @Injectable()
 export class IngestService {
+  private readonly logger = new Logger(IngestService.name);
+
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settingsService: ProfileSettingsService,
@@ -83,8 +88,24 @@ export class IngestService {
       async (runner) => this.ingestIn(runner, workspaceId, facts, await this.settingsService.get(workspaceId, runner.manager)),
       options.transaction,
     );
-    if (!options.transaction) await this.changes.publish(result.change);
+    if (!options.transaction) await this.complete(result);
     return result;
+  }
+
+  /**
+   * After the batch's transaction committed: recomputes the traits of the profiles it changed, then
+   * publishes the change. A recompute that fails is logged and stays queued for the worker's sweep: the
+   * batch itself is stored.
+   */
+  async complete(result: IngestResult): Promise<void> {
+    if (result.pendingRecompute) {
+      try {
+        await this.recomputer.runQueued(result.pendingRecompute);
+      } catch (error) {
+        this.logger.error({ err: error, workspaceId: result.change.workspaceId }, 'recomputing the traits of an ingest batch failed; the worker sweep will retry it');
+      }
+    }
+    await this.changes.publish(result.change);
   }
 
   private async ingestIn(runner: QueryRunner, workspaceId: string, inputs: unknown[], settings: ProfileSettings): Promise<IngestResult> {
@@ -167,6 +188,8 @@ export class IngestService {
     if (merges.length) {
       const moves = merges.map((m) => ({ loser: m.loser.id, winner: m.winner.id, target: root(m.loser).id }));
       const movesJson = JSON.stringify(moves);
+      // Recomputes of earlier batches may hold some of these rows: take them in the same order they do.
+      await lockProfileRows(runner, moves.map((m) => m.loser));
       await runner.query(
         `UPDATE profiles p SET merged_into = m.winner, updated_at = now()
          FROM json_to_recordset($2::json) AS m(loser uuid, winner uuid) WHERE p.id = m.loser AND p.workspace_id = $1`,
@@ -362,9 +385,9 @@ export class IngestService {
       result.conflicts = plan.conflicts.length;
     }
 
-    // 11. Traits and computed traits of what changed.
+    // 11. Traits and computed traits of what changed: queued here, recomputed after commit (`complete`).
     const changedIds = [...changed];
-    await this.recomputer.recompute(runner, workspaceId, changedIds, settings);
+    result.pendingRecompute = await this.recomputer.queue(runner, workspaceId, changedIds);
     const createdIds = new Set(created.map((g) => g.id));
     result.updated = changedIds.filter((id) => !createdIds.has(id)).length;
     result.change.profileIds = changedIds;

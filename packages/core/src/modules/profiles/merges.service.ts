@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { inTransaction, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
+import { inTransaction, lockProfileRows, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
 import { ProfileChangesService } from './profile-changes.service.js';
 import { ProfileException } from './profile.exception.js';
 import { ProfileRecomputeService } from './profile-recompute.service.js';
@@ -86,6 +86,7 @@ export class MergesService {
         [loser],
       )) as [{ ids: string[] }];
 
+      await lockProfileRows(runner, [survivor, loser]);
       for (const [table, column, origin] of [
         ['identities', 'profile_id', 'origin_profile_id'],
         ['source_records', 'profile_id', 'origin_profile_id'],

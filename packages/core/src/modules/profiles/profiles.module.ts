@@ -10,6 +10,6 @@ import { ProfileListingService } from './profile-listing.service.js';
 /** Profiles: ingest (identity resolution, traits, events, consent, accounts), reads, merges. */
 @Module({
   providers: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
-  exports: [IngestService, MergesService, ProfileChangesService, ProfileSettingsService, ProfilesService, ProfileListingService],
+  exports: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
 })
 export class ProfilesModule {}

@@ -12,7 +12,6 @@ import {
 } from '@portrait/connector-sdk';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { IngestService } from '../profiles/ingest.service.js';
-import { ProfileChangesService } from '../profiles/profile-changes.service.js';
 import { connectorLogger } from './connector-logger.js';
 import { SecretBoxException } from '../../engine/crypto/secret-box.js';
 import { configProblems, parseConfig } from './source-config.js';
@@ -61,7 +60,6 @@ export class SyncRunner {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ingest: IngestService,
-    private readonly changes: ProfileChangesService,
     private readonly runs: SyncRunsService,
     private readonly sources: SourceRepository,
   ) {}
@@ -211,7 +209,7 @@ export class SyncRunner {
       await runner.query(`UPDATE sync_runs SET stats = $2, heartbeat_at = now() WHERE id = $1`, [run.id, JSON.stringify({ ...stats, [stream]: next })]);
       await runner.commitTransaction();
       Object.assign(streamStats, next);
-      if (result) await this.changes.publish(result.change);
+      if (result) await this.ingest.complete(result);
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       throw error;

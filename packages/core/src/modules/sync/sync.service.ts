@@ -4,7 +4,6 @@ import { createConnectorContext, isConnectorError, type SyncMode, type WebhookRe
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
 import { IngestService, type IngestResult } from '../profiles/ingest.service.js';
-import { ProfileChangesService } from '../profiles/profile-changes.service.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { parseConfig } from './source-config.js';
 import { SourceRepository } from './source-repository.js';
@@ -49,7 +48,6 @@ export class SyncService implements BeforeApplicationShutdown {
     private readonly runs: SyncRunsService,
     private readonly runner: SyncRunner,
     private readonly ingest: IngestService,
-    private readonly changes: ProfileChangesService,
   ) {}
 
   /**
@@ -133,7 +131,7 @@ export class SyncService implements BeforeApplicationShutdown {
       }
       return ingested;
     });
-    await this.changes.publish(result.change);
+    await this.ingest.complete(result);
     return { result, response: parsed.response };
   }
 
