@@ -251,8 +251,19 @@ describe('IngestService', () => {
     const queued = (): Promise<{ count: number }[]> => core.db.dataSource.query(`SELECT count(*)::int AS count FROM profile_recompute_queue WHERE workspace_id = $1`, [ws]);
     await recomputer.recomputePending(60_000);
     expect(await queued()).toEqual([{ count: 1 }]);
+    // An older row that cannot be recomputed (its workspace's settings are unreadable) holds up no other:
+    // it is logged and sent to the back of the queue.
+    const broken = await core.workspace();
+    await core.db.dataSource.query(`UPDATE workspaces SET settings = '{"traitPrecedence": 5}' WHERE id = $1`, [broken]);
+    const [poison] = await core.db.dataSource.query(
+      `INSERT INTO profile_recompute_queue (workspace_id, profile_ids, queued_at) VALUES ($1, $2::uuid[], now() - interval '1 hour') RETURNING id, queued_at`,
+      [broken, result.change.profileIds],
+    );
     expect(await recomputer.recomputePending(0)).toBeGreaterThanOrEqual(1);
     expect(await queued()).toEqual([{ count: 0 }]);
+    const [requeued] = await core.db.dataSource.query(`SELECT queued_at FROM profile_recompute_queue WHERE id = $1`, [poison.id]);
+    expect(requeued.queued_at.getTime()).toBeGreaterThan(poison.queued_at.getTime());
+    await core.db.dataSource.query(`DELETE FROM profile_recompute_queue WHERE id = $1`, [poison.id]);
     const p = await profiles.get(ws, result.change.profileIds[0]!);
     expect(p.traits).toEqual({ first_name: 'Lia' });
     expect(p.computed).toMatchObject({ orders_count: 1, lifetime_value: 40 });

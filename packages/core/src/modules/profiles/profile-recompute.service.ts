@@ -77,23 +77,32 @@ export class ProfileRecomputeService implements OnModuleDestroy {
 
   /**
    * The sweep: recomputes queued rows older than `olderThanMs` (oldest first, at most `limit`), each
-   * published as a profile change. Several workers may sweep: each row is taken by one.
+   * published as a profile change. Several workers may sweep: each row is taken by one. A row whose
+   * recompute fails is logged and goes to the back of the queue, so that it holds up no other.
    */
   async recomputePending(olderThanMs = RECOMPUTE_SWEEP_AFTER_MS, limit = 100): Promise<number> {
     let done = 0;
-    while (done < limit) {
-      const taken = await inTransaction(this.dataSource, async (runner) => {
-        const [next] = await rows<{ id: string }>(
-          runner,
-          `SELECT id FROM profile_recompute_queue WHERE queued_at < now() - make_interval(secs => $1::float8 / 1000)
-           ORDER BY queued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-          [olderThanMs],
-        );
-        return next ? this.take(runner, next.id) : undefined;
-      });
-      if (!taken) break;
-      done++;
-      await this.changes.publish({ workspaceId: taken.workspace_id, profileIds: taken.profile_ids, mergedAway: [] });
+    for (let tried = 0; tried < limit; tried++) {
+      let queueId: string | undefined;
+      try {
+        const taken = await inTransaction(this.dataSource, async (runner) => {
+          const [next] = await rows<{ id: string }>(
+            runner,
+            `SELECT id FROM profile_recompute_queue WHERE queued_at < now() - make_interval(secs => $1::float8 / 1000)
+             ORDER BY queued_at, id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+            [olderThanMs],
+          );
+          queueId = next?.id;
+          return next ? this.take(runner, next.id) : undefined;
+        });
+        if (!taken) break;
+        done++;
+        await this.changes.publish({ workspaceId: taken.workspace_id, profileIds: taken.profile_ids, mergedAway: [] });
+      } catch (error) {
+        if (!queueId) throw error;
+        this.logger.error({ err: error, queueId }, 'a queued trait recompute failed; it is retried at a later sweep');
+        await this.dataSource.query(`UPDATE profile_recompute_queue SET queued_at = now() WHERE id = $1`, [queueId]);
+      }
     }
     if (done) this.logger.warn({ recomputes: done }, 'recomputed traits left queued by a stopped process');
     return done;
