@@ -11,7 +11,7 @@ import {
   type SyncMode,
 } from '@portrait/connector-sdk';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { IngestService } from '../profiles/ingest.service.js';
+import { IngestService, type IngestResult } from '../profiles/ingest.service.js';
 import { connectorLogger } from './connector-logger.js';
 import { SecretBoxException } from '../../engine/crypto/secret-box.js';
 import { configProblems, parseConfig } from './source-config.js';
@@ -181,8 +181,9 @@ export class SyncRunner {
     const runner = this.dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
+    let result: IngestResult | undefined;
     try {
-      const result = facts.length ? await this.ingest.ingest(source.workspace_id, facts, { transaction: runner }) : undefined;
+      result = facts.length ? await this.ingest.ingest(source.workspace_id, facts, { transaction: runner }) : undefined;
       const deadLetters = [
         ...invalid,
         ...(result?.rejections ?? []).map((r) => ({ stream, reason: r.reason, payload: facts[r.index] ?? null, location: `fact ${r.index} of a ${stream} batch` })),
@@ -209,13 +210,14 @@ export class SyncRunner {
       await runner.query(`UPDATE sync_runs SET stats = $2, heartbeat_at = now() WHERE id = $1`, [run.id, JSON.stringify({ ...stats, [stream]: next })]);
       await runner.commitTransaction();
       Object.assign(streamStats, next);
-      if (result) await this.ingest.complete(result);
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
       throw error;
     } finally {
       await runner.release();
     }
+    // After the connection went back to the pool: the traits' recompute and the listeners take their own.
+    if (result) await this.ingest.complete(result);
   }
 
   private async writeDeadLetters(runner: QueryRunner, source: SourceRow, run: SyncRunRow, deadLetters: DeadLetter[]): Promise<void> {
