@@ -21,9 +21,9 @@ const ATTEMPTS = 3;
  * Derives a profile's traits (from its source records) and computed traits (from its events).
  *
  * An ingest batch does not do it under the workspace's ingest lock: it queues the ids it changed
- * (`queue`, in its transaction) and, once committed, `runQueued` derives them in a transaction of
- * their own, while the next batch already resolves identities. Each derivation first locks its
- * profiles' rows in id order, so derivations of overlapping batches run one after the other, each
+ * (`queue`, in its transaction) and, once committed, `runQueued` recomputes them in a transaction of
+ * their own, while the next batch already resolves identities. Each recompute first locks its
+ * profiles' rows in id order, so recomputes of overlapping batches run one after the other, each
  * reading everything committed before it (the last one sees every batch: no lost update), and never
  * deadlock on one another. A queued row left behind because the process stopped is taken by the
  * worker's sweep (`recomputePending`).

@@ -1,10 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * The traits of the profiles an ingest batch changed are derived after the batch commits, outside the
- * workspace's ingest lock. Each batch queues its changed profile ids here in its own transaction; the
- * derivation deletes the row in the transaction that writes the traits. A row left behind (the process
- * stopped in between) is picked up by the worker's sweep.
+ * The traits of the profiles an ingest batch changed are recomputed after the batch commits, outside
+ * the workspace's ingest lock. Each batch queues its changed profile ids here in its own transaction;
+ * the recompute deletes the row in the transaction that writes the traits. A row left behind (the
+ * process stopped in between) is picked up by the worker's sweep.
  */
 export class ProfileRecomputeQueue1764000011000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
