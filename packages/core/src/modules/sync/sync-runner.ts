@@ -11,7 +11,8 @@ import {
   type SyncMode,
 } from '@portrait/connector-sdk';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { IngestService, type IngestResult } from '../profiles/ingest.service.js';
+import { IngestService } from '../profiles/ingest.service.js';
+import { inTransaction } from '../../engine/database/sql.js';
 import { connectorLogger } from './connector-logger.js';
 import { SecretBoxException } from '../../engine/crypto/secret-box.js';
 import { configProblems, parseConfig } from './source-config.js';
@@ -178,12 +179,8 @@ export class SyncRunner {
     streamStats: StreamStats,
     stats: Record<string, StreamStats>,
   ): Promise<void> {
-    const runner = this.dataSource.createQueryRunner();
-    await runner.connect();
-    await runner.startTransaction();
-    let result: IngestResult | undefined;
-    try {
-      result = facts.length ? await this.ingest.ingest(source.workspace_id, facts, { transaction: runner }) : undefined;
+    const { result, next } = await inTransaction(this.dataSource, async (runner) => {
+      const result = facts.length ? await this.ingest.ingest(source.workspace_id, facts, { transaction: runner }) : undefined;
       const deadLetters = [
         ...invalid,
         ...(result?.rejections ?? []).map((r) => ({ stream, reason: r.reason, payload: facts[r.index] ?? null, location: `fact ${r.index} of a ${stream} batch` })),
@@ -208,14 +205,9 @@ export class SyncRunner {
         deadLettered: streamStats.deadLettered + deadLetters.length,
       };
       await runner.query(`UPDATE sync_runs SET stats = $2, heartbeat_at = now() WHERE id = $1`, [run.id, JSON.stringify({ ...stats, [stream]: next })]);
-      await runner.commitTransaction();
-      Object.assign(streamStats, next);
-    } catch (error) {
-      if (runner.isTransactionActive) await runner.rollbackTransaction();
-      throw error;
-    } finally {
-      await runner.release();
-    }
+      return { result, next };
+    });
+    Object.assign(streamStats, next);
     // After the connection went back to the pool: the traits' recompute and the listeners take their own.
     if (result) await this.ingest.complete(result);
   }
