@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { inTransaction, lockWorkspaceProfiles } from '../../engine/database/sql.js';
+import { disableJit, inTransaction, lockWorkspaceProfiles } from '../../engine/database/sql.js';
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
 import { compileSegmentsForProfiles, type CompiledSegment } from '../segments/segment-compiler.js';
@@ -280,8 +280,8 @@ export class PersonaAssignmentService implements OnApplicationBootstrap, OnModul
   private async inBatch(workspaceId: string, select: (runner: QueryRunner, personas: ScoringPersona[]) => Promise<string[] | undefined>): Promise<Batch | undefined> {
     return inTransaction(this.dataSource, async (runner) => {
       await lockWorkspaceProfiles(runner, workspaceId);
-      // A short statement, wide with conditions: compiling it to machine code would cost more than running it.
-      await runner.query(`SET LOCAL jit = off`);
+      // A short statement, wide with conditions.
+      await disableJit(runner);
       const personas: ScoringPersona[] = await runner.query(
         `SELECT id, rules, min_score FROM personas WHERE workspace_id = $1 AND deleted_at IS NULL ORDER BY created_at, id`,
         [workspaceId],

@@ -3,7 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { validateFact, type Identity, type ProfileFact } from '@portrait/connector-sdk';
-import { inTransaction, lockProfileRows, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
+import { disableJit, inTransaction, lockProfileRows, lockWorkspaceProfiles, rows } from '../../engine/database/sql.js';
 import { timeOrderedUuid } from '../../engine/database/time-ordered-uuid.js';
 import { BatchResolver, materialized, root, type ProfileKind, type ResolverFact } from '../identity/batch-resolver.js';
 import { IdentityNormalizer } from '../identity/identity-normalizer.js';
@@ -126,9 +126,7 @@ export class IngestService {
     if (entries.length === 0) return result;
 
     await lockWorkspaceProfiles(runner, workspaceId);
-    // The batch's statements are short, index-driven ones whose cost estimates nonetheless cross the JIT
-    // threshold on big tables: compiling them cost more than running them (~100 ms a statement).
-    await runner.query(`SELECT set_config('jit', 'off', true)`);
+    await disableJit(runner);
 
     // 1. What the database already knows about this batch's identities and records.
     const allIdentities = uniqueIdentities(entries.flatMap((e) => e.identities));

@@ -1,7 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { inTransaction, lockProfileRows, rows } from '../../engine/database/sql.js';
+import { disableJit, inTransaction, lockProfileRows, rows } from '../../engine/database/sql.js';
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { compileComputedTraits } from '../traits/computed-traits.sql.js';
 import { traitMergeSql } from '../traits/trait-merge.sql.js';
@@ -43,6 +43,7 @@ export class ProfileRecomputeService implements OnModuleDestroy {
   async recompute(runner: QueryRunner, workspaceId: string, profileIds: string[], settings: ProfileSettings): Promise<void> {
     if (profileIds.length === 0) return;
     await lockProfileRows(runner, profileIds);
+    await disableJit(runner);
     const withPrecedence = Object.keys(settings.traitPrecedence).length > 0;
     const precedence = withPrecedence ? [JSON.stringify(settings.traitPrecedence)] : [];
     const computed = compileComputedTraits(settings.computedTraits, 3 + precedence.length);
@@ -127,8 +128,6 @@ export class ProfileRecomputeService implements OnModuleDestroy {
       queueId,
     ]);
     if (!row) return undefined;
-    // Short, index-driven statements over big tables: compiling them (JIT) costs more than running them.
-    await runner.query(`SELECT set_config('jit', 'off', true)`);
     await this.recompute(runner, row.workspace_id, row.profile_ids, await this.settingsService.get(row.workspace_id, runner.manager));
     return row;
   }

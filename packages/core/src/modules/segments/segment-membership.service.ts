@@ -1,7 +1,7 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { inTransaction } from '../../engine/database/sql.js';
+import { disableJit, inTransaction } from '../../engine/database/sql.js';
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
 import { SegmentCatalogService, type ObservedTypes } from './segment-catalog.service.js';
@@ -168,9 +168,8 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
     // per-profile evaluation below does not read it, so it grows on another connection meanwhile.
     const observed = this.catalog.observe(workspaceId, profileIds);
     const evaluated = inTransaction(this.dataSource, async (runner) => {
-      // A batch's statement is short but wide (a column per segment): compiling it to machine code (JIT,
-      // triggered by the planner's estimates) would cost far more than running it.
-      await runner.query(`SET LOCAL jit = off`);
+      // A batch's statement is short but wide: a column per segment.
+      await disableJit(runner);
       // The current definitions, each segment's row locked (in id order: no deadlock between writers).
       const rows: SegmentRow[] = await runner.query(`SELECT ${SEGMENT_COLUMNS} FROM segments s WHERE s.workspace_id = $1 AND s.deleted_at IS NULL ORDER BY s.id FOR UPDATE`, [workspaceId]);
       if (rows.length === 0) return undefined;
