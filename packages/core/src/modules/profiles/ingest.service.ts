@@ -162,7 +162,7 @@ export class IngestService {
       existing.map((p) => ({ id: p.id, kind: p.kind, createdAt: Number(p.created), identities: p.identities })),
       identityOwners.map((r) => ({ identity: { type: r.type, value: r.value }, profileId: r.profile_id })),
       recordOwners.map((r) => ({ recordKey: [r.source, r.external_id, r.kind].join(SEP), profileId: r.profile_id })),
-      () => timeOrderedUuid(),
+      timeOrderedUuid,
     );
     const plan = resolver.plan(entries);
     const entryIndex = new Map(entries.map((e, i) => [e, i]));
