@@ -270,7 +270,7 @@ export class IngestService {
       runner,
       `INSERT INTO source_records (workspace_id, source, external_id, kind, profile_id, origin_profile_id, traits, observed_at)
        SELECT $1, x.source, x.external_id, x.kind, x.profile_id, x.origin, x.traits, x.observed_at
-       FROM json_to_recordset($2::json) AS x(source text, external_id text, kind text, profile_id uuid, origin uuid, traits jsonb, observed_at timestamptz)
+       FROM jsonb_to_recordset($2::jsonb) AS x(source text, external_id text, kind text, profile_id uuid, origin uuid, traits jsonb, observed_at timestamptz)
        ON CONFLICT (workspace_id, source, external_id) DO UPDATE
          SET traits = portrait_merge_observations(source_records.traits, EXCLUDED.traits),
              observed_at = greatest(source_records.observed_at, EXCLUDED.observed_at),
@@ -299,7 +299,7 @@ export class IngestService {
         runner,
         `INSERT INTO events (workspace_id, profile_id, origin_profile_id, source, type, occurred_at, properties, dedupe_key)
          SELECT $1, x.profile_id, x.origin, x.source, x.type, x.occurred_at, x.properties, x.dedupe_key
-         FROM json_to_recordset($2::json) AS x(profile_id uuid, origin uuid, source text, type text, occurred_at timestamptz, properties jsonb, dedupe_key text)
+         FROM jsonb_to_recordset($2::jsonb) AS x(profile_id uuid, origin uuid, source text, type text, occurred_at timestamptz, properties jsonb, dedupe_key text)
          ON CONFLICT (workspace_id, source, dedupe_key) DO NOTHING
          RETURNING profile_id`,
         [workspaceId, JSON.stringify(events)],

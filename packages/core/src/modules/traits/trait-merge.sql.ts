@@ -40,17 +40,20 @@ export function traitMergeSql(withPrecedence: boolean, computedQuery: string): s
         AND (p.traits IS DISTINCT FROM t.new_traits OR p.trait_sources IS DISTINCT FROM t.new_sources OR p.computed IS DISTINCT FROM t.new_computed)
       RETURNING p.id
     ),
+    -- Per profile (LATERAL): one small aggregate each, over the union of its old and new keys.
     changed AS (
-      SELECT t.id,
-             jsonb_object_agg(k.key, jsonb_build_object(
-               'from', t.old_traits -> k.key,
-               'to', t.new_traits -> k.key,
-               'source', t.new_sources -> k.key -> 'source',
-               'observedAt', t.new_sources -> k.key -> 'observedAt')) AS changes
+      SELECT t.id, d.changes
       FROM target t
-      CROSS JOIN LATERAL (SELECT jsonb_object_keys(t.old_traits) UNION SELECT jsonb_object_keys(t.new_traits)) AS k(key)
-      WHERE (t.old_traits -> k.key) IS DISTINCT FROM (t.new_traits -> k.key)
-      GROUP BY t.id
+      CROSS JOIN LATERAL (
+        SELECT jsonb_object_agg(k.key, jsonb_build_object(
+                 'from', t.old_traits -> k.key,
+                 'to', t.new_traits -> k.key,
+                 'source', t.new_sources -> k.key -> 'source',
+                 'observedAt', t.new_sources -> k.key -> 'observedAt')) AS changes
+        FROM jsonb_object_keys(t.old_traits || t.new_traits) AS k(key)
+        WHERE (t.old_traits -> k.key) IS DISTINCT FROM (t.new_traits -> k.key)
+      ) d
+      WHERE d.changes IS NOT NULL
     )
     INSERT INTO trait_changes (workspace_id, profile_id, changes)
     SELECT $1::uuid, id, changes FROM changed`;
