@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePlainFact } from './plain-fact.js';
 
 /**
  * ProfileFact: what every source yields, whatever the channel. One fact is one record of one source
@@ -82,7 +83,8 @@ export type FactValidation = { ok: true; fact: ProfileFact } | { ok: false; reas
 
 /** Validates one fact; the reason names every offending field (`identities.0.value: must not be empty`). */
 export function validateFact(input: unknown): FactValidation {
-  const parsed = profileFactSchema.safeParse(input);
+  const plain = parsePlainFact(input);
+  const parsed = plain ? { success: true as const, data: plain } : profileFactSchema.safeParse(input);
   if (parsed.success) {
     const vocabularyIssue = checkVocabularyTypes(parsed.data.traits);
     return vocabularyIssue ? { ok: false, reason: vocabularyIssue } : { ok: true, fact: parsed.data };

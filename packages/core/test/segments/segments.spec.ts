@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import type { ProfileFactInput } from '@portrait/connector-sdk';
 import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { SegmentCatalogService, type SegmentCatalog } from '../../src/modules/segments/segment-catalog.service.js';
 import { compileSegment } from '../../src/modules/segments/segment-compiler.js';
 import { segmentConditionSchema, type SegmentCondition } from '../../src/modules/segments/segment-definition.js';
 import { SegmentMembershipService } from '../../src/modules/segments/segment-membership.service.js';
@@ -314,6 +315,28 @@ describe('segments in near real time', () => {
     expect((await segments.get(ws, br.id)).size).toBe(1);
     const runs = await segments.runs(ws, br.id);
     expect(runs.map((r) => r.kind)).toContain('incremental');
+  });
+
+  it('grows the catalog of trait types from what an ingest wrote, as a rebuild from the profiles tells them', async () => {
+    const ws = await core.workspace();
+    const catalogs = core.app.get(SegmentCatalogService);
+    await ingest.ingest(ws, [fact('seed', [{ type: 'email', value: 'seed@x.com' }], { country: 'US' })]);
+    const asRows = (c: SegmentCatalog) => ({ traits: Object.fromEntries(c.traits), computed: Object.fromEntries(c.computed) });
+    expect(asRows(await catalogs.catalog(ws)).traits).toEqual({ country: 'string' });
+    const result = await ingest.ingest(ws, [
+      // Instants of every accepted form, and strings that only look like one (a 30 February, a 25th hour).
+      fact('d1', [{ type: 'email', value: 'd1@x.com' }], { renewal_at: '2026-01-31', seen_at: '2026-01-31T12:00:00Z', odd_at: '2025-02-30', late_at: '2026-01-31T24:00:00Z' }),
+      fact('d2', [{ type: 'email', value: 'd2@x.com' }], { renewal_at: '2026-02-28 08:30+01:00', seen_at: 'yesterday', score: 3.5, vip: false, tags: ['a'], address: { city: 'Recife' }, gone: null }),
+      { ...fact('d3', [{ type: 'email', value: 'd3@x.com' }], { leap_at: '2024-02-29T00:00:00.123456Z', not_leap_at: '2023-02-29' }), events: [{ type: 'order_placed', occurredAt: new Date().toISOString(), properties: { total: 10 }, dedupeKey: 'o1' }] },
+    ]);
+    expect(result.created).toBe(3);
+    const grown = asRows(await catalogs.catalog(ws));
+    expect(grown.traits).toMatchObject({ renewal_at: 'date', seen_at: 'string', odd_at: 'string', late_at: 'string', leap_at: 'date', not_leap_at: 'string', score: 'number', vip: 'boolean', tags: 'array', address: 'object' });
+    expect(grown.traits).not.toHaveProperty('gone');
+    expect(grown.computed).toMatchObject({ orders_count: 'number', first_order_at: 'date' });
+    // Its date rule and PostgreSQL's agree: a rebuild from the stored profiles finds the same types.
+    await catalogs.rebuild(ws);
+    expect(asRows(await catalogs.catalog(ws))).toEqual(grown);
   });
 
   it('recomputes time-windowed segments on demand', async () => {

@@ -98,14 +98,15 @@ export class IngestService {
    * batch itself is stored.
    */
   async complete(result: IngestResult): Promise<void> {
+    let change = result.change;
     if (result.pendingRecompute) {
       try {
-        await this.recomputer.runQueued(result.pendingRecompute);
+        change = { ...change, recomputed: await this.recomputer.runQueued(result.pendingRecompute) };
       } catch (error) {
-        this.logger.error({ err: error, workspaceId: result.change.workspaceId }, 'recomputing the traits of an ingest batch failed; the worker sweep will retry it');
+        this.logger.error({ err: error, workspaceId: change.workspaceId }, 'recomputing the traits of an ingest batch failed; the worker sweep will retry it');
       }
     }
-    await this.changes.publish(result.change);
+    await this.changes.publish(change);
   }
 
   private async ingestIn(runner: QueryRunner, workspaceId: string, inputs: unknown[], settings: ProfileSettings): Promise<IngestResult> {

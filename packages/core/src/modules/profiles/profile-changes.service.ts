@@ -7,6 +7,17 @@ export interface ProfileChange {
   profileIds: string[];
   /** Profiles merged away in this change (they no longer exist as members of anything). */
   mergedAway: string[];
+  /**
+   * The new traits and computed traits the change wrote, one entry per profile whose values changed
+   * (the others kept theirs), when the publisher has them; absent, a listener reads the profiles.
+   */
+  recomputed?: RecomputedValues[];
+}
+
+/** A profile's traits and computed traits as a recompute wrote them. */
+export interface RecomputedValues {
+  traits: Record<string, unknown>;
+  computed: Record<string, unknown>;
 }
 
 export type ProfileChangeListener = (change: ProfileChange) => Promise<void> | void;

@@ -5,7 +5,7 @@ import { disableJit, inTransaction, lockProfileRows, rows } from '../../engine/d
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { compileComputedTraits } from '../traits/computed-traits.sql.js';
 import { traitMergeSql } from '../traits/trait-merge.sql.js';
-import { ProfileChangesService } from './profile-changes.service.js';
+import { ProfileChangesService, type RecomputedValues } from './profile-changes.service.js';
 import { ProfileSettingsService, type ProfileSettings } from './profile-settings.service.js';
 
 /** How old a queued recompute is before the worker's sweep takes it (its batch's process stopped first). */
@@ -39,15 +39,18 @@ export class ProfileRecomputeService implements OnModuleDestroy {
     private readonly changes: ProfileChangesService,
   ) {}
 
-  /** Recomputes traits (appending changes to history) and computed traits of these profiles, in the caller's transaction. */
-  async recompute(runner: QueryRunner, workspaceId: string, profileIds: string[], settings: ProfileSettings): Promise<void> {
-    if (profileIds.length === 0) return;
+  /**
+   * Recomputes traits (appending changes to history) and computed traits of these profiles, in the
+   * caller's transaction; answers the new values of those whose traits or computed traits changed.
+   */
+  async recompute(runner: QueryRunner, workspaceId: string, profileIds: string[], settings: ProfileSettings): Promise<RecomputedValues[]> {
+    if (profileIds.length === 0) return [];
     await lockProfileRows(runner, profileIds);
     await disableJit(runner);
     const withPrecedence = Object.keys(settings.traitPrecedence).length > 0;
     const precedence = withPrecedence ? [JSON.stringify(settings.traitPrecedence)] : [];
     const computed = compileComputedTraits(settings.computedTraits, 3 + precedence.length);
-    await runner.query(traitMergeSql(withPrecedence, computed.query), [workspaceId, profileIds, ...precedence, ...computed.params]);
+    return rows<RecomputedValues>(runner, traitMergeSql(withPrecedence, computed.query), [workspaceId, profileIds, ...precedence, ...computed.params]);
   }
 
   /** Queues the recompute of these profiles in the caller's transaction; answers the queue row's id. */
@@ -63,13 +66,12 @@ export class ProfileRecomputeService implements OnModuleDestroy {
   /**
    * Runs a queued recompute in its own transaction (again, up to three times, when PostgreSQL cancels it
    * for a deadlock with another writer of these profiles). Does nothing when the row is gone (the sweep
-   * took it).
+   * took it). Answers the new values of the profiles that changed (none when the row was gone).
    */
-  async runQueued(queueId: string): Promise<void> {
+  async runQueued(queueId: string): Promise<RecomputedValues[]> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await inTransaction(this.dataSource, (runner) => this.take(runner, queueId));
-        return;
+        return (await inTransaction(this.dataSource, (runner) => this.take(runner, queueId)))?.values ?? [];
       } catch (error) {
         if (attempt >= ATTEMPTS || !RETRYABLE.has((error as { code?: string }).code ?? '')) throw error;
       }
@@ -123,12 +125,12 @@ export class ProfileRecomputeService implements OnModuleDestroy {
   }
 
   /** Deletes the queue row and recomputes its profiles, in `runner`'s transaction. */
-  private async take(runner: QueryRunner, queueId: string): Promise<{ workspace_id: string; profile_ids: string[] } | undefined> {
+  private async take(runner: QueryRunner, queueId: string): Promise<{ workspace_id: string; profile_ids: string[]; values: RecomputedValues[] } | undefined> {
     const [row] = await rows<{ workspace_id: string; profile_ids: string[] }>(runner, `DELETE FROM profile_recompute_queue WHERE id = $1 RETURNING workspace_id, profile_ids`, [
       queueId,
     ]);
     if (!row) return undefined;
-    await this.recompute(runner, row.workspace_id, row.profile_ids, await this.settingsService.get(row.workspace_id, runner.manager));
-    return row;
+    const values = await this.recompute(runner, row.workspace_id, row.profile_ids, await this.settingsService.get(row.workspace_id, runner.manager));
+    return { ...row, values };
   }
 }

@@ -2,6 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
+import type { RecomputedValues } from '../profiles/profile-changes.service.js';
+import { isIsoInstant } from './segment-definition.js';
 
 /** A JSON type as segments see it: strings that are ISO-8601 instants are `date`. */
 export type JsonType = 'string' | 'date' | 'number' | 'boolean' | 'array' | 'object';
@@ -23,6 +25,14 @@ function summarize(types: ReadonlySet<JsonType>): ObservedType {
   if (types.size === 1) return [...types][0]!;
   if (types.size === 2 && types.has('string') && types.has('date')) return 'string';
   return 'mixed';
+}
+
+/** A value's type as `typesOf` tells it in SQL (`portrait_try_timestamptz` and `isIsoInstant` share one rule); undefined for null. */
+export function jsonTypeOf(value: unknown): JsonType | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'string') return isIsoInstant(value) ? 'date' : 'string';
+  return typeof value === 'number' || typeof value === 'boolean' ? (typeof value as 'number' | 'boolean') : 'object';
 }
 
 /** The rows (field, key, type) seen in the `traits` and `computed` of the profiles selected by `from`. */
@@ -79,6 +89,29 @@ export class SegmentCatalogService {
         [workspaceId],
       );
     });
+  }
+
+  /**
+   * Adds the types of values a recompute just wrote (`ProfileChange.recomputed`), told apart here
+   * rather than read back from the profiles; one statement, none when every type is known already.
+   */
+  async observeValues(workspaceId: string, values: readonly RecomputedValues[]): Promise<void> {
+    const seen = new Map<string, { field: 'traits' | 'computed'; key: string; type: JsonType }>();
+    for (const profile of values) {
+      for (const field of ['traits', 'computed'] as const) {
+        for (const [key, value] of Object.entries(profile[field])) {
+          const type = jsonTypeOf(value);
+          if (type) seen.set(`${field}\u0000${key}\u0000${type}`, { field, key, type });
+        }
+      }
+    }
+    if (seen.size === 0) return;
+    await this.dataSource.query(
+      `INSERT INTO segment_trait_types (workspace_id, field, key, type)
+       SELECT $1, x.field, x.key, x.type FROM json_to_recordset($2::json) AS x(field text, key text, type text)
+       ON CONFLICT DO NOTHING`,
+      [workspaceId, JSON.stringify([...seen.values()])],
+    );
   }
 
   /** Adds the types of these (changed) profiles' values; one statement. */

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { disableJit, inTransaction } from '../../engine/database/sql.js';
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
-import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
+import { ProfileChangesService, type ProfileChange, type RecomputedValues } from '../profiles/profile-changes.service.js';
 import { SegmentCatalogService, type ObservedTypes } from './segment-catalog.service.js';
 import { compileSegment, compileSegmentsForProfiles } from './segment-compiler.js';
 import type { SegmentCondition } from './segment-definition.js';
@@ -159,14 +159,15 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
    * Re-evaluates every segment of the workspace for the given profiles only, in one transaction;
    * merged-away profiles leave every segment. Answers a result per segment whose membership changed.
    */
-  async recomputeProfiles(workspaceId: string, profileIds: string[], mergedAway: string[] = []): Promise<SegmentRunResult[]> {
+  async recomputeProfiles(workspaceId: string, profileIds: string[], mergedAway: string[] = [], recomputed?: readonly RecomputedValues[]): Promise<SegmentRunResult[]> {
     const changed = [...new Set([...profileIds, ...mergedAway])];
     if (changed.length === 0) return [];
     const started = new Date();
     const t0 = performance.now();
-    // The catalog of observed types follows the data, for the next full runs and validations. The
-    // per-profile evaluation below does not read it, so it grows on another connection meanwhile.
-    const observed = this.catalog.observe(workspaceId, profileIds);
+    // The catalog of observed types follows the data, for the next full runs and validations (from
+    // the values the change wrote, when it carries them). The per-profile evaluation below does not
+    // read it, so it grows on another connection meanwhile.
+    const observed = recomputed ? this.catalog.observeValues(workspaceId, recomputed) : this.catalog.observe(workspaceId, profileIds);
     const evaluated = inTransaction(this.dataSource, async (runner) => {
       // A batch's statement is short but wide: a column per segment.
       await disableJit(runner);
@@ -194,7 +195,7 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
   }
 
   private async onProfileChange(change: ProfileChange): Promise<void> {
-    await this.recomputeProfiles(change.workspaceId, change.profileIds, change.mergedAway);
+    await this.recomputeProfiles(change.workspaceId, change.profileIds, change.mergedAway, change.recomputed);
   }
 
   private async load(workspaceId: string): Promise<SegmentRow[]> {

@@ -1,7 +1,8 @@
 /**
  * Recomputes the traits of a set of profiles from their source records and their computed traits
  * (`computedQuery`, a per-profile subquery over `p.id` yielding `computed`), writes both with one UPDATE per profile, and appends
- * what changed to the trait history — one statement. Per trait: the source listed first in the
+ * what changed to the trait history — one statement, which answers the new `traits` and `computed`
+ * of the profiles it changed. Per trait: the source listed first in the
  * workspace's precedence for that trait wins; otherwise (or among equals) the most recent
  * observation; ties by source name. A winning `null` observation clears the trait.
  * Params: $1 workspace id, $2 profile ids, $3 precedence {trait: [source, …]} (only when used), then the
@@ -38,7 +39,7 @@ export function traitMergeSql(withPrecedence: boolean, computedQuery: string): s
       FROM target t
       WHERE p.id = t.id
         AND (p.traits IS DISTINCT FROM t.new_traits OR p.trait_sources IS DISTINCT FROM t.new_sources OR p.computed IS DISTINCT FROM t.new_computed)
-      RETURNING p.id
+      RETURNING p.traits, p.computed
     ),
     -- Per profile (LATERAL): one small aggregate each, over the union of its old and new keys.
     changed AS (
@@ -54,7 +55,10 @@ export function traitMergeSql(withPrecedence: boolean, computedQuery: string): s
         WHERE (t.old_traits -> k.key) IS DISTINCT FROM (t.new_traits -> k.key)
       ) d
       WHERE d.changes IS NOT NULL
+    ),
+    history AS (
+      INSERT INTO trait_changes (workspace_id, profile_id, changes)
+      SELECT $1::uuid, id, changes FROM changed
     )
-    INSERT INTO trait_changes (workspace_id, profile_id, changes)
-    SELECT $1::uuid, id, changes FROM changed`;
+    SELECT traits, computed FROM updated`;
 }
