@@ -102,10 +102,11 @@ export class MergesService {
       }
       await runner.query(`UPDATE profiles SET merged_into = NULL, updated_at = now() WHERE id = $1`, [loser]);
       await runner.query(`UPDATE merges SET undone_at = now() WHERE id = $1`, [mergeId]);
-      await this.recomputer.recompute(runner, workspaceId, [survivor, loser], settings);
-      return { restoredProfileId: loser, survivorId: survivor };
+      const recomputed = await this.recomputer.recompute(runner, workspaceId, [survivor, loser], settings);
+      return { restoredProfileId: loser, survivorId: survivor, recomputed };
     });
-    await this.changes.publish({ workspaceId, profileIds: [outcome.survivorId, outcome.restoredProfileId], mergedAway: [] });
-    return outcome;
+    const { recomputed, ...restored } = outcome;
+    await this.changes.publish({ workspaceId, profileIds: [restored.survivorId, restored.restoredProfileId], mergedAway: [], recomputed });
+    return restored;
   }
 }

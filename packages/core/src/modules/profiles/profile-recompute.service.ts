@@ -100,7 +100,7 @@ export class ProfileRecomputeService implements OnModuleDestroy {
         });
         if (!taken) break;
         done++;
-        await this.changes.publish({ workspaceId: taken.workspace_id, profileIds: taken.profile_ids, mergedAway: [] });
+        await this.changes.publish({ workspaceId: taken.workspace_id, profileIds: taken.profile_ids, mergedAway: [], recomputed: taken.values });
       } catch (error) {
         if (!queueId) throw error;
         this.logger.error({ err: error, queueId }, 'a queued trait recompute failed; it is retried at a later sweep');

@@ -93,7 +93,7 @@ export class SegmentCatalogService {
 
   /**
    * Adds the types of values a recompute just wrote (`ProfileChange.recomputed`), told apart here
-   * rather than read back from the profiles; one statement, none when every type is known already.
+   * rather than read back from the profiles; one statement, none when there is no value.
    */
   async observeValues(workspaceId: string, values: readonly RecomputedValues[]): Promise<void> {
     const seen = new Map<string, { field: 'traits' | 'computed'; key: string; type: JsonType }>();
