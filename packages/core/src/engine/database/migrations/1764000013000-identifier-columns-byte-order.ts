@@ -1,0 +1,31 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/** The identifier columns of the tables every ingest looks up and writes, with the keys they belong to. */
+const COLUMNS = [
+  ['identities', ['type', 'value']],
+  ['events', ['source', 'type', 'dedupe_key']],
+  ['source_records', ['source', 'external_id']],
+] as const;
+
+/**
+ * Identifiers — identity types and values, sources, external ids, event types and dedupe keys — compare
+ * as bytes (`COLLATE "C"`) instead of by the database's language collation: they are matched for
+ * equality, never sorted for a reader, and their unique and lookup indexes are what every ingest batch
+ * probes and extends thousands of times. A language collation costs a locale-aware comparison at each
+ * step of each probe; byte order costs a `memcmp`. Equality is the same under both (every collation
+ * PostgreSQL creates a database with is deterministic), so no stored key changes meaning. The indexes on
+ * these columns are rebuilt; the tables are not rewritten.
+ */
+export class IdentifierColumnsByteOrder1764000013000 implements MigrationInterface {
+  async up(q: QueryRunner): Promise<void> {
+    for (const [table, columns] of COLUMNS) {
+      await q.query(`ALTER TABLE ${table} ${columns.map((c) => `ALTER COLUMN ${c} TYPE text COLLATE "C"`).join(', ')}`);
+    }
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    for (const [table, columns] of COLUMNS) {
+      await q.query(`ALTER TABLE ${table} ${columns.map((c) => `ALTER COLUMN ${c} TYPE text COLLATE "default"`).join(', ')}`);
+    }
+  }
+}
