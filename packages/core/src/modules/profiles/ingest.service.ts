@@ -230,7 +230,7 @@ export class IngestService {
 
     // 5. Identities attached in this batch.
     if (plan.attached.length) {
-      const attached = await rows<{ profile_id: string }>(
+      const attached = await writtenPerProfile(
         runner,
         `INSERT INTO identities (workspace_id, type, value, profile_id, origin_profile_id, source)
          SELECT $1, x.type, x.value, x.profile_id, x.origin, x.source FROM json_to_recordset($2::json) AS x(type text, value text, profile_id uuid, origin uuid, source text)
@@ -267,7 +267,7 @@ export class IngestService {
         if (!current || entry.observedAt >= current.at) row.traits[k] = { v, at: entry.observedAt };
       }
     }
-    const upserted = await rows<{ profile_id: string }>(
+    const upserted = await writtenPerProfile(
       runner,
       `INSERT INTO source_records (workspace_id, source, external_id, kind, profile_id, origin_profile_id, traits, observed_at)
        SELECT $1, x.source, x.external_id, x.kind, x.profile_id, x.origin, x.traits, x.observed_at
@@ -282,32 +282,37 @@ export class IngestService {
     );
     for (const r of upserted) changed.add(r.profile_id);
 
-    // 7. Events, deduplicated per source by dedupe key.
-    const events = entries.flatMap((entry) => {
-      const group = groupAt(entry);
-      return entry.events.map((e) => ({
-        profile_id: root(group).id,
-        origin: materialized(group).id,
-        source: entry.source,
-        type: e.type,
-        occurred_at: e.occurredAt,
-        properties: e.properties,
-        dedupe_key: e.dedupeKey ?? defaultDedupeKey(entry, e),
-      }));
-    });
-    if (events.length) {
-      const inserted = await rows<{ profile_id: string }>(
+    // 7. Events, deduplicated per source by dedupe key: sent grouped by the fact they came with (its
+    //    profile, origin and source once, its events as they are), answered per profile.
+    const eventGroups = entries
+      .filter((entry) => entry.events.length > 0)
+      .map((entry) => {
+        const group = groupAt(entry);
+        return {
+          profile_id: root(group).id,
+          origin: materialized(group).id,
+          source: entry.source,
+          events: entry.events.map((e) => (e.dedupeKey === undefined ? { ...e, dedupeKey: defaultDedupeKey(entry, e) } : e)),
+        };
+      });
+    if (eventGroups.length) {
+      const inserted = await writtenPerProfile(
         runner,
         `INSERT INTO events (workspace_id, profile_id, origin_profile_id, source, type, occurred_at, properties, dedupe_key)
-         SELECT $1, x.profile_id, x.origin, x.source, x.type, x.occurred_at, x.properties, x.dedupe_key
-         FROM jsonb_to_recordset($2::jsonb) AS x(profile_id uuid, origin uuid, source text, type text, occurred_at timestamptz, properties jsonb, dedupe_key text)
+         SELECT $1, x.profile_id, x.origin, x.source, e.type, e."occurredAt", e.properties, e."dedupeKey"
+         FROM jsonb_to_recordset($2::jsonb) AS x(profile_id uuid, origin uuid, source text, events jsonb)
+         CROSS JOIN LATERAL jsonb_to_recordset(x.events) AS e(type text, "occurredAt" timestamptz, properties jsonb, "dedupeKey" text)
          ON CONFLICT (workspace_id, source, dedupe_key) DO NOTHING
          RETURNING profile_id`,
-        [workspaceId, JSON.stringify(events)],
+        [workspaceId, JSON.stringify(eventGroups)],
       );
-      for (const r of inserted) changed.add(r.profile_id);
-      result.eventsInserted = inserted.length;
-      result.eventsDeduplicated = events.length - inserted.length;
+      let total = 0;
+      for (const r of inserted) {
+        changed.add(r.profile_id);
+        total += r.written;
+      }
+      result.eventsInserted = total;
+      result.eventsDeduplicated = eventGroups.reduce((n, g) => n + g.events.length, 0) - total;
     }
 
     // 8. Consent: the latest statement per profile, purpose and source.
@@ -323,7 +328,7 @@ export class IngestService {
       }
     }
     if (consents.size) {
-      const stated = await rows<{ profile_id: string }>(
+      const stated = await writtenPerProfile(
         runner,
         `INSERT INTO consents (workspace_id, profile_id, origin_profile_id, purpose, source, granted, at)
          SELECT $1, x.profile_id, x.origin, x.purpose, x.source, x.granted, x.at
@@ -461,6 +466,14 @@ function prepare(inputs: unknown[], normalizer: IdentityNormalizer): { entries: 
     entries.push(entry);
   });
   return { entries, rejections, warnings };
+}
+
+/**
+ * Runs a write answering `profile_id` for each row it wrote (`RETURNING profile_id`); answers each
+ * profile written to once, with how many rows — not a row per written row.
+ */
+function writtenPerProfile(runner: QueryRunner, write: string, params: unknown[]): Promise<{ profile_id: string; written: number }[]> {
+  return rows(runner, `WITH written AS (${write}) SELECT profile_id, count(*)::int AS written FROM written GROUP BY profile_id`, params);
 }
 
 /** A stable key for an event without one: same record, type, time and properties → same key. */
