@@ -1,11 +1,15 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { finished } from 'node:stream/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { finished, pipeline } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { NestFactory } from '@nestjs/core';
 import pg from 'pg';
-import { from as copyFrom } from 'pg-copy-streams';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { IngestService, loadConfig, PortraitCoreModule, runMigrations, WorkspacesService } from '@portrait/core';
 import { mb, numberArg, printTable, rssSampler, timed } from '../lib/measure.js';
 import { factBatches, peopleFor, SOURCES } from './population.js';
@@ -18,6 +22,11 @@ import { factBatches, peopleFor, SOURCES } from './population.js';
  *     events, computed traits), in batches of --batch facts, as a sync would send them; the three
  *     sources sync at once, each its batches in order, as the worker runs them (--sources=sequential:
  *     one after the other).
+ * (c) write floor: the rows (b) left in Portrait's tables, COPY'd from files into the same tables of an
+ *     empty database (same schema, keys and indexes), in two streams as (a) uses: what writing that end
+ *     state costs with no lookup, resolution, conflict check or update — the fastest any ingest producing
+ *     it could be. Its dump files go to the system's temporary directory (about 2.7 GB at 1M facts) and
+ *     are removed after.
  * Each phase runs in its own child process so that its peak RSS is its own.
  *
  *   pnpm bench:ingest [--facts=1000000] [--batch=1000] [--sources=concurrent|sequential]   (DATABASE_URL or the local PostgreSQL)
@@ -25,6 +34,8 @@ import { factBatches, peopleFor, SOURCES } from './population.js';
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCRATCH = 'portrait_bench_ingest';
+/** The empty database the write floor phase loads the ingest's rows into. */
+const FLOOR = 'portrait_bench_ingest_floor';
 const facts = numberArg('facts', 1_000_000);
 const batchSize = numberArg('batch', 1000);
 /** --sources=sequential: one source's sync after the other, instead of the three at once (concurrent). */
@@ -43,9 +54,9 @@ interface PhaseResult {
   merged?: number;
 }
 
-function scratchUrl(): string {
+function scratchUrl(database = SCRATCH): string {
   const url = new URL(BASE_URL);
-  url.pathname = `/${SCRATCH}`;
+  url.pathname = `/${database}`;
   return url.toString();
 }
 
@@ -132,6 +143,63 @@ async function ingestPhase(): Promise<PhaseResult> {
   return { phase: 'Portrait ingest', facts: factCount, events: eventCount, ms, peakRss, profiles: count, merged };
 }
 
+/**
+ * (c): dumps every table the ingest wrote rows to (untimed), then loads the dumps into the empty
+ * database's tables — the workspace row first (untimed), then, timed, the tables in two streams balanced
+ * by size; a table with a foreign key to another loaded table (other than workspaces) after those.
+ */
+async function floorPhase(): Promise<PhaseResult> {
+  await runMigrations(scratchUrl(FLOOR));
+  const source = new pg.Client(scratchUrl());
+  const targets = [new pg.Client(scratchUrl(FLOOR)), new pg.Client(scratchUrl(FLOOR))] as const;
+  await Promise.all([source.connect(), ...targets.map((t) => t.connect())]);
+  const dir = await mkdtemp(join(tmpdir(), 'portrait-bench-floor-'));
+  try {
+    // Portrait's tables, as the migrations made them in the empty database (the ingest's also holds (a)'s).
+    const { rows: tables } = await targets[0].query<{ name: string; refs: string[] }>(
+      `SELECT c.relname AS name,
+              coalesce((SELECT array_agg(DISTINCT f.confrelid::regclass::text) FROM pg_constraint f
+                        WHERE f.conrelid = c.oid AND f.contype = 'f' AND f.confrelid <> c.oid), '{}') AS refs
+       FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind = 'r' AND c.relname <> 'portrait_migrations'`,
+    );
+    const written: { name: string; refs: string[]; file: string; bytes: number }[] = [];
+    for (const table of tables) {
+      const file = join(dir, `${table.name}.copy`);
+      await pipeline(source.query(copyTo(`COPY ${table.name} TO STDOUT`)), createWriteStream(file));
+      const { size } = await stat(file);
+      if (size > 0) written.push({ ...table, file, bytes: size });
+    }
+    const load = async (client: pg.Client, table: { name: string; file: string }) => {
+      await pipeline(createReadStream(table.file), client.query(copyFrom(`COPY ${table.name} FROM STDIN`)));
+    };
+    const workspaces = written.find((t) => t.name === 'workspaces');
+    if (workspaces) await load(targets[0], workspaces);
+    const loaded = new Set(written.map((t) => t.name));
+    const rest = written.filter((t) => t !== workspaces);
+    const later = rest.filter((t) => t.refs.some((r) => r !== 'workspaces' && loaded.has(r)));
+    const streams: (typeof rest)[] = [[], []];
+    const size = (list: typeof rest) => list.reduce((n, t) => n + t.bytes, 0);
+    for (const table of rest.filter((t) => !later.includes(t)).sort((a, b) => b.bytes - a.bytes)) {
+      streams[size(streams[0]!) <= size(streams[1]!) ? 0 : 1]!.push(table);
+    }
+    const rss = rssSampler();
+    const { ms } = await timed(async () => {
+      await Promise.all(
+        streams.map(async (list, n) => {
+          for (const table of list) await load(targets[n as 0 | 1], table);
+        }),
+      );
+      for (const table of later) await load(targets[0], table);
+    });
+    const peakRss = rss.stop();
+    const { rows } = await targets[0].query(`SELECT (SELECT count(*) FROM events)::int AS events`);
+    return { phase: 'write floor: its rows, COPY into its tables', facts: 0, events: rows[0].events, ms, peakRss };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+    await Promise.all([source.end(), ...targets.map((t) => t.end())]);
+  }
+}
+
 /** Runs one phase in a child process and returns what it printed as its last line. */
 async function runChild(phase: string): Promise<PhaseResult> {
   const child = spawn(process.execPath, [fileURLToPath(import.meta.url), `--phase=${phase}`, ...process.argv.slice(2)], {
@@ -147,23 +215,27 @@ async function runChild(phase: string): Promise<PhaseResult> {
 async function main() {
   const phase = process.argv.find((a) => a.startsWith('--phase='))?.slice(8);
   if (phase) {
-    const result = phase === 'copy' ? await copyPhase() : await ingestPhase();
+    const result = phase === 'copy' ? await copyPhase() : phase === 'floor' ? await floorPhase() : await ingestPhase();
     console.log(JSON.stringify(result));
     return;
   }
   const admin = new pg.Client(BASE_URL);
   await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH}`);
-  await admin.query(`CREATE DATABASE ${SCRATCH}`);
+  for (const database of [SCRATCH, FLOOR]) {
+    await admin.query(`DROP DATABASE IF EXISTS ${database}`);
+    await admin.query(`CREATE DATABASE ${database}`);
+  }
   console.log(
     `ingest benchmark: ${people.toLocaleString('en-US')} people, batches of ${batchSize} facts, ${concurrentSources ? 'the 3 sources at once' : 'one source after the other'}, on ${new URL(BASE_URL).host}`,
   );
   try {
     const copy = await runChild('copy');
     const ingest = await runChild('ingest');
+    // The floor writes the end state of the ingest's facts.
+    const floor = { ...(await runChild('floor')), facts: ingest.facts };
     const rate = (r: PhaseResult) => r.facts / (r.ms / 1000);
     printTable(
-      [copy, ingest].map((r) => ({
+      [copy, ingest, floor].map((r) => ({
         phase: r.phase,
         facts: r.facts,
         events: r.events,
@@ -173,10 +245,13 @@ async function main() {
       })),
     );
     console.log(`ratio: Portrait ingest runs at ${((rate(ingest) / rate(copy)) * 100).toFixed(1)}% of raw COPY (target >= 25%)`);
+    console.log(
+      `write floor: COPY of the rows the ingest wrote, into the same empty tables and indexes, runs at ${((rate(floor) / rate(copy)) * 100).toFixed(1)}% of raw COPY; the ingest runs at ${((rate(ingest) / rate(floor)) * 100).toFixed(1)}% of that floor`,
+    );
     console.log(`peak RSS of the ingest process: ${mb(ingest.peakRss)} MB (target < 512 MB)`);
     console.log(`profiles: ${ingest.profiles!.toLocaleString('en-US')} live person profiles; true people: ${people.toLocaleString('en-US')} -> ${ingest.profiles === people ? 'equal' : 'DIFFERENT'}`);
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH}`);
+    for (const database of [SCRATCH, FLOOR]) await admin.query(`DROP DATABASE IF EXISTS ${database}`);
     await admin.end();
   }
 }
