@@ -25,7 +25,7 @@ import { factBatches, peopleFor, SOURCES } from './population.js';
  * (c) write floor: the rows (b) left in Portrait's tables, COPY'd from files into the same tables of an
  *     empty database (same schema, keys and indexes), in two streams as (a) uses: what writing that end
  *     state costs with no lookup, resolution, conflict check or update — the fastest any ingest producing
- *     it could be. Its dump files go to the system's temporary directory (about 2.7 GB at 1M facts) and
+ *     it could be. Its dump files go to the system's temporary directory (about 2.6 GB at 1M facts) and
  *     are removed after.
  * Each phase runs in its own child process so that its peak RSS is its own.
  *
