@@ -1,6 +1,6 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-/** The identifier columns of the tables every ingest looks up and writes, with the keys they belong to. */
+/** Per table every ingest looks up and writes: its identifier columns, all parts of its unique or lookup keys. */
 const COLUMNS = [
   ['identities', ['type', 'value']],
   ['events', ['source', 'type', 'dedupe_key']],
@@ -10,8 +10,8 @@ const COLUMNS = [
 /**
  * Identifiers — identity types and values, sources, external ids, event types and dedupe keys — compare
  * as bytes (`COLLATE "C"`) instead of by the database's language collation: they are matched for
- * equality, never sorted for a reader, and their unique and lookup indexes are what every ingest batch
- * probes and extends thousands of times. A language collation costs a locale-aware comparison at each
+ * equality, sorted only to list them in a stable order (for which byte order serves as well), and their
+ * unique and lookup indexes are what every ingest batch probes and extends thousands of times. A language collation costs a locale-aware comparison at each
  * step of each probe; byte order costs a `memcmp`. Equality is the same under both (every collation
  * PostgreSQL creates a database with is deterministic), so no stored key changes meaning. The indexes on
  * these columns are rebuilt; the tables are not rewritten.
