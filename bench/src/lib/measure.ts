@@ -1,3 +1,4 @@
+import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 
 /** Runs `fn` once and returns its result with the wall time it took. */
@@ -18,6 +19,26 @@ export function rssSampler(everyMs = 50): { stop(): number } {
     stop() {
       clearInterval(timer);
       return Math.max(peak, process.memoryUsage().rss);
+    },
+  };
+}
+
+/** CPU time spent between start and stop: by all of this machine's cores (every process, a local database's included), and by this process. */
+export interface CpuTime {
+  machineMs: number;
+  processMs: number;
+  cores: number;
+}
+
+/** Starts counting CPU time; `stop()` answers what was spent since. */
+export function cpuCounter(): { stop(): CpuTime } {
+  const busy = () => cpus().reduce((ms, cpu) => ms + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
+  const machineStart = busy();
+  const processStart = process.cpuUsage();
+  return {
+    stop() {
+      const own = process.cpuUsage(processStart);
+      return { machineMs: busy() - machineStart, processMs: (own.user + own.system) / 1000, cores: cpus().length };
     },
   };
 }
