@@ -9,7 +9,7 @@ export async function timed<T>(fn: () => Promise<T>): Promise<{ result: T; ms: n
 }
 
 /** Samples this process's resident set size every `everyMs` until stopped; returns the peak in bytes. */
-export function rssSampler(everyMs = 50): { stop(): number } {
+function rssSampler(everyMs = 50): { stop(): number } {
   let peak = process.memoryUsage().rss;
   const timer = setInterval(() => {
     peak = Math.max(peak, process.memoryUsage().rss);
@@ -31,7 +31,7 @@ export interface CpuTime {
 }
 
 /** Starts counting CPU time; `stop()` answers what was spent since. */
-export function cpuCounter(): { stop(): CpuTime } {
+function cpuCounter(): { stop(): CpuTime } {
   const busy = () => cpus().reduce((ms, cpu) => ms + cpu.times.user + cpu.times.nice + cpu.times.sys + cpu.times.irq, 0);
   const machineStart = busy();
   const processStart = process.cpuUsage();
@@ -41,6 +41,15 @@ export function cpuCounter(): { stop(): CpuTime } {
       return { machineMs: busy() - machineStart, processMs: (own.user + own.system) / 1000, cores: cpus().length };
     },
   };
+}
+
+/** Runs `fn` once and returns its result with what it cost: wall time, this process's peak RSS, CPU time. */
+export async function measured<T>(fn: () => Promise<T>): Promise<{ result: T; ms: number; peakRss: number; cpu: CpuTime }> {
+  const rss = rssSampler();
+  const cpu = cpuCounter();
+  const { result, ms } = await timed(fn);
+  const cpuTime = cpu.stop();
+  return { result, ms, peakRss: rss.stop(), cpu: cpuTime };
 }
 
 /** A numeric command-line flag (`--size=100000`), else the environment variable, else the default. */
