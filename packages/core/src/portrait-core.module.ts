@@ -9,6 +9,7 @@ import { ObservabilityModule } from './engine/observability/observability.module
 import { PORTRAIT_APP_NAME } from './engine/observability/observability.tokens.js';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
+import { IngestModule } from './modules/ingest/ingest.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
@@ -55,6 +56,7 @@ export class PortraitCoreModule {
         TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, config.databasePoolSize)),
         WorkspacesModule,
         ProfilesModule,
+        IngestModule,
         ApiKeysModule,
         PrivacyModule,
         WebhooksModule,
@@ -68,7 +70,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule],
     };
   }
 }

@@ -3,7 +3,7 @@ import { PersonaAssignmentService } from '../../src/modules/personas/persona-ass
 import { personaInputSchema, type PersonaInput } from '../../src/modules/personas/persona-definition.js';
 import { PersonaException } from '../../src/modules/personas/persona.exception.js';
 import { PersonasService, type PersonaView } from '../../src/modules/personas/personas.service.js';
-import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { ProfileListingService } from '../../src/modules/profiles/profile-listing.service.js';
 import { ProfilesService } from '../../src/modules/profiles/profiles.service.js';
 import type { SegmentCondition } from '../../src/modules/segments/segment-definition.js';

@@ -1,5 +1,5 @@
 import type { ProfileFactInput } from '@portrait/connector-sdk';
-import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { MergesService } from '../../src/modules/profiles/merges.service.js';
 import { ProfilesService } from '../../src/modules/profiles/profiles.service.js';
 import { createTestCore, type TestCore } from '../../src/testing/index.js';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ProfileFactInput } from '@portrait/connector-sdk';
-import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { SegmentCatalogService, type SegmentCatalog } from '../../src/modules/segments/segment-catalog.service.js';
 import { compileSegment } from '../../src/modules/segments/segment-compiler.js';
 import { segmentConditionSchema, type SegmentCondition } from '../../src/modules/segments/segment-definition.js';

@@ -1,4 +1,4 @@
-import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { SegmentsService } from '../../src/modules/segments/segments.service.js';
 import { SourcesService } from '../../src/modules/sync/sources.service.js';
 import { createTestCore, type TestCore } from '../../src/testing/index.js';

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ProfileFactInput } from '@portrait/connector-sdk';
-import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { SegmentMembershipService } from '../../src/modules/segments/segment-membership.service.js';
 import { SegmentsService } from '../../src/modules/segments/segments.service.js';
 import { WebhookDeliveryService } from '../../src/modules/webhooks/webhook-delivery.service.js';

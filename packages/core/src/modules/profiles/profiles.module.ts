@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { IngestService } from './ingest.service.js';
 import { MergesService } from './merges.service.js';
 import { ProfileChangesService } from './profile-changes.service.js';
 import { ProfileRecomputeService } from './profile-recompute.service.js';
@@ -7,9 +6,12 @@ import { ProfileSettingsService } from './profile-settings.service.js';
 import { ProfilesService } from './profiles.service.js';
 import { ProfileListingService } from './profile-listing.service.js';
 
-/** Profiles: ingest (identity resolution, traits, events, consent, accounts), reads, merges. */
+/**
+ * Profiles: reads, listing, merges and their undo, profile settings, the recompute of traits and
+ * computed traits, and the fan-out of committed changes (which the ingest module uses as well).
+ */
 @Module({
-  providers: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
-  exports: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
+  providers: [MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
+  exports: [MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
 })
 export class ProfilesModule {}

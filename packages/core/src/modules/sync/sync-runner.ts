@@ -11,7 +11,7 @@ import {
   type SyncMode,
 } from '@portrait/connector-sdk';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { IngestService } from '../profiles/ingest.service.js';
+import { IngestService } from '../ingest/ingest.service.js';
 import { inTransaction } from '../../engine/database/sql.js';
 import { connectorLogger } from './connector-logger.js';
 import { SecretBoxException } from '../../engine/crypto/secret-box.js';

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import type { Connector } from '@portrait/connector-sdk';
 import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
 import { SecretBox } from '../../engine/crypto/secret-box.js';
-import { ProfilesModule } from '../profiles/profiles.module.js';
+import { IngestModule } from '../ingest/ingest.module.js';
 import { BUILTIN_CONNECTORS, PluginRegistry } from './plugin-registry.js';
 import { BullmqSyncScheduler } from './scheduler/bullmq-sync-scheduler.js';
 import { EmbeddedSyncScheduler } from './scheduler/embedded-sync-scheduler.js';
@@ -23,7 +23,7 @@ export class SyncModule {
   static forRoot(connectors: readonly Connector[] = []): DynamicModule {
     return {
       module: SyncModule,
-      imports: [ProfilesModule],
+      imports: [IngestModule],
       providers: [
         { provide: BUILTIN_CONNECTORS, useValue: connectors },
         SecretBox,

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createConnectorContext, isConnectorError, type SyncMode, type WebhookRequest } from '@portrait/connector-sdk';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
-import { IngestService, type IngestResult } from '../profiles/ingest.service.js';
+import { IngestService, type IngestResult } from '../ingest/ingest.service.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { parseConfig } from './source-config.js';
 import { SourceRepository } from './source-repository.js';

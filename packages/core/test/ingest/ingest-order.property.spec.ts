@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import type { ProfileFactInput } from '@portrait/connector-sdk';
-import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { createTestCore, type TestCore } from '../../src/testing/index.js';
 
 /**

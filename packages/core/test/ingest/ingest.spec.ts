@@ -1,5 +1,5 @@
 import type { ProfileFactInput } from '@portrait/connector-sdk';
-import { IngestService } from '../../src/modules/profiles/ingest.service.js';
+import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { ProfileRecomputeService } from '../../src/modules/profiles/profile-recompute.service.js';
 import { ProfileSettingsService } from '../../src/modules/profiles/profile-settings.service.js';
 import { ProfilesService } from '../../src/modules/profiles/profiles.service.js';

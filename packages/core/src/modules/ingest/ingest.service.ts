@@ -7,9 +7,9 @@ import { disableJit, inTransaction, lockProfileRows, lockWorkspaceProfiles, rows
 import { timeOrderedUuid } from '../../engine/database/time-ordered-uuid.js';
 import { BatchResolver, materialized, root, type ProfileKind, type ResolverFact } from '../identity/batch-resolver.js';
 import { IdentityNormalizer } from '../identity/identity-normalizer.js';
-import { ProfileChangesService, type ProfileChange } from './profile-changes.service.js';
-import { ProfileRecomputeService } from './profile-recompute.service.js';
-import { ProfileSettingsService, type ProfileSettings } from './profile-settings.service.js';
+import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
+import { ProfileRecomputeService } from '../profiles/profile-recompute.service.js';
+import { ProfileSettingsService, type ProfileSettings } from '../profiles/profile-settings.service.js';
 
 export interface IngestRejection {
   /** Position of the fact in the batch. */

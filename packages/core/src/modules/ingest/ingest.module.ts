@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { ProfilesModule } from '../profiles/profiles.module.js';
+import { IngestService } from './ingest.service.js';
+
+/**
+ * Ingest: every source's facts into profiles — validation, identity resolution, the batch's writes —
+ * and, once the batch committed, the recompute of the traits it changed and the change's publication
+ * (through the profiles module's services).
+ */
+@Module({
+  imports: [ProfilesModule],
+  providers: [IngestService],
+  exports: [IngestService],
+})
+export class IngestModule {}
