@@ -3,6 +3,7 @@ import pg from 'pg';
 import { DataSource } from 'typeorm';
 import {
   compileSegment,
+  IngestPipeline,
   IngestService,
   loadConfig,
   PortraitCoreModule,
@@ -287,6 +288,7 @@ async function main() {
       // Near real time: an ingest batch of 1,000 facts on existing people, committed, then published as the
       // sync engine does; the membership changes are written when publish() returns.
       const ingest = app.get(IngestService);
+      const pipeline = app.get(IngestPipeline);
       const dataSource = app.get(DataSource);
       const latencies: number[] = [];
       const evaluations: number[] = [];
@@ -301,7 +303,7 @@ async function main() {
         const runner = dataSource.createQueryRunner();
         await runner.connect();
         await runner.startTransaction();
-        const result = await ingest.ingest(ws, emails.map((email) => moved(email, i)), { transaction: runner });
+        const result = await pipeline.run(runner, ws, emails.map((email) => moved(email, i)));
         await runner.commitTransaction();
         await runner.release();
         const published = new Date();

@@ -19,6 +19,7 @@ export * from './modules/identity/identity-normalizer.js';
 export * from './modules/traits/computed-trait.definition.js';
 export * from './modules/ingest/ingest.module.js';
 export * from './modules/ingest/ingest.service.js';
+export * from './modules/ingest/ingest-pipeline.js';
 export * from './modules/profiles/profiles.service.js';
 export * from './modules/profiles/merges.service.js';
 export * from './modules/profiles/profile-changes.service.js';

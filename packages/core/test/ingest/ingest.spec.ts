@@ -1,4 +1,5 @@
 import type { ProfileFactInput } from '@portrait/connector-sdk';
+import { IngestPipeline } from '../../src/modules/ingest/ingest-pipeline.js';
 import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { ProfileRecomputeService } from '../../src/modules/profiles/profile-recompute.service.js';
 import { ProfileSettingsService } from '../../src/modules/profiles/profile-settings.service.js';
@@ -241,7 +242,7 @@ describe('IngestService', () => {
     const runner = core.db.dataSource.createQueryRunner();
     await runner.connect();
     await runner.startTransaction();
-    const result = await ingest.ingest(ws, [fact], { transaction: runner });
+    const result = await core.app.get(IngestPipeline).run(runner, ws, [fact]);
     await runner.commitTransaction();
     await runner.release();
     const [stale] = await core.db.dataSource.query(`SELECT traits, computed FROM profiles WHERE workspace_id = $1`, [ws]);

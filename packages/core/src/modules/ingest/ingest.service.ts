@@ -1,41 +1,46 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { disableJit, inTransaction, lockWorkspaceProfiles } from '../../engine/database/sql.js';
-import { IdentityNormalizer } from '../identity/identity-normalizer.js';
+import { inTransaction } from '../../engine/database/sql.js';
 import { ProfileChangesService } from '../profiles/profile-changes.service.js';
 import { ProfileRecomputeService } from '../profiles/profile-recompute.service.js';
-import { ProfileSettingsService, type ProfileSettings } from '../profiles/profile-settings.service.js';
+import { IngestPipeline } from './ingest-pipeline.js';
 import { ingestResult, type IngestResult } from './ingest-result.js';
-import { planBatch } from './steps/plan.step.js';
-import { prepareFacts } from './steps/prepare.step.js';
-import { resolveKnownProfiles } from './steps/resolve.step.js';
-import { writeAccountLinks } from './writers/account-links.writer.js';
-import { writeConsents } from './writers/consents.writer.js';
-import { writeEvents } from './writers/events.writer.js';
-import { writeIdentities } from './writers/identities.writer.js';
-import { writeIdentityConflicts } from './writers/identity-conflicts.writer.js';
-import { writeMerges } from './writers/merges.writer.js';
-import { writeProfiles } from './writers/profiles.writer.js';
-import { writeSourceRecords } from './writers/source-records.writer.js';
+import { writeDeadLetters, type DeadLetter, type DeadLetterSource } from './writers/dead-letters.writer.js';
 
 export type { IngestRejection, IngestResult } from './ingest-result.js';
+export type { DeadLetter } from './writers/dead-letters.writer.js';
 
-export interface IngestOptions {
+/** Where a batch came from, for the dead letters of what it could not ingest. */
+export interface IngestDeadLetters extends DeadLetterSource {
+  /** Records the connector could not turn into facts: dead-lettered with the batch, as they are. */
+  invalid?: DeadLetter[];
+  /** Where the batch's fact at `index` came from, for the dead letter of a refused fact ("fact 3 of a rows batch"). */
+  locate(index: number): string;
+}
+
+/** A batch as its transaction wrote it. */
+export interface IngestedBatch {
+  result: IngestResult;
+  /** Dead letters written with it: the invalid records, then the refused facts. */
+  deadLettered: number;
+}
+
+export interface IngestWithinOptions<T> {
+  /** The source of the batch: refused facts and invalid records are dead-lettered under it. Without one, nothing is. */
+  deadLetters?: IngestDeadLetters;
   /**
-   * Run inside this transaction (the caller commits — e.g. the sync engine, which commits the batch
-   * and its checkpoint together) and call `complete(result)` after commit.
+   * The caller's own statements, in the batch's transaction after the ingest and its dead letters (the
+   * sync engine's checkpoint and run stats): committed with the batch, or rolled back with it. What it
+   * answers comes back as `alongside`.
    */
-  transaction?: QueryRunner;
+  alongside?: (runner: QueryRunner, batch: IngestedBatch) => Promise<T>;
 }
 
 /**
- * The single entry point of every source's data. A batch costs a constant number of statements
- * whatever its size: validate and normalize in memory; then, in one transaction serialized per
- * workspace, look up the identities and records it mentions, resolve identities in memory, and write
- * profiles, merges, identities, records, events, consent and account links with set-based statements,
- * and queue the profiles that changed. Once that commits (and the lock is free for the next batch),
- * `complete` recomputes their traits and computed traits, then publishes the change.
+ * The single entry point of every source's data. `ingestWithin` writes a batch (`IngestPipeline`) in
+ * one transaction with its dead letters and the caller's statements; once that commits, `complete`
+ * recomputes the traits and computed traits of the profiles it changed, then publishes the change.
  */
 @Injectable()
 export class IngestService {
@@ -43,19 +48,38 @@ export class IngestService {
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
-    private readonly settingsService: ProfileSettingsService,
+    private readonly pipeline: IngestPipeline,
     private readonly changes: ProfileChangesService,
     private readonly recomputer: ProfileRecomputeService,
   ) {}
 
-  async ingest(workspaceId: string, facts: unknown[], options: IngestOptions = {}): Promise<IngestResult> {
-    const result = await inTransaction(
-      this.dataSource,
-      async (runner) => this.ingestIn(runner, workspaceId, facts, await this.settingsService.get(workspaceId, runner.manager)),
-      options.transaction,
-    );
-    if (!options.transaction) await this.complete(result);
-    return result;
+  /** Ingests a batch in a transaction of its own and completes it (`ingestWithin` with nothing alongside). */
+  async ingest(workspaceId: string, facts: unknown[]): Promise<IngestResult> {
+    return (await this.ingestWithin(workspaceId, facts)).result;
+  }
+
+  /**
+   * The one way to ingest: opens a transaction; ingests the batch; dead-letters, when the batch has a
+   * source, its invalid records and the facts the ingest refused, each with its location; runs the
+   * caller's `alongside` statements; commits all of it together (a crash keeps all of it or none);
+   * then, with the connection back in the pool, `complete`s the batch. When it returns, the traits are
+   * recomputed and the change is published. An empty batch (a checkpoint alone) costs no ingest statement.
+   */
+  async ingestWithin<T = undefined>(workspaceId: string, facts: unknown[], options: IngestWithinOptions<T> = {}): Promise<IngestedBatch & { alongside: T }> {
+    const batch = await inTransaction(this.dataSource, async (runner) => {
+      const result = facts.length ? await this.pipeline.run(runner, workspaceId, facts) : ingestResult(workspaceId, 0);
+      let deadLettered = 0;
+      if (options.deadLetters) {
+        const deadLetters = deadLettersOf(options.deadLetters, facts, result);
+        await writeDeadLetters(runner, workspaceId, options.deadLetters, deadLetters);
+        deadLettered = deadLetters.length;
+      }
+      const written: IngestedBatch = { result, deadLettered };
+      return { ...written, alongside: (options.alongside ? await options.alongside(runner, written) : undefined) as T };
+    });
+    // After the connection went back to the pool: the traits' recompute and the listeners take their own.
+    await this.complete(batch.result);
+    return batch;
   }
 
   /**
@@ -74,56 +98,9 @@ export class IngestService {
     }
     await this.changes.publish(change);
   }
+}
 
-  private async ingestIn(runner: QueryRunner, workspaceId: string, inputs: unknown[], settings: ProfileSettings): Promise<IngestResult> {
-    const { entries, rejections, warnings } = prepareFacts(inputs, new IdentityNormalizer(settings.identity));
-    const result = ingestResult(workspaceId, inputs.length, rejections, warnings);
-    if (entries.length === 0) return result;
-
-    await lockWorkspaceProfiles(runner, workspaceId);
-    await disableJit(runner);
-
-    // 1. What the database already knows about this batch's identities and records.
-    const known = await resolveKnownProfiles(runner, workspaceId, entries);
-    // 2. Identity resolution, in memory.
-    const plan = planBatch(settings.identity, known, entries);
-
-    const changed = new Set<string>();
-    const touched = (profileIds: string[]) => {
-      for (const id of profileIds) changed.add(id);
-    };
-    // 3. New profiles.
-    await writeProfiles(runner, workspaceId, plan.created);
-    touched(plan.created.map((p) => p.id));
-    result.created = plan.created.length;
-    // 4. Merges of existing profiles.
-    await writeMerges(runner, workspaceId, plan.merges);
-    touched(plan.merges.map((m) => m.survivor));
-    result.merged = plan.merges.length;
-    result.change.mergedAway = plan.merges.map((m) => m.loser);
-    // 5. Identities attached in this batch.
-    touched(await writeIdentities(runner, workspaceId, plan.attached));
-    // 6. Source records.
-    touched(await writeSourceRecords(runner, workspaceId, entries, plan.place));
-    // 7. Events.
-    const events = await writeEvents(runner, workspaceId, entries, plan.place);
-    touched(events.profileIds);
-    result.eventsInserted = events.inserted;
-    result.eventsDeduplicated = events.deduplicated;
-    // 8. Consent.
-    touched(await writeConsents(runner, workspaceId, entries, plan.place));
-    // 9. People ↔ accounts.
-    touched(await writeAccountLinks(runner, workspaceId, entries, plan.place));
-    // 10. Conflicts, for the admin to review.
-    await writeIdentityConflicts(runner, workspaceId, plan.conflicts);
-    result.conflicts = plan.conflicts.length;
-
-    // 11. Traits and computed traits of what changed: queued here, recomputed after commit (`complete`).
-    const changedIds = [...changed];
-    result.pendingRecompute = await this.recomputer.queue(runner, workspaceId, changedIds);
-    const createdIds = new Set(plan.created.map((p) => p.id));
-    result.updated = changedIds.filter((id) => !createdIds.has(id)).length;
-    result.change.profileIds = changedIds;
-    return result;
-  }
+/** The dead letters of a batch: the source's invalid records, then the facts the ingest refused. */
+function deadLettersOf(from: IngestDeadLetters, facts: unknown[], result: IngestResult): DeadLetter[] {
+  return [...(from.invalid ?? []), ...result.rejections.map((r) => ({ reason: r.reason, payload: facts[r.index] ?? null, location: from.locate(r.index) }))];
 }

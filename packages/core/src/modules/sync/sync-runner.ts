@@ -11,8 +11,7 @@ import {
   type SyncMode,
 } from '@portrait/connector-sdk';
 import type { DataSource, QueryRunner } from 'typeorm';
-import { IngestService } from '../ingest/ingest.service.js';
-import { inTransaction } from '../../engine/database/sql.js';
+import { IngestService, type DeadLetter, type IngestedBatch } from '../ingest/ingest.service.js';
 import { connectorLogger } from './connector-logger.js';
 import { SecretBoxException } from '../../engine/crypto/secret-box.js';
 import { configProblems, parseConfig } from './source-config.js';
@@ -31,13 +30,6 @@ export interface SyncProgress {
 
 export interface RunOptions {
   onProgress?: (progress: SyncProgress) => void;
-}
-
-interface DeadLetter {
-  stream: string;
-  reason: string;
-  payload: unknown;
-  location: string | null;
 }
 
 /** Why a run of this process was stopped: a cancel, or the process shutting down. */
@@ -160,7 +152,7 @@ export class SyncRunner {
         }
       } else if (message.type === 'invalid') {
         streamStats.read += 1;
-        deadLetters.push({ stream: stream.name, reason: message.reason, payload: message.payload ?? null, location: message.location ?? null });
+        deadLetters.push({ reason: message.reason, payload: message.payload ?? null, location: message.location ?? null });
       } else {
         await flush({ state: message.state, inProgress: true });
       }
@@ -179,13 +171,8 @@ export class SyncRunner {
     streamStats: StreamStats,
     stats: Record<string, StreamStats>,
   ): Promise<void> {
-    const { result, next } = await inTransaction(this.dataSource, async (runner) => {
-      const result = facts.length ? await this.ingest.ingest(source.workspace_id, facts, { transaction: runner }) : undefined;
-      const deadLetters = [
-        ...invalid,
-        ...(result?.rejections ?? []).map((r) => ({ stream, reason: r.reason, payload: facts[r.index] ?? null, location: `fact ${r.index} of a ${stream} batch` })),
-      ];
-      await this.writeDeadLetters(runner, source, run, deadLetters);
+    // The checkpoint and the run's stats, in the batch's transaction.
+    const alongside = async (runner: QueryRunner, { result, deadLettered }: IngestedBatch) => {
       if (checkpoint && 'state' in checkpoint) {
         await runner.query(
           `INSERT INTO sync_states (workspace_id, source_id, stream, state, in_progress, updated_at) VALUES ($1, $2, $3, $4, $5, now())
@@ -197,28 +184,21 @@ export class SyncRunner {
       }
       const next: StreamStats = {
         read: streamStats.read,
-        created: streamStats.created + (result?.created ?? 0),
-        updated: streamStats.updated + (result?.updated ?? 0),
-        merged: streamStats.merged + (result?.merged ?? 0),
-        events: streamStats.events + (result?.eventsInserted ?? 0),
-        rejected: streamStats.rejected + (result?.rejected ?? 0),
-        deadLettered: streamStats.deadLettered + deadLetters.length,
+        created: streamStats.created + result.created,
+        updated: streamStats.updated + result.updated,
+        merged: streamStats.merged + result.merged,
+        events: streamStats.events + result.eventsInserted,
+        rejected: streamStats.rejected + result.rejected,
+        deadLettered: streamStats.deadLettered + deadLettered,
       };
       await runner.query(`UPDATE sync_runs SET stats = $2, heartbeat_at = now() WHERE id = $1`, [run.id, JSON.stringify({ ...stats, [stream]: next })]);
-      return { result, next };
+      return next;
+    };
+    const { alongside: next } = await this.ingest.ingestWithin(source.workspace_id, facts, {
+      deadLetters: { sourceId: source.id, runId: run.id, stream, invalid, locate: (index) => `fact ${index} of a ${stream} batch` },
+      alongside,
     });
     Object.assign(streamStats, next);
-    // After the connection went back to the pool: the traits' recompute and the listeners take their own.
-    if (result) await this.ingest.complete(result);
-  }
-
-  private async writeDeadLetters(runner: QueryRunner, source: SourceRow, run: SyncRunRow, deadLetters: DeadLetter[]): Promise<void> {
-    if (!deadLetters.length) return;
-    await runner.query(
-      `INSERT INTO dead_letters (workspace_id, source_id, run_id, stream, reason, payload, location)
-       SELECT $1, $2, $3, d.stream, d.reason, d.payload, d.location FROM json_to_recordset($4::json) AS d(stream text, reason text, payload jsonb, location text)`,
-      [source.workspace_id, source.id, run.id, JSON.stringify(deadLetters)],
-    );
   }
 }
 

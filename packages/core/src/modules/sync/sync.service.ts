@@ -1,8 +1,5 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { createConnectorContext, isConnectorError, type SyncMode, type WebhookRequest } from '@portrait/connector-sdk';
-import type { DataSource } from 'typeorm';
-import { inTransaction } from '../../engine/database/sql.js';
 import { IngestService, type IngestResult } from '../ingest/ingest.service.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { parseConfig } from './source-config.js';
@@ -42,7 +39,6 @@ export class SyncService implements BeforeApplicationShutdown {
   private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: PluginRegistry,
     private readonly sources: SourceRepository,
     private readonly runs: SyncRunsService,
@@ -115,23 +111,9 @@ export class SyncService implements BeforeApplicationShutdown {
       }
       throw error;
     }
-    const facts = parsed.facts;
-    const result = await inTransaction(this.dataSource, async (transaction) => {
-      const ingested = await this.ingest.ingest(source.workspace_id, facts, { transaction });
-      if (ingested.rejections.length) {
-        await transaction.query(
-          `INSERT INTO dead_letters (workspace_id, source_id, stream, reason, payload, location)
-           SELECT $1, $2, NULL, d.reason, d.payload, d.location FROM json_to_recordset($3::json) AS d(reason text, payload jsonb, location text)`,
-          [
-            source.workspace_id,
-            source.id,
-            JSON.stringify(ingested.rejections.map((r) => ({ reason: r.reason, payload: facts[r.index] ?? null, location: `webhook fact ${r.index}` }))),
-          ],
-        );
-      }
-      return ingested;
+    const { result } = await this.ingest.ingestWithin(source.workspace_id, parsed.facts, {
+      deadLetters: { sourceId: source.id, locate: (index) => `webhook fact ${index}` },
     });
-    await this.ingest.complete(result);
     return { result, response: parsed.response };
   }
 
