@@ -56,25 +56,25 @@ export class IngestPipeline {
     const touched = (profileIds: string[]) => {
       for (const id of profileIds) changed.add(id);
     };
-    // 3. New profiles.
+    // 3. New profiles: groups created in this batch that did not fold into another.
     await writeProfiles(runner, workspaceId, plan.created);
     touched(plan.created.map((p) => p.id));
     result.created = plan.created.length;
-    // 4. Merges of existing profiles.
+    // 4. Merges of existing profiles: the loser points at its winner; its rows move to the final survivor.
     await writeMerges(runner, workspaceId, plan.merges);
     touched(plan.merges.map((m) => m.survivor));
     result.merged = plan.merges.length;
     result.change.mergedAway = plan.merges.map((m) => m.loser);
     // 5. Identities attached in this batch.
     touched(await writeIdentities(runner, workspaceId, plan.attached));
-    // 6. Source records.
+    // 6. Source records, one row per record key, observations merged per trait by time.
     touched(await writeSourceRecords(runner, workspaceId, entries, plan.place));
-    // 7. Events.
+    // 7. Events, deduplicated per source by dedupe key.
     const events = await writeEvents(runner, workspaceId, entries, plan.place);
     touched(events.profileIds);
     result.eventsInserted = events.inserted;
     result.eventsDeduplicated = events.deduplicated;
-    // 8. Consent.
+    // 8. Consent: the latest statement per profile, purpose and source.
     touched(await writeConsents(runner, workspaceId, entries, plan.place));
     // 9. People ↔ accounts.
     touched(await writeAccountLinks(runner, workspaceId, entries, plan.place));
