@@ -5,6 +5,7 @@ import { disableJit, inTransaction, lockWorkspaceProfiles } from '../../engine/d
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
 import { compileSegmentsForProfiles, type CompiledSegment } from '../segments/segment-compiler.js';
+import { readsAccountTraits } from '../segments/segment-leaves/segment-leaves.js';
 import { isTimeWindowed } from '../segments/segment-validator.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import type { PersonaRule } from './persona-definition.js';
@@ -99,7 +100,7 @@ export function compilePersonaAssignment(workspaceId: string, personas: ScoringP
 }
 
 /** Whether some rule reads the traits of linked accounts (a change of an account then re-scores its people). */
-const readsAccounts = (personas: ScoringPersona[]) => personas.some((p) => p.rules.some((r) => JSON.stringify(r.condition).includes('"accountTrait":')));
+const readsAccounts = (personas: ScoringPersona[]) => personas.some((p) => p.rules.some((r) => readsAccountTraits(r.condition, () => undefined)));
 
 type Change = PersonaAssignment & { live: boolean };
 type Batch = { evaluated: number; changes: Change[] };

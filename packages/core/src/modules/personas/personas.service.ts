@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { decodeCursor, decodeTimeIdCursor, encodeCursor, isUuid, pageLimit, type Page } from '../profiles/profiles.service.js';
 import { SegmentCatalogService, type SegmentCatalog } from '../segments/segment-catalog.service.js';
-import { nodeKind } from '../segments/segment-definition.js';
+import { nodeKind, SEGMENT_LEAVES } from '../segments/segment-leaves/segment-leaves.js';
 import { fieldPath, validateSegmentDefinition } from '../segments/segment-validator.js';
 import { PersonaAssignmentService } from './persona-assignment.service.js';
 import { personaEnvelopeSchema, type PersonaCard, type PersonaRule } from './persona-definition.js';
@@ -84,9 +84,9 @@ export function personaKeyFromName(name: string): string {
 }
 
 /**
- * Leaves a persona rule may not hold, with their paths: personas are assigned before segments are
- * evaluated (segments read `profiles.persona_id`), so a rule can depend neither on a persona (its own
- * result) nor on a segment's membership.
+ * Leaves a persona rule may not hold (their kind's `refusedInPersonaRules`), with their paths: personas
+ * are assigned before segments are evaluated (segments read `profiles.persona_id`), so a rule can depend
+ * neither on a persona (its own result) nor on a segment's membership.
  */
 function dependencyErrors(node: unknown, path: (string | number)[] = []): { field: string; message: string }[] {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return [];
@@ -94,9 +94,9 @@ function dependencyErrors(node: unknown, path: (string | number)[] = []): { fiel
   const n = node as Record<string, unknown>;
   if (kind === 'all' || kind === 'any') return Array.isArray(n[kind]) ? (n[kind] as unknown[]).flatMap((c, i) => dependencyErrors(c, [...path, kind, i])) : [];
   if (kind === 'not') return dependencyErrors(n.not, [...path, 'not']);
-  if (kind === 'persona') return [{ field: fieldPath([...path, 'persona']), message: 'a persona rule cannot refer to a persona: personas are what the rules assign' }];
-  if (kind === 'segment') return [{ field: fieldPath([...path, 'segment']), message: 'a persona rule cannot refer to a segment: segments are evaluated after personas are assigned' }];
-  return [];
+  if (kind === undefined) return [];
+  const refused = SEGMENT_LEAVES[kind].refusedInPersonaRules;
+  return refused ? [{ field: fieldPath([...path, kind]), message: refused }] : [];
 }
 
 /**

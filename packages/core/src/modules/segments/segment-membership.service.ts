@@ -7,6 +7,7 @@ import { ProfileChangesService, type ProfileChange, type RecomputedValues } from
 import { SegmentCatalogService, type ObservedTypes } from './segment-catalog.service.js';
 import { compileSegment, compileSegmentsForProfiles } from './segment-compiler.js';
 import type { SegmentCondition } from './segment-definition.js';
+import { readsAccountTraits } from './segment-leaves/segment-leaves.js';
 import { SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher } from './segment-destination-dispatcher.js';
 import { SegmentsService, toSegmentView } from './segments.service.js';
 import { queueWebhookDeliveries } from '../webhooks/webhook-outbox.service.js';
@@ -49,19 +50,6 @@ const NOTIFIED = `notified AS (
 /** Ids of the segments a definition refers to, directly. */
 const referencesOf = (definition: SegmentCondition) =>
   new Set(JSON.stringify(definition).match(/"segment":"[0-9a-f-]{36}"/g)?.map((m) => m.slice(11, 47)) ?? []);
-
-/** Whether a definition (with the segments it inlines) reads the traits of linked accounts. */
-function readsAccounts(definition: SegmentCondition, definitions: Map<string, SegmentCondition>, seen = new Set<string>()): boolean {
-  if (JSON.stringify(definition).includes('"accountTrait":')) return true;
-  for (const id of referencesOf(definition)) {
-    const inner = definitions.get(id);
-    if (!seen.has(id) && inner) {
-      seen.add(id);
-      if (readsAccounts(inner, definitions, seen)) return true;
-    }
-  }
-  return false;
-}
 
 /**
  * Keeps materialized membership current. A run computes which profiles match, writes only the
@@ -175,7 +163,7 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
       const rows: SegmentRow[] = await runner.query(`SELECT ${SEGMENT_COLUMNS} FROM segments s WHERE s.workspace_id = $1 AND s.deleted_at IS NULL ORDER BY s.id FOR UPDATE`, [workspaceId]);
       if (rows.length === 0) return undefined;
       const definitions = new Map(rows.map((r) => [r.id, r.definition]));
-      const ids = rows.some((r) => readsAccounts(r.definition, definitions)) ? await this.withPeopleOfAccounts(runner, changed) : changed;
+      const ids = rows.some((r) => readsAccountTraits(r.definition, (id) => definitions.get(id))) ? await this.withPeopleOfAccounts(runner, changed) : changed;
       const diffs = await this.applyIncremental(runner, workspaceId, rows, definitions, ids);
       const durationMs = Math.round(performance.now() - t0);
       const sizes = await this.record(runner, workspaceId, rows.map((r) => r.id), diffs, 'incremental', started, durationMs);
