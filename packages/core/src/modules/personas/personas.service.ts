@@ -2,7 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { decodeCursor, decodeTimeIdCursor, encodeCursor, isUuid, pageLimit, type Page } from '../profiles/profiles.service.js';
+import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
+import { isUuid, type Page } from '../profiles/profiles.service.js';
 import { SegmentCatalogService, type SegmentCatalog } from '../segments/segment-catalog.service.js';
 import { nodeKind, SEGMENT_LEAVES } from '../segments/segment-leaves/segment-leaves.js';
 import { fieldPath, validateSegmentDefinition } from '../segments/segment-validator.js';
@@ -59,6 +60,8 @@ type PersonaRow = {
   created_at: Date;
   updated_at: Date;
 };
+
+const invalidCursor = () => new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
 
 export const DEFAULT_PERSONA_MIN_SCORE = 0.5;
 /** The persona's columns and its size, counted on the assignment index. */
@@ -203,48 +206,30 @@ export class PersonasService {
   }
 
   /** Personas of the workspace, oldest first, keyset-paginated. */
-  async list(workspaceId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<PersonaView>> {
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [workspaceId, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const position = decodeTimeIdCursor(query.cursor);
-      if (!position) throw new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(...position);
-      after = `AND (p.created_at, p.id) > ($3::timestamptz, $4::uuid)`;
-    }
-    const rows: (PersonaRow & { created_at_text: string })[] = await this.dataSource.query(
-      `SELECT ${PERSONA_COLUMNS}, p.created_at::text AS created_at_text FROM personas p
-       WHERE p.workspace_id = $1 AND p.deleted_at IS NULL ${after} ORDER BY p.created_at, p.id LIMIT $2`,
-      params,
+  async list(workspaceId: string, query: PageQuery = {}): Promise<Page<PersonaView>> {
+    const { rows, nextCursor } = await keysetPage<PersonaRow>(
+      this.dataSource,
+      { time: 'p.created_at', id: 'p.id' },
+      query,
+      [workspaceId],
+      ({ after, keys, orderAndLimit }) => `SELECT ${PERSONA_COLUMNS}, ${keys} FROM personas p WHERE p.workspace_id = $1 AND p.deleted_at IS NULL ${after} ${orderAndLimit}`,
+      invalidCursor,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { data: page.map(toPersonaView), nextCursor: rows.length > limit && last ? encodeCursor([last.created_at_text, last.id]) : null };
+    return { data: rows.map(toPersonaView), nextCursor };
   }
 
   /** The profiles assigned to a persona with their score, in id order, keyset-paginated. */
-  async members(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<PersonaMember>> {
+  async members(workspaceId: string, id: string, query: PageQuery = {}): Promise<Page<PersonaMember>> {
     await this.get(workspaceId, id);
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [workspaceId, id, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const [last] = decodeCursor(query.cursor);
-      if (!last || !isUuid(last)) throw new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(last);
-      after = `AND id > $4::uuid`;
-    }
-    const rows: { id: string; persona_score: number; persona_assigned_at: Date }[] = await this.dataSource.query(
-      `SELECT id, persona_score, persona_assigned_at FROM profiles WHERE workspace_id = $1 AND persona_id = $2 ${after} ORDER BY id LIMIT $3`,
-      params,
+    const { rows, nextCursor } = await keysetPage<{ id: string; persona_score: number; persona_assigned_at: Date }>(
+      this.dataSource,
+      { id: 'id' },
+      query,
+      [workspaceId, id],
+      ({ after, keys, orderAndLimit }) => `SELECT id, persona_score, persona_assigned_at, ${keys} FROM profiles WHERE workspace_id = $1 AND persona_id = $2 ${after} ${orderAndLimit}`,
+      invalidCursor,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((r) => ({ profileId: r.id, score: r.persona_score, assignedAt: new Date(r.persona_assigned_at).toISOString() })),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
-    };
+    return { data: rows.map((r) => ({ profileId: r.id, score: r.persona_score, assignedAt: new Date(r.persona_assigned_at).toISOString() })), nextCursor };
   }
 
   /** A rule's condition checked by the segment validator, plus the leaves a persona rule may not hold; paths under `base`. */

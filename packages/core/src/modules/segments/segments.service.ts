@@ -3,7 +3,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
 import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
-import { decodeCursor, decodeTimeIdCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
+import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
+import { decodeCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
 import { ProfileListingService, type ProfileListQuery } from '../profiles/profile-listing.service.js';
 import { ProfileException } from '../profiles/profile.exception.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
@@ -103,6 +104,8 @@ export const toSegmentView = (row: SegmentRow): SegmentView => ({
   createdAt: new Date(row.created_at).toISOString(),
   updatedAt: new Date(row.updated_at).toISOString(),
 });
+
+const invalidCursor = () => new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
 
 const KEY = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 
@@ -217,47 +220,30 @@ export class SegmentsService {
   }
 
   /** Segments of the workspace, oldest first, keyset-paginated. */
-  async list(workspaceId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<SegmentView>> {
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [workspaceId, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const position = decodeTimeIdCursor(query.cursor);
-      if (!position) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(...position);
-      after = `AND (created_at, id) > ($3::timestamptz, $4::uuid)`;
-    }
-    const rows: (SegmentRow & { created_at_text: string })[] = await this.dataSource.query(
-      `SELECT *, created_at::text AS created_at_text FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL ${after} ORDER BY created_at, id LIMIT $2`,
-      params,
+  async list(workspaceId: string, query: PageQuery = {}): Promise<Page<SegmentView>> {
+    const { rows, nextCursor } = await keysetPage<SegmentRow>(
+      this.dataSource,
+      { time: 'created_at', id: 'id' },
+      query,
+      [workspaceId],
+      ({ after, keys, orderAndLimit }) => `SELECT *, ${keys} FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL ${after} ${orderAndLimit}`,
+      invalidCursor,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { data: page.map(toSegmentView), nextCursor: rows.length > limit && last ? encodeCursor([last.created_at_text, last.id]) : null };
+    return { data: rows.map(toSegmentView), nextCursor };
   }
 
   /** Member profile ids with the time they entered, in id order, keyset-paginated on the primary key. */
-  async members(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<SegmentMember>> {
+  async members(workspaceId: string, id: string, query: PageQuery = {}): Promise<Page<SegmentMember>> {
     await this.get(workspaceId, id);
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [id, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const [last] = decodeCursor(query.cursor);
-      if (!last || !isUuid(last)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(last);
-      after = `AND profile_id > $3::uuid`;
-    }
-    const rows: { profile_id: string; entered_at: Date }[] = await this.dataSource.query(
-      `SELECT profile_id, entered_at FROM segment_memberships WHERE segment_id = $1 ${after} ORDER BY profile_id LIMIT $2`,
-      params,
+    const { rows, nextCursor } = await keysetPage<{ profile_id: string; entered_at: Date }>(
+      this.dataSource,
+      { id: 'profile_id' },
+      query,
+      [id],
+      ({ after, keys, orderAndLimit }) => `SELECT profile_id, entered_at, ${keys} FROM segment_memberships WHERE segment_id = $1 ${after} ${orderAndLimit}`,
+      invalidCursor,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((r) => ({ profileId: r.profile_id, enteredAt: new Date(r.entered_at).toISOString() })),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.profile_id]) : null,
-    };
+    return { data: rows.map((r) => ({ profileId: r.profile_id, enteredAt: new Date(r.entered_at).toISOString() })), nextCursor };
   }
 
   /** The segments a profile (or the profile it was merged into) belongs to. */
