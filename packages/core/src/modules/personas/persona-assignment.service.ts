@@ -1,9 +1,9 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { disableJit, inTransaction, lockWorkspaceProfiles } from '../../engine/database/sql.js';
-import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
+import { ProfileFollower } from '../profiles/profile-follower.js';
 import { compileSegmentsForProfiles, type CompiledSegment } from '../segments/segment-compiler.js';
 import { readsAccountTraits } from '../segments/segment-leaves/segment-leaves.js';
 import { isTimeWindowed } from '../segments/segment-validator.js';
@@ -114,54 +114,37 @@ type Batch = { evaluated: number; changes: Change[] };
  *   its own transaction with the definitions current at that moment; the profiles whose persona changed
  *   are then published (from the `evaluate` phase) so that segments follow;
  * - after a deletion: the persona's profiles get their next best persona, or none;
- * - scheduled, in the worker (`startSchedules`): workspaces with clock-dependent rules every 15
- *   minutes, every workspace with personas in full once a day.
+ * - scheduled, in the worker (`startSchedules`, from `ProfileFollower`): workspaces with clock-dependent
+ *   rules every 15 minutes, every workspace with personas in full once a day.
  * Writers are serialized with the ingest by the workspace's profile lock. Every change of a profile's
  * persona is emitted as a `persona.assigned` webhook event once committed.
  */
 @Injectable()
-export class PersonaAssignmentService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(PersonaAssignmentService.name);
-  private unsubscribe?: () => void;
-  private readonly schedules = new IntervalJobs(this.logger);
-
+export class PersonaAssignmentService extends ProfileFollower {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly changes: ProfileChangesService,
     private readonly outbox: WebhookOutboxService,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.unsubscribe = this.changes.subscribe((change) => this.onProfileChange(change), { phase: 'assign' });
+  ) {
+    super(dataSource, changes, {
+      // Before segments are re-evaluated: segment leaves on personas read the new assignment.
+      phase: 'assign',
+      table: 'personas',
+      timeWindowed: { everyMs: PERSONA_TIME_WINDOW_INTERVAL_MS, what: 'persona assignment of clock-dependent rules' },
+      full: { everyMs: PERSONA_FULL_REASSIGN_INTERVAL_MS, what: 'full persona assignment' },
+    });
   }
 
-  /**
-   * The scheduled runs, in the worker only (other processes re-assign just what they change): the
-   * workspaces with clock-dependent rules every `timeWindowedEveryMs`, every workspace having personas
-   * in full every `fullEveryMs`. Several workers may run them; the workspace's profile lock keeps their
-   * batches apart.
-   */
-  startSchedules(options: { timeWindowedEveryMs?: number; fullEveryMs?: number } = {}): void {
-    this.schedules.start([
-      { everyMs: options.timeWindowedEveryMs ?? PERSONA_TIME_WINDOW_INTERVAL_MS, what: 'persona assignment of clock-dependent rules', run: () => this.reassignTimeWindowed() },
-      {
-        everyMs: options.fullEveryMs ?? PERSONA_FULL_REASSIGN_INTERVAL_MS,
-        what: 'full persona assignment',
-        run: async () => {
-          const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM personas WHERE deleted_at IS NULL`);
-          for (const { workspace_id } of workspaces) await this.reassignAll(workspace_id, { kind: 'scheduled' });
-        },
-      },
-    ]);
+  protected async followChange(change: ProfileChange): Promise<void> {
+    await this.assignProfiles(change.workspaceId, change.profileIds, change.mergedAway);
   }
 
-  stopSchedules(): void {
-    this.schedules.stop();
+  protected runTimeWindowed(): Promise<unknown> {
+    return this.reassignTimeWindowed();
   }
 
-  onModuleDestroy(): void {
-    this.unsubscribe?.();
-    this.stopSchedules();
+  protected runInFull(workspaceId: string): Promise<unknown> {
+    return this.reassignAll(workspaceId, { kind: 'scheduled' });
   }
 
   /**
@@ -247,10 +230,6 @@ export class PersonaAssignmentService implements OnApplicationBootstrap, OnModul
     const runs: PersonaAssignmentRun[] = [];
     for (const id of windowed) runs.push(await this.reassignAll(id, { kind: 'scheduled' }));
     return runs;
-  }
-
-  private async onProfileChange(change: ProfileChange): Promise<void> {
-    await this.assignProfiles(change.workspaceId, change.profileIds, change.mergedAway);
   }
 
   /**

@@ -1,9 +1,9 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { disableJit, inTransaction } from '../../engine/database/sql.js';
-import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange, type RecomputedValues } from '../profiles/profile-changes.service.js';
+import { ProfileFollower } from '../profiles/profile-follower.js';
 import { SegmentCatalogService, type ObservedTypes } from './segment-catalog.service.js';
 import { compileSegment, compileSegmentsForProfiles } from './segment-compiler.js';
 import type { SegmentCondition } from './segment-definition.js';
@@ -59,55 +59,37 @@ const referencesOf = (definition: SegmentCondition) =>
  * - incremental, after each committed profile change: every segment of the workspace evaluated for the
  *   changed profiles only (and the people of changed accounts, for segments on account traits), all
  *   segments in one statement that reads each profile once;
- * - scheduled, in the worker (`startSchedules`): time-windowed segments every 15 minutes, every segment
- *   in full once a day;
+ * - scheduled, in the worker (`startSchedules`, from `ProfileFollower`): time-windowed segments every
+ *   15 minutes, every segment in full once a day;
  * - full, on demand.
  * Writers of a segment's membership are serialized by a lock on its row.
  */
 @Injectable()
-export class SegmentMembershipService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(SegmentMembershipService.name);
-  private unsubscribe?: () => void;
-  private readonly schedules = new IntervalJobs(this.logger);
-
+export class SegmentMembershipService extends ProfileFollower {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly segments: SegmentsService,
     private readonly catalog: SegmentCatalogService,
-    private readonly changes: ProfileChangesService,
+    changes: ProfileChangesService,
     @Inject(SEGMENT_DESTINATION_DISPATCHER) private readonly dispatcher: SegmentDestinationDispatcher,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.unsubscribe = this.changes.subscribe((change) => this.onProfileChange(change));
+  ) {
+    super(dataSource, changes, {
+      table: 'segments',
+      timeWindowed: { everyMs: TIME_WINDOW_RECOMPUTE_INTERVAL_MS, what: 'recompute of time-windowed segments' },
+      full: { everyMs: FULL_RECOMPUTE_INTERVAL_MS, what: 'full recompute of segments' },
+    });
   }
 
-  /**
-   * The scheduled runs, in the worker only (other processes re-evaluate just what they change):
-   * clock-dependent segments every `timeWindowedEveryMs`, every segment of every workspace in full
-   * every `fullEveryMs`. Several workers may run them; the row locks keep their writes apart.
-   */
-  startSchedules(options: { timeWindowedEveryMs?: number; fullEveryMs?: number } = {}): void {
-    this.schedules.start([
-      { everyMs: options.timeWindowedEveryMs ?? TIME_WINDOW_RECOMPUTE_INTERVAL_MS, what: 'recompute of time-windowed segments', run: () => this.recomputeTimeWindowed() },
-      {
-        everyMs: options.fullEveryMs ?? FULL_RECOMPUTE_INTERVAL_MS,
-        what: 'full recompute of segments',
-        run: async () => {
-          const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM segments WHERE deleted_at IS NULL`);
-          for (const { workspace_id } of workspaces) await this.recomputeAll(workspace_id);
-        },
-      },
-    ]);
+  protected async followChange(change: ProfileChange): Promise<void> {
+    await this.recomputeProfiles(change.workspaceId, change.profileIds, change.mergedAway, change.recomputed);
   }
 
-  stopSchedules(): void {
-    this.schedules.stop();
+  protected runTimeWindowed(): Promise<unknown> {
+    return this.recomputeTimeWindowed();
   }
 
-  onModuleDestroy(): void {
-    this.unsubscribe?.();
-    this.stopSchedules();
+  protected runInFull(workspaceId: string): Promise<unknown> {
+    return this.recomputeAll(workspaceId);
   }
 
   /** Full recompute of one segment, and of every segment that refers to it (they inline its definition). */
@@ -180,10 +162,6 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
       results.push({ segmentId: row.id, kind: 'incremental', size, entered: diff.entered, exited: diff.exited, durationMs: outcome.durationMs });
     }
     return results;
-  }
-
-  private async onProfileChange(change: ProfileChange): Promise<void> {
-    await this.recomputeProfiles(change.workspaceId, change.profileIds, change.mergedAway, change.recomputed);
   }
 
   private async load(workspaceId: string): Promise<SegmentRow[]> {
