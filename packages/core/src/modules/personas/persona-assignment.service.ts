@@ -5,6 +5,7 @@ import { disableJit, inTransaction, lockWorkspaceProfiles } from '../../engine/d
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
 import { ProfileFollower } from '../profiles/profile-follower.js';
 import { compileSegmentsForProfiles, type CompiledSegment } from '../segments/segment-compiler.js';
+import { withPeopleOfAccounts } from '../segments/segment-leaves/account-trait.leaf.js';
 import { readsAccountTraits } from '../segments/segment-leaves/segment-leaves.js';
 import { isTimeWindowed } from '../segments/segment-validator.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
@@ -166,7 +167,7 @@ export class PersonaAssignmentService extends ProfileFollower {
     if (relevant) {
       for (let start = 0; start < ids.length; start += PERSONA_ASSIGNMENT_BATCH) {
         const chunk = ids.slice(start, start + PERSONA_ASSIGNMENT_BATCH);
-        const batch = await this.inBatch(workspaceId, async (runner, personas) => (readsAccounts(personas) ? this.withPeopleOfAccounts(runner, workspaceId, chunk) : chunk));
+        const batch = await this.inBatch(workspaceId, async (runner, personas) => (readsAccounts(personas) ? withPeopleOfAccounts(runner, workspaceId, chunk) : chunk));
         evaluated += batch?.evaluated ?? 0;
         const changes = batch?.changes ?? [];
         await this.announce(workspaceId, changes, false);
@@ -272,12 +273,6 @@ export class PersonaAssignmentService extends ProfileFollower {
       const [row]: { evaluated: number; changes: Change[] }[] = await runner.query(compiled.sql, compiled.params);
       return { evaluated: row!.evaluated, changes: row!.changes };
     });
-  }
-
-  /** The profiles and, for those that are accounts, the people linked to them (their account traits changed). */
-  private async withPeopleOfAccounts(runner: QueryRunner, workspaceId: string, ids: string[]): Promise<string[]> {
-    const people: { person_id: string }[] = await runner.query(`SELECT DISTINCT person_id FROM account_links WHERE workspace_id = $1 AND account_id = ANY($2::uuid[])`, [workspaceId, ids]);
-    return [...new Set([...ids, ...people.map((p) => p.person_id)])];
   }
 
   /**

@@ -7,6 +7,7 @@ import { ProfileFollower } from '../profiles/profile-follower.js';
 import { SegmentCatalogService, type ObservedTypes } from './segment-catalog.service.js';
 import { compileSegment, compileSegmentsForProfiles } from './segment-compiler.js';
 import type { SegmentCondition } from './segment-definition.js';
+import { withPeopleOfAccounts } from './segment-leaves/account-trait.leaf.js';
 import { readsAccountTraits } from './segment-leaves/segment-leaves.js';
 import { SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher } from './segment-destination-dispatcher.js';
 import { SegmentsService, toSegmentView } from './segments.service.js';
@@ -145,7 +146,7 @@ export class SegmentMembershipService extends ProfileFollower {
       const rows: SegmentRow[] = await runner.query(`SELECT ${SEGMENT_COLUMNS} FROM segments s WHERE s.workspace_id = $1 AND s.deleted_at IS NULL ORDER BY s.id FOR UPDATE`, [workspaceId]);
       if (rows.length === 0) return undefined;
       const definitions = new Map(rows.map((r) => [r.id, r.definition]));
-      const ids = rows.some((r) => readsAccountTraits(r.definition, (id) => definitions.get(id))) ? await this.withPeopleOfAccounts(runner, changed) : changed;
+      const ids = rows.some((r) => readsAccountTraits(r.definition, (id) => definitions.get(id))) ? await withPeopleOfAccounts(runner, workspaceId, changed) : changed;
       const diffs = await this.applyIncremental(runner, workspaceId, rows, definitions, ids);
       const durationMs = Math.round(performance.now() - t0);
       const sizes = await this.record(runner, workspaceId, rows.map((r) => r.id), diffs, 'incremental', started, durationMs);
@@ -166,12 +167,6 @@ export class SegmentMembershipService extends ProfileFollower {
 
   private async load(workspaceId: string): Promise<SegmentRow[]> {
     return this.dataSource.query(`SELECT ${SEGMENT_COLUMNS} FROM segments s WHERE s.workspace_id = $1 AND s.deleted_at IS NULL ORDER BY s.created_at, s.id`, [workspaceId]);
-  }
-
-  /** The profiles and, for those that are accounts, the people linked to them (their account traits changed). */
-  private async withPeopleOfAccounts(runner: QueryRunner, ids: string[]): Promise<string[]> {
-    const people: { person_id: string }[] = await runner.query(`SELECT DISTINCT person_id FROM account_links WHERE account_id = ANY($1::uuid[])`, [ids]);
-    return [...new Set([...ids, ...people.map((p) => p.person_id)])];
   }
 
   /** One statement: every segment evaluated for `ids`, memberships inserted and deleted, changes logged; the diff per segment. */

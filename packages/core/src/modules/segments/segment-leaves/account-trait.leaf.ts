@@ -1,3 +1,4 @@
+import type { QueryRunner } from 'typeorm';
 import { z } from 'zod';
 import { COMPARISON_OPERATORS, comparisonFields, leafName, type Comparison } from '../segment-definition.js';
 import { correlatedExists, polarity, positiveComparison } from './comparison-sql.js';
@@ -28,3 +29,13 @@ export const accountTraitLeaf: SegmentLeafKind<AccountTraitCondition> = {
   timeWindowed: isRelative,
   readsAccounts: true,
 };
+
+/**
+ * The profiles a change concerns when a definition reads account traits: the changed ones and, for
+ * those that are accounts, the people linked to them in the same workspace (an account's traits are
+ * theirs to match on).
+ */
+export async function withPeopleOfAccounts(runner: QueryRunner, workspaceId: string, ids: string[]): Promise<string[]> {
+  const people: { person_id: string }[] = await runner.query(`SELECT DISTINCT person_id FROM account_links WHERE workspace_id = $1 AND account_id = ANY($2::uuid[])`, [workspaceId, ids]);
+  return [...new Set([...ids, ...people.map((p) => p.person_id)])];
+}
