@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
+import { freeKey, handleFromName, isKeyTaken } from '../../engine/database/handle-keys.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
@@ -155,7 +155,7 @@ export class PersonasService {
   /** Creates a persona and assigns the workspace's profiles to their best persona again. */
   async create(workspaceId: string, input: unknown): Promise<PersonaView> {
     const persona = await this.validate(workspaceId, input);
-    const key = await this.freeKey(workspaceId, persona);
+    const key = await freeKey(this.dataSource, 'personas', workspaceId, persona, personaKeyFromName);
     const [row]: PersonaRow[] = await this.dataSource
       .query(
         `INSERT INTO personas (workspace_id, name, key, summary, card, rules, min_score) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
@@ -170,7 +170,7 @@ export class PersonasService {
   async update(workspaceId: string, id: string, input: unknown): Promise<PersonaView> {
     const current = await this.get(workspaceId, id);
     const persona = await this.validate(workspaceId, input);
-    const key = persona.key === undefined || persona.key === current.key ? current.key : await this.freeKey(workspaceId, persona);
+    const key = await freeKey(this.dataSource, 'personas', workspaceId, persona, personaKeyFromName, current.key);
     await this.dataSource
       .query(
         `UPDATE personas SET name = $3, key = $4, summary = $5, card = $6, rules = $7, min_score = $8,
@@ -242,15 +242,9 @@ export class PersonasService {
     return [...refused, ...checked].map((e) => ({ field: under(e.field), message: e.message }));
   }
 
-  /** The input's key or one derived from the name, not used by another live persona of the workspace. */
-  private async freeKey(workspaceId: string, persona: ValidPersona): Promise<string> {
-    if (persona.key !== undefined) return persona.key;
-    return freeHandle(this.dataSource, 'personas', workspaceId, personaKeyFromName(persona.name));
-  }
-
   /** A unique violation on the key (taken by another persona, or by two writers at once) as a field error. */
   private keyTaken(error: unknown, key: string): never {
-    if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'personas_key') {
+    if (isKeyTaken(error, 'personas')) {
       throw new PersonaException('INVALID_PERSONA', `the persona key ${key} is taken`, [{ field: 'key', message: 'another persona of the workspace has this key' }]);
     }
     throw error;

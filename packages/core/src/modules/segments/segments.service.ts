@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
-import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
+import { freeKey, handleFromName, isKeyTaken } from '../../engine/database/handle-keys.js';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
 import { decodeCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
 import { ProfileListingService, type ProfileListQuery } from '../profiles/profile-listing.service.js';
@@ -163,7 +163,8 @@ export class SegmentsService {
   async create(workspaceId: string, input: SegmentInput): Promise<SegmentView> {
     this.checkName(input.name);
     const { definition, timeWindowed } = await this.validate(workspaceId, input.definition);
-    const key = await this.freeKey(workspaceId, input);
+    this.checkKey(input.key);
+    const key = await freeKey(this.dataSource, 'segments', workspaceId, input, segmentKeyFromName);
     const [row]: SegmentRow[] = await this.dataSource.query(
       `INSERT INTO segments (workspace_id, name, key, description, definition, language_version, time_windowed)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
@@ -184,7 +185,8 @@ export class SegmentsService {
     this.checkName(input.name);
     const current = await this.get(workspaceId, id);
     const { definition, timeWindowed } = await this.validate(workspaceId, input.definition, id);
-    const key = input.key === undefined || input.key === current.key ? current.key : await this.freeKey(workspaceId, input);
+    this.checkKey(input.key);
+    const key = await freeKey(this.dataSource, 'segments', workspaceId, input, segmentKeyFromName, current.key);
     const [[row]]: [SegmentRow[], number] = await this.dataSource.query(
       `UPDATE segments SET name = $3, key = $4, description = $5, definition = $6, language_version = $7, time_windowed = $8,
               version = version + CASE WHEN definition IS DISTINCT FROM $6::jsonb THEN 1 ELSE 0 END, updated_at = now()
@@ -342,20 +344,16 @@ export class SegmentsService {
     await this.dataSource.query(`DELETE FROM segment_destinations WHERE workspace_id = $1 AND segment_id = $2 AND source_id = $3`, [workspaceId, segmentId, sourceId]);
   }
 
-  /** The input's key (checked) or one derived from the name, not used by another live segment of the workspace. */
-  private async freeKey(workspaceId: string, input: SegmentInput): Promise<string> {
-    if (input.key !== undefined) {
-      if (typeof input.key !== 'string' || !KEY.test(input.key)) {
-        throw new SegmentException('INVALID_SEGMENT', 'the segment key is invalid', [{ field: 'key', message: 'must be 1 to 100 lower-case letters, digits, - or _, starting with a letter or digit' }]);
-      }
-      return input.key;
+  /** A key asked for must be a handle (the body is not checked by a schema). */
+  private checkKey(key: unknown): void {
+    if (key !== undefined && (typeof key !== 'string' || !KEY.test(key))) {
+      throw new SegmentException('INVALID_SEGMENT', 'the segment key is invalid', [{ field: 'key', message: 'must be 1 to 100 lower-case letters, digits, - or _, starting with a letter or digit' }]);
     }
-    return freeHandle(this.dataSource, 'segments', workspaceId, segmentKeyFromName(input.name));
   }
 
   /** A unique violation on the key (two writers took the same one) as a field error. */
   private keyTaken(error: unknown, key: string): never {
-    if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'segments_key') {
+    if (isKeyTaken(error, 'segments')) {
       throw new SegmentException('INVALID_SEGMENT', `the segment key ${key} is taken`, [{ field: 'key', message: 'another segment of the workspace has this key' }]);
     }
     throw error;
