@@ -13,7 +13,6 @@ export const consentConditionSchema = z.strictObject({ consent: leafName, grante
 export const consentLeaf: SegmentLeafKind<ConsentCondition> = {
   schema: consentConditionSchema,
   operators: [],
-  check: () => undefined,
   compile: (leaf, ctx) => {
     const { p, ws } = ctx;
     // The latest statement per purpose wins; on a tie, a refusal.
@@ -23,5 +22,4 @@ export const consentLeaf: SegmentLeafKind<ConsentCondition> = {
       : `coalesce((SELECT c.granted FROM consents c WHERE c.profile_id = p.id AND c.purpose = ${p.add(leaf.consent)}::text ORDER BY c.at DESC, c.granted LIMIT 1), false)`;
     return leaf.granted ? `(${latest})` : `(NOT ${latest})`;
   },
-  timeWindowed: () => false,
 };

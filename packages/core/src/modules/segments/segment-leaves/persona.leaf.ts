@@ -11,8 +11,6 @@ export const personaConditionSchema = z.strictObject({ persona: z.uuid('must be 
 export const personaLeaf: SegmentLeafKind<PersonaCondition> = {
   schema: personaConditionSchema,
   operators: [],
-  check: () => undefined,
   compile: (leaf, ctx) => `(p.persona_id IS NOT DISTINCT FROM ${ctx.p.add(leaf.persona)}::uuid)`,
-  timeWindowed: () => false,
   refusedInPersonaRules: 'a persona rule cannot refer to a persona: personas are what the rules assign',
 };

@@ -32,8 +32,8 @@ export interface SegmentLeafKind<Leaf> {
   schema: z.ZodType<Leaf>;
   /** The comparison operators the leaf accepts (empty when it compares no value). */
   operators: readonly ComparisonOperator[];
-  /** Checks a leaf that passed its schema, reporting each problem through `ctx`. */
-  check(leaf: Leaf, ctx: LeafCheckContext): void;
+  /** Checks a leaf that passed its schema, reporting each problem through `ctx` (nothing more to check when absent). */
+  check?(leaf: Leaf, ctx: LeafCheckContext): void;
   /** A boolean SQL expression, never NULL, about the profile `p`; every name and value a parameter. */
   compile(leaf: Leaf, ctx: LeafCompileContext): string;
   /**
@@ -41,8 +41,8 @@ export interface SegmentLeafKind<Leaf> {
    * in the group; answers their SQL and the leaves it covers. The others compile one by one.
    */
   compileSiblings?(leaves: Leaf[], ctx: CompileContext): { grouped: string[]; covered: Set<Leaf> };
-  /** Whether the leaf's result moves with the clock (relative windows), so that it must be recomputed on a schedule. */
-  timeWindowed(leaf: Leaf): boolean;
+  /** Whether the leaf's result moves with the clock (relative windows), so that it must be recomputed on a schedule; never when absent. */
+  timeWindowed?(leaf: Leaf): boolean;
   /** The segments the leaf refers to (whose definitions are inlined in its place). */
   references?(leaf: Leaf): string[];
   /** Whether the leaf reads the traits of linked accounts (a change of an account then concerns its people). */

@@ -97,13 +97,13 @@ export function checkLeaf<K extends LeafKind>(kind: K, node: unknown, ctx: LeafC
   const entry = SEGMENT_LEAVES[kind];
   const parsed = entry.schema.safeParse(node);
   if (!parsed.success) return parsed.error.issues;
-  entry.check(parsed.data, ctx);
+  entry.check?.(parsed.data, ctx);
   return [];
 }
 
 /** Whether the leaf's result moves with the clock. */
 export function leafTimeWindowed<K extends LeafKind>({ kind, leaf }: { kind: K; leaf: LeafTypes[K] }): boolean {
-  return SEGMENT_LEAVES[kind].timeWindowed(leaf);
+  return SEGMENT_LEAVES[kind].timeWindowed?.(leaf) ?? false;
 }
 
 function referencesOf<K extends LeafKind>({ kind, leaf }: { kind: K; leaf: LeafTypes[K] }): string[] {

@@ -23,8 +23,7 @@ export const segmentLeaf: SegmentLeafKind<SegmentMembershipCondition> = {
     if (!inner) throw new SegmentException('SEGMENT_NOT_FOUND', `segment ${id} does not exist`, [{ field: 'segment', message: 'no such segment in this workspace' }]);
     return ctx.condition(inner, [...ctx.stack, id]);
   },
-  // Its own answer is the inlined definition's, which `references` lets the walker read.
-  timeWindowed: () => false,
+  // Whether it depends on the clock (or on accounts) is the inlined definition's to say.
   references: (leaf) => [leaf.segment],
   refusedInPersonaRules: 'a persona rule cannot refer to a segment: segments are evaluated after personas are assigned',
 };

@@ -12,7 +12,5 @@ export const typologyConditionSchema = z.strictObject({ typology: leafName });
 export const typologyLeaf: SegmentLeafKind<TypologyCondition> = {
   schema: typologyConditionSchema,
   operators: [],
-  check: () => undefined,
   compile: (leaf, ctx) => `(p.typology IS NOT DISTINCT FROM ${ctx.p.add(leaf.typology)}::text)`,
-  timeWindowed: () => false,
 };
