@@ -46,6 +46,8 @@ export * from './modules/segments/segments.module.js';
 export * from './modules/segments/segments.service.js';
 export * from './modules/segments/segment-membership.service.js';
 export * from './modules/segments/segment-definition.js';
+export { LEAF_KINDS, nodeKind, SEGMENT_LEAVES, segmentConditionSchema, type LeafKind } from './modules/segments/segment-leaves/segment-leaves.js';
+export type { SegmentLeafKind } from './modules/segments/segment-leaves/segment-leaf.js';
 export * from './modules/segments/segment-compiler.js';
 export * from './modules/segments/segment-validator.js';
 export * from './modules/segments/segment-catalog.service.js';

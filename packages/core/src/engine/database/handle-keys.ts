@@ -34,3 +34,25 @@ export async function freeHandle(dataSource: DataSource, table: HandleTable, wor
   for (let n = 2; used.has(key); n++) key = `${base}-${n}`;
   return key;
 }
+
+/**
+ * The key a row of `table` is written with: the one asked for; else, for a row being updated, its
+ * current key; else one derived from the name by `fromName`, free in the workspace (`freeHandle`).
+ */
+export async function freeKey(
+  dataSource: DataSource,
+  table: HandleTable,
+  workspaceId: string,
+  input: { key?: string; name: string },
+  fromName: (name: string) => string,
+  current?: string,
+): Promise<string> {
+  if (input.key !== undefined) return input.key;
+  if (current !== undefined) return current;
+  return freeHandle(dataSource, table, workspaceId, fromName(input.name));
+}
+
+/** Whether a write failed on the unique index of live keys of `table` (`<table>_key`): the key is taken. */
+export function isKeyTaken(error: unknown, table: HandleTable): boolean {
+  return (error as { driverError?: { constraint?: string } }).driverError?.constraint === `${table}_key`;
+}

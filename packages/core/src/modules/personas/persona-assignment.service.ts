@@ -1,10 +1,12 @@
-import { Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { disableJit, inTransaction, lockWorkspaceProfiles } from '../../engine/database/sql.js';
-import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
+import { ProfileFollower } from '../profiles/profile-follower.js';
 import { compileSegmentsForProfiles, type CompiledSegment } from '../segments/segment-compiler.js';
+import { withPeopleOfAccounts } from '../segments/segment-leaves/account-trait.leaf.js';
+import { readsAccountTraits } from '../segments/segment-leaves/segment-leaves.js';
 import { isTimeWindowed } from '../segments/segment-validator.js';
 import { WebhookOutboxService } from '../webhooks/webhook-outbox.service.js';
 import type { PersonaRule } from './persona-definition.js';
@@ -99,7 +101,7 @@ export function compilePersonaAssignment(workspaceId: string, personas: ScoringP
 }
 
 /** Whether some rule reads the traits of linked accounts (a change of an account then re-scores its people). */
-const readsAccounts = (personas: ScoringPersona[]) => personas.some((p) => p.rules.some((r) => JSON.stringify(r.condition).includes('"accountTrait":')));
+const readsAccounts = (personas: ScoringPersona[]) => personas.some((p) => p.rules.some((r) => readsAccountTraits(r.condition, () => undefined)));
 
 type Change = PersonaAssignment & { live: boolean };
 type Batch = { evaluated: number; changes: Change[] };
@@ -113,54 +115,37 @@ type Batch = { evaluated: number; changes: Change[] };
  *   its own transaction with the definitions current at that moment; the profiles whose persona changed
  *   are then published (from the `evaluate` phase) so that segments follow;
  * - after a deletion: the persona's profiles get their next best persona, or none;
- * - scheduled, in the worker (`startSchedules`): workspaces with clock-dependent rules every 15
- *   minutes, every workspace with personas in full once a day.
+ * - scheduled, in the worker (`startSchedules`, from `ProfileFollower`): workspaces with clock-dependent
+ *   rules every 15 minutes, every workspace with personas in full once a day.
  * Writers are serialized with the ingest by the workspace's profile lock. Every change of a profile's
  * persona is emitted as a `persona.assigned` webhook event once committed.
  */
 @Injectable()
-export class PersonaAssignmentService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(PersonaAssignmentService.name);
-  private unsubscribe?: () => void;
-  private readonly schedules = new IntervalJobs(this.logger);
-
+export class PersonaAssignmentService extends ProfileFollower {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly changes: ProfileChangesService,
     private readonly outbox: WebhookOutboxService,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.unsubscribe = this.changes.subscribe((change) => this.onProfileChange(change), { phase: 'assign' });
+  ) {
+    super(dataSource, changes, {
+      // Before segments are re-evaluated: segment leaves on personas read the new assignment.
+      phase: 'assign',
+      table: 'personas',
+      timeWindowed: { everyMs: PERSONA_TIME_WINDOW_INTERVAL_MS, what: 'persona assignment of clock-dependent rules' },
+      full: { everyMs: PERSONA_FULL_REASSIGN_INTERVAL_MS, what: 'full persona assignment' },
+    });
   }
 
-  /**
-   * The scheduled runs, in the worker only (other processes re-assign just what they change): the
-   * workspaces with clock-dependent rules every `timeWindowedEveryMs`, every workspace having personas
-   * in full every `fullEveryMs`. Several workers may run them; the workspace's profile lock keeps their
-   * batches apart.
-   */
-  startSchedules(options: { timeWindowedEveryMs?: number; fullEveryMs?: number } = {}): void {
-    this.schedules.start([
-      { everyMs: options.timeWindowedEveryMs ?? PERSONA_TIME_WINDOW_INTERVAL_MS, what: 'persona assignment of clock-dependent rules', run: () => this.reassignTimeWindowed() },
-      {
-        everyMs: options.fullEveryMs ?? PERSONA_FULL_REASSIGN_INTERVAL_MS,
-        what: 'full persona assignment',
-        run: async () => {
-          const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM personas WHERE deleted_at IS NULL`);
-          for (const { workspace_id } of workspaces) await this.reassignAll(workspace_id, { kind: 'scheduled' });
-        },
-      },
-    ]);
+  protected async followChange(change: ProfileChange): Promise<void> {
+    await this.assignProfiles(change.workspaceId, change.profileIds, change.mergedAway);
   }
 
-  stopSchedules(): void {
-    this.schedules.stop();
+  protected runTimeWindowed(): Promise<unknown> {
+    return this.reassignTimeWindowed();
   }
 
-  onModuleDestroy(): void {
-    this.unsubscribe?.();
-    this.stopSchedules();
+  protected runInFull(workspaceId: string): Promise<unknown> {
+    return this.reassignAll(workspaceId, { kind: 'scheduled' });
   }
 
   /**
@@ -182,7 +167,7 @@ export class PersonaAssignmentService implements OnApplicationBootstrap, OnModul
     if (relevant) {
       for (let start = 0; start < ids.length; start += PERSONA_ASSIGNMENT_BATCH) {
         const chunk = ids.slice(start, start + PERSONA_ASSIGNMENT_BATCH);
-        const batch = await this.inBatch(workspaceId, async (runner, personas) => (readsAccounts(personas) ? this.withPeopleOfAccounts(runner, workspaceId, chunk) : chunk));
+        const batch = await this.inBatch(workspaceId, async (runner, personas) => (readsAccounts(personas) ? withPeopleOfAccounts(runner, workspaceId, chunk) : chunk));
         evaluated += batch?.evaluated ?? 0;
         const changes = batch?.changes ?? [];
         await this.announce(workspaceId, changes, false);
@@ -248,10 +233,6 @@ export class PersonaAssignmentService implements OnApplicationBootstrap, OnModul
     return runs;
   }
 
-  private async onProfileChange(change: ProfileChange): Promise<void> {
-    await this.assignProfiles(change.workspaceId, change.profileIds, change.mergedAway);
-  }
-
   /**
    * Batches until `select` answers no ids, each in its own transaction; after each commit, the
    * changes are emitted and published so that segments follow. Stops early if a batch changes nothing
@@ -292,12 +273,6 @@ export class PersonaAssignmentService implements OnApplicationBootstrap, OnModul
       const [row]: { evaluated: number; changes: Change[] }[] = await runner.query(compiled.sql, compiled.params);
       return { evaluated: row!.evaluated, changes: row!.changes };
     });
-  }
-
-  /** The profiles and, for those that are accounts, the people linked to them (their account traits changed). */
-  private async withPeopleOfAccounts(runner: QueryRunner, workspaceId: string, ids: string[]): Promise<string[]> {
-    const people: { person_id: string }[] = await runner.query(`SELECT DISTINCT person_id FROM account_links WHERE workspace_id = $1 AND account_id = ANY($2::uuid[])`, [workspaceId, ids]);
-    return [...new Set([...ids, ...people.map((p) => p.person_id)])];
   }
 
   /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { segmentConditionSchema, type SegmentCondition } from '../segments/segment-definition.js';
+import type { SegmentCondition } from '../segments/segment-definition.js';
+import { segmentConditionSchema } from '../segments/segment-leaves/segment-leaves.js';
 
 /**
  * A buyer persona as clients write it: a semi-fictional card (who the persona is) and weighted

@@ -1,10 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
+import { freeKey, handleFromName, isKeyTaken } from '../../engine/database/handle-keys.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { decodeCursor, decodeTimeIdCursor, encodeCursor, isUuid, pageLimit, type Page } from '../profiles/profiles.service.js';
+import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
+import { isUuid, type Page } from '../profiles/profiles.service.js';
 import { SegmentCatalogService, type SegmentCatalog } from '../segments/segment-catalog.service.js';
-import { nodeKind } from '../segments/segment-definition.js';
+import { nodeKind, SEGMENT_LEAVES } from '../segments/segment-leaves/segment-leaves.js';
 import { fieldPath, validateSegmentDefinition } from '../segments/segment-validator.js';
 import { PersonaAssignmentService } from './persona-assignment.service.js';
 import { personaEnvelopeSchema, type PersonaCard, type PersonaRule } from './persona-definition.js';
@@ -60,6 +61,8 @@ type PersonaRow = {
   updated_at: Date;
 };
 
+const invalidCursor = () => new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
+
 export const DEFAULT_PERSONA_MIN_SCORE = 0.5;
 /** The persona's columns and its size, counted on the assignment index. */
 const PERSONA_COLUMNS = `p.*, (SELECT count(*) FROM profiles pr WHERE pr.workspace_id = p.workspace_id AND pr.persona_id = p.id)::int AS size`;
@@ -84,9 +87,9 @@ export function personaKeyFromName(name: string): string {
 }
 
 /**
- * Leaves a persona rule may not hold, with their paths: personas are assigned before segments are
- * evaluated (segments read `profiles.persona_id`), so a rule can depend neither on a persona (its own
- * result) nor on a segment's membership.
+ * Leaves a persona rule may not hold (their kind's `refusedInPersonaRules`), with their paths: personas
+ * are assigned before segments are evaluated (segments read `profiles.persona_id`), so a rule can depend
+ * neither on a persona (its own result) nor on a segment's membership.
  */
 function dependencyErrors(node: unknown, path: (string | number)[] = []): { field: string; message: string }[] {
   if (typeof node !== 'object' || node === null || Array.isArray(node)) return [];
@@ -94,9 +97,9 @@ function dependencyErrors(node: unknown, path: (string | number)[] = []): { fiel
   const n = node as Record<string, unknown>;
   if (kind === 'all' || kind === 'any') return Array.isArray(n[kind]) ? (n[kind] as unknown[]).flatMap((c, i) => dependencyErrors(c, [...path, kind, i])) : [];
   if (kind === 'not') return dependencyErrors(n.not, [...path, 'not']);
-  if (kind === 'persona') return [{ field: fieldPath([...path, 'persona']), message: 'a persona rule cannot refer to a persona: personas are what the rules assign' }];
-  if (kind === 'segment') return [{ field: fieldPath([...path, 'segment']), message: 'a persona rule cannot refer to a segment: segments are evaluated after personas are assigned' }];
-  return [];
+  if (kind === undefined) return [];
+  const refused = SEGMENT_LEAVES[kind].refusedInPersonaRules;
+  return refused ? [{ field: fieldPath([...path, kind]), message: refused }] : [];
 }
 
 /**
@@ -152,7 +155,7 @@ export class PersonasService {
   /** Creates a persona and assigns the workspace's profiles to their best persona again. */
   async create(workspaceId: string, input: unknown): Promise<PersonaView> {
     const persona = await this.validate(workspaceId, input);
-    const key = await this.freeKey(workspaceId, persona);
+    const key = await freeKey(this.dataSource, 'personas', workspaceId, persona, personaKeyFromName);
     const [row]: PersonaRow[] = await this.dataSource
       .query(
         `INSERT INTO personas (workspace_id, name, key, summary, card, rules, min_score) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
@@ -167,7 +170,7 @@ export class PersonasService {
   async update(workspaceId: string, id: string, input: unknown): Promise<PersonaView> {
     const current = await this.get(workspaceId, id);
     const persona = await this.validate(workspaceId, input);
-    const key = persona.key === undefined || persona.key === current.key ? current.key : await this.freeKey(workspaceId, persona);
+    const key = await freeKey(this.dataSource, 'personas', workspaceId, persona, personaKeyFromName, current.key);
     await this.dataSource
       .query(
         `UPDATE personas SET name = $3, key = $4, summary = $5, card = $6, rules = $7, min_score = $8,
@@ -203,48 +206,30 @@ export class PersonasService {
   }
 
   /** Personas of the workspace, oldest first, keyset-paginated. */
-  async list(workspaceId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<PersonaView>> {
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [workspaceId, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const position = decodeTimeIdCursor(query.cursor);
-      if (!position) throw new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(...position);
-      after = `AND (p.created_at, p.id) > ($3::timestamptz, $4::uuid)`;
-    }
-    const rows: (PersonaRow & { created_at_text: string })[] = await this.dataSource.query(
-      `SELECT ${PERSONA_COLUMNS}, p.created_at::text AS created_at_text FROM personas p
-       WHERE p.workspace_id = $1 AND p.deleted_at IS NULL ${after} ORDER BY p.created_at, p.id LIMIT $2`,
-      params,
+  async list(workspaceId: string, query: PageQuery = {}): Promise<Page<PersonaView>> {
+    const { rows, nextCursor } = await keysetPage<PersonaRow>(
+      this.dataSource,
+      { time: 'p.created_at', id: 'p.id' },
+      query,
+      [workspaceId],
+      ({ after, keys, orderAndLimit }) => `SELECT ${PERSONA_COLUMNS}, ${keys} FROM personas p WHERE p.workspace_id = $1 AND p.deleted_at IS NULL ${after} ${orderAndLimit}`,
+      invalidCursor,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { data: page.map(toPersonaView), nextCursor: rows.length > limit && last ? encodeCursor([last.created_at_text, last.id]) : null };
+    return { data: rows.map(toPersonaView), nextCursor };
   }
 
   /** The profiles assigned to a persona with their score, in id order, keyset-paginated. */
-  async members(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<PersonaMember>> {
+  async members(workspaceId: string, id: string, query: PageQuery = {}): Promise<Page<PersonaMember>> {
     await this.get(workspaceId, id);
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [workspaceId, id, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const [last] = decodeCursor(query.cursor);
-      if (!last || !isUuid(last)) throw new PersonaException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(last);
-      after = `AND id > $4::uuid`;
-    }
-    const rows: { id: string; persona_score: number; persona_assigned_at: Date }[] = await this.dataSource.query(
-      `SELECT id, persona_score, persona_assigned_at FROM profiles WHERE workspace_id = $1 AND persona_id = $2 ${after} ORDER BY id LIMIT $3`,
-      params,
+    const { rows, nextCursor } = await keysetPage<{ id: string; persona_score: number; persona_assigned_at: Date }>(
+      this.dataSource,
+      { id: 'id' },
+      query,
+      [workspaceId, id],
+      ({ after, keys, orderAndLimit }) => `SELECT id, persona_score, persona_assigned_at, ${keys} FROM profiles WHERE workspace_id = $1 AND persona_id = $2 ${after} ${orderAndLimit}`,
+      invalidCursor,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((r) => ({ profileId: r.id, score: r.persona_score, assignedAt: new Date(r.persona_assigned_at).toISOString() })),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.id]) : null,
-    };
+    return { data: rows.map((r) => ({ profileId: r.id, score: r.persona_score, assignedAt: new Date(r.persona_assigned_at).toISOString() })), nextCursor };
   }
 
   /** A rule's condition checked by the segment validator, plus the leaves a persona rule may not hold; paths under `base`. */
@@ -257,15 +242,9 @@ export class PersonasService {
     return [...refused, ...checked].map((e) => ({ field: under(e.field), message: e.message }));
   }
 
-  /** The input's key or one derived from the name, not used by another live persona of the workspace. */
-  private async freeKey(workspaceId: string, persona: ValidPersona): Promise<string> {
-    if (persona.key !== undefined) return persona.key;
-    return freeHandle(this.dataSource, 'personas', workspaceId, personaKeyFromName(persona.name));
-  }
-
   /** A unique violation on the key (taken by another persona, or by two writers at once) as a field error. */
   private keyTaken(error: unknown, key: string): never {
-    if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'personas_key') {
+    if (isKeyTaken(error, 'personas')) {
       throw new PersonaException('INVALID_PERSONA', `the persona key ${key} is taken`, [{ field: 'key', message: 'another persona of the workspace has this key' }]);
     }
     throw error;

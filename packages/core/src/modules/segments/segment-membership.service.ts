@@ -1,12 +1,14 @@
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { disableJit, inTransaction } from '../../engine/database/sql.js';
-import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { ProfileChangesService, type ProfileChange, type RecomputedValues } from '../profiles/profile-changes.service.js';
+import { ProfileFollower } from '../profiles/profile-follower.js';
 import { SegmentCatalogService, type ObservedTypes } from './segment-catalog.service.js';
 import { compileSegment, compileSegmentsForProfiles } from './segment-compiler.js';
 import type { SegmentCondition } from './segment-definition.js';
+import { withPeopleOfAccounts } from './segment-leaves/account-trait.leaf.js';
+import { readsAccountTraits } from './segment-leaves/segment-leaves.js';
 import { SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher } from './segment-destination-dispatcher.js';
 import { SegmentsService, toSegmentView } from './segments.service.js';
 import { queueWebhookDeliveries } from '../webhooks/webhook-outbox.service.js';
@@ -50,19 +52,6 @@ const NOTIFIED = `notified AS (
 const referencesOf = (definition: SegmentCondition) =>
   new Set(JSON.stringify(definition).match(/"segment":"[0-9a-f-]{36}"/g)?.map((m) => m.slice(11, 47)) ?? []);
 
-/** Whether a definition (with the segments it inlines) reads the traits of linked accounts. */
-function readsAccounts(definition: SegmentCondition, definitions: Map<string, SegmentCondition>, seen = new Set<string>()): boolean {
-  if (JSON.stringify(definition).includes('"accountTrait":')) return true;
-  for (const id of referencesOf(definition)) {
-    const inner = definitions.get(id);
-    if (!seen.has(id) && inner) {
-      seen.add(id);
-      if (readsAccounts(inner, definitions, seen)) return true;
-    }
-  }
-  return false;
-}
-
 /**
  * Keeps materialized membership current. A run computes which profiles match, writes only the
  * difference (inserted and deleted memberships) and appends one segment.entered / segment.exited row
@@ -71,55 +60,37 @@ function readsAccounts(definition: SegmentCondition, definitions: Map<string, Se
  * - incremental, after each committed profile change: every segment of the workspace evaluated for the
  *   changed profiles only (and the people of changed accounts, for segments on account traits), all
  *   segments in one statement that reads each profile once;
- * - scheduled, in the worker (`startSchedules`): time-windowed segments every 15 minutes, every segment
- *   in full once a day;
+ * - scheduled, in the worker (`startSchedules`, from `ProfileFollower`): time-windowed segments every
+ *   15 minutes, every segment in full once a day;
  * - full, on demand.
  * Writers of a segment's membership are serialized by a lock on its row.
  */
 @Injectable()
-export class SegmentMembershipService implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(SegmentMembershipService.name);
-  private unsubscribe?: () => void;
-  private readonly schedules = new IntervalJobs(this.logger);
-
+export class SegmentMembershipService extends ProfileFollower {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly segments: SegmentsService,
     private readonly catalog: SegmentCatalogService,
-    private readonly changes: ProfileChangesService,
+    changes: ProfileChangesService,
     @Inject(SEGMENT_DESTINATION_DISPATCHER) private readonly dispatcher: SegmentDestinationDispatcher,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    this.unsubscribe = this.changes.subscribe((change) => this.onProfileChange(change));
+  ) {
+    super(dataSource, changes, {
+      table: 'segments',
+      timeWindowed: { everyMs: TIME_WINDOW_RECOMPUTE_INTERVAL_MS, what: 'recompute of time-windowed segments' },
+      full: { everyMs: FULL_RECOMPUTE_INTERVAL_MS, what: 'full recompute of segments' },
+    });
   }
 
-  /**
-   * The scheduled runs, in the worker only (other processes re-evaluate just what they change):
-   * clock-dependent segments every `timeWindowedEveryMs`, every segment of every workspace in full
-   * every `fullEveryMs`. Several workers may run them; the row locks keep their writes apart.
-   */
-  startSchedules(options: { timeWindowedEveryMs?: number; fullEveryMs?: number } = {}): void {
-    this.schedules.start([
-      { everyMs: options.timeWindowedEveryMs ?? TIME_WINDOW_RECOMPUTE_INTERVAL_MS, what: 'recompute of time-windowed segments', run: () => this.recomputeTimeWindowed() },
-      {
-        everyMs: options.fullEveryMs ?? FULL_RECOMPUTE_INTERVAL_MS,
-        what: 'full recompute of segments',
-        run: async () => {
-          const workspaces: { workspace_id: string }[] = await this.dataSource.query(`SELECT DISTINCT workspace_id FROM segments WHERE deleted_at IS NULL`);
-          for (const { workspace_id } of workspaces) await this.recomputeAll(workspace_id);
-        },
-      },
-    ]);
+  protected async followChange(change: ProfileChange): Promise<void> {
+    await this.recomputeProfiles(change.workspaceId, change.profileIds, change.mergedAway, change.recomputed);
   }
 
-  stopSchedules(): void {
-    this.schedules.stop();
+  protected runTimeWindowed(): Promise<unknown> {
+    return this.recomputeTimeWindowed();
   }
 
-  onModuleDestroy(): void {
-    this.unsubscribe?.();
-    this.stopSchedules();
+  protected runInFull(workspaceId: string): Promise<unknown> {
+    return this.recomputeAll(workspaceId);
   }
 
   /** Full recompute of one segment, and of every segment that refers to it (they inline its definition). */
@@ -175,7 +146,7 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
       const rows: SegmentRow[] = await runner.query(`SELECT ${SEGMENT_COLUMNS} FROM segments s WHERE s.workspace_id = $1 AND s.deleted_at IS NULL ORDER BY s.id FOR UPDATE`, [workspaceId]);
       if (rows.length === 0) return undefined;
       const definitions = new Map(rows.map((r) => [r.id, r.definition]));
-      const ids = rows.some((r) => readsAccounts(r.definition, definitions)) ? await this.withPeopleOfAccounts(runner, changed) : changed;
+      const ids = rows.some((r) => readsAccountTraits(r.definition, (id) => definitions.get(id))) ? await withPeopleOfAccounts(runner, workspaceId, changed) : changed;
       const diffs = await this.applyIncremental(runner, workspaceId, rows, definitions, ids);
       const durationMs = Math.round(performance.now() - t0);
       const sizes = await this.record(runner, workspaceId, rows.map((r) => r.id), diffs, 'incremental', started, durationMs);
@@ -194,18 +165,8 @@ export class SegmentMembershipService implements OnApplicationBootstrap, OnModul
     return results;
   }
 
-  private async onProfileChange(change: ProfileChange): Promise<void> {
-    await this.recomputeProfiles(change.workspaceId, change.profileIds, change.mergedAway, change.recomputed);
-  }
-
   private async load(workspaceId: string): Promise<SegmentRow[]> {
     return this.dataSource.query(`SELECT ${SEGMENT_COLUMNS} FROM segments s WHERE s.workspace_id = $1 AND s.deleted_at IS NULL ORDER BY s.created_at, s.id`, [workspaceId]);
-  }
-
-  /** The profiles and, for those that are accounts, the people linked to them (their account traits changed). */
-  private async withPeopleOfAccounts(runner: QueryRunner, ids: string[]): Promise<string[]> {
-    const people: { person_id: string }[] = await runner.query(`SELECT DISTINCT person_id FROM account_links WHERE account_id = ANY($1::uuid[])`, [ids]);
-    return [...new Set([...ids, ...people.map((p) => p.person_id)])];
   }
 
   /** One statement: every segment evaluated for `ids`, memberships inserted and deleted, changes logged; the diff per segment. */

@@ -2,8 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { inTransaction } from '../../engine/database/sql.js';
-import { freeHandle, handleFromName } from '../../engine/database/handle-keys.js';
-import { decodeCursor, decodeTimeIdCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
+import { freeKey, handleFromName, isKeyTaken } from '../../engine/database/handle-keys.js';
+import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
+import { decodeCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
 import { ProfileListingService, type ProfileListQuery } from '../profiles/profile-listing.service.js';
 import { ProfileException } from '../profiles/profile.exception.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
@@ -104,6 +105,8 @@ export const toSegmentView = (row: SegmentRow): SegmentView => ({
   updatedAt: new Date(row.updated_at).toISOString(),
 });
 
+const invalidCursor = () => new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
+
 const KEY = /^[a-z0-9][a-z0-9_-]{0,99}$/;
 
 /** `Big spenders (BR)` → `big-spenders-br`; `segment` when nothing of the name is left. */
@@ -160,7 +163,8 @@ export class SegmentsService {
   async create(workspaceId: string, input: SegmentInput): Promise<SegmentView> {
     this.checkName(input.name);
     const { definition, timeWindowed } = await this.validate(workspaceId, input.definition);
-    const key = await this.freeKey(workspaceId, input);
+    this.checkKey(input.key);
+    const key = await freeKey(this.dataSource, 'segments', workspaceId, input, segmentKeyFromName);
     const [row]: SegmentRow[] = await this.dataSource.query(
       `INSERT INTO segments (workspace_id, name, key, description, definition, language_version, time_windowed)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
@@ -181,7 +185,8 @@ export class SegmentsService {
     this.checkName(input.name);
     const current = await this.get(workspaceId, id);
     const { definition, timeWindowed } = await this.validate(workspaceId, input.definition, id);
-    const key = input.key === undefined || input.key === current.key ? current.key : await this.freeKey(workspaceId, input);
+    this.checkKey(input.key);
+    const key = await freeKey(this.dataSource, 'segments', workspaceId, input, segmentKeyFromName, current.key);
     const [[row]]: [SegmentRow[], number] = await this.dataSource.query(
       `UPDATE segments SET name = $3, key = $4, description = $5, definition = $6, language_version = $7, time_windowed = $8,
               version = version + CASE WHEN definition IS DISTINCT FROM $6::jsonb THEN 1 ELSE 0 END, updated_at = now()
@@ -217,47 +222,30 @@ export class SegmentsService {
   }
 
   /** Segments of the workspace, oldest first, keyset-paginated. */
-  async list(workspaceId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<SegmentView>> {
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [workspaceId, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const position = decodeTimeIdCursor(query.cursor);
-      if (!position) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(...position);
-      after = `AND (created_at, id) > ($3::timestamptz, $4::uuid)`;
-    }
-    const rows: (SegmentRow & { created_at_text: string })[] = await this.dataSource.query(
-      `SELECT *, created_at::text AS created_at_text FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL ${after} ORDER BY created_at, id LIMIT $2`,
-      params,
+  async list(workspaceId: string, query: PageQuery = {}): Promise<Page<SegmentView>> {
+    const { rows, nextCursor } = await keysetPage<SegmentRow>(
+      this.dataSource,
+      { time: 'created_at', id: 'id' },
+      query,
+      [workspaceId],
+      ({ after, keys, orderAndLimit }) => `SELECT *, ${keys} FROM segments WHERE workspace_id = $1 AND deleted_at IS NULL ${after} ${orderAndLimit}`,
+      invalidCursor,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return { data: page.map(toSegmentView), nextCursor: rows.length > limit && last ? encodeCursor([last.created_at_text, last.id]) : null };
+    return { data: rows.map(toSegmentView), nextCursor };
   }
 
   /** Member profile ids with the time they entered, in id order, keyset-paginated on the primary key. */
-  async members(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<SegmentMember>> {
+  async members(workspaceId: string, id: string, query: PageQuery = {}): Promise<Page<SegmentMember>> {
     await this.get(workspaceId, id);
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [id, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const [last] = decodeCursor(query.cursor);
-      if (!last || !isUuid(last)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(last);
-      after = `AND profile_id > $3::uuid`;
-    }
-    const rows: { profile_id: string; entered_at: Date }[] = await this.dataSource.query(
-      `SELECT profile_id, entered_at FROM segment_memberships WHERE segment_id = $1 ${after} ORDER BY profile_id LIMIT $2`,
-      params,
+    const { rows, nextCursor } = await keysetPage<{ profile_id: string; entered_at: Date }>(
+      this.dataSource,
+      { id: 'profile_id' },
+      query,
+      [id],
+      ({ after, keys, orderAndLimit }) => `SELECT profile_id, entered_at, ${keys} FROM segment_memberships WHERE segment_id = $1 ${after} ${orderAndLimit}`,
+      invalidCursor,
     );
-    const page = rows.slice(0, limit);
-    const last = page[page.length - 1];
-    return {
-      data: page.map((r) => ({ profileId: r.profile_id, enteredAt: new Date(r.entered_at).toISOString() })),
-      nextCursor: rows.length > limit && last ? encodeCursor([last.profile_id]) : null,
-    };
+    return { data: rows.map((r) => ({ profileId: r.profile_id, enteredAt: new Date(r.entered_at).toISOString() })), nextCursor };
   }
 
   /** The segments a profile (or the profile it was merged into) belongs to. */
@@ -356,20 +344,16 @@ export class SegmentsService {
     await this.dataSource.query(`DELETE FROM segment_destinations WHERE workspace_id = $1 AND segment_id = $2 AND source_id = $3`, [workspaceId, segmentId, sourceId]);
   }
 
-  /** The input's key (checked) or one derived from the name, not used by another live segment of the workspace. */
-  private async freeKey(workspaceId: string, input: SegmentInput): Promise<string> {
-    if (input.key !== undefined) {
-      if (typeof input.key !== 'string' || !KEY.test(input.key)) {
-        throw new SegmentException('INVALID_SEGMENT', 'the segment key is invalid', [{ field: 'key', message: 'must be 1 to 100 lower-case letters, digits, - or _, starting with a letter or digit' }]);
-      }
-      return input.key;
+  /** A key asked for must be a handle (the body is not checked by a schema). */
+  private checkKey(key: unknown): void {
+    if (key !== undefined && (typeof key !== 'string' || !KEY.test(key))) {
+      throw new SegmentException('INVALID_SEGMENT', 'the segment key is invalid', [{ field: 'key', message: 'must be 1 to 100 lower-case letters, digits, - or _, starting with a letter or digit' }]);
     }
-    return freeHandle(this.dataSource, 'segments', workspaceId, segmentKeyFromName(input.name));
   }
 
   /** A unique violation on the key (two writers took the same one) as a field error. */
   private keyTaken(error: unknown, key: string): never {
-    if ((error as { driverError?: { constraint?: string } }).driverError?.constraint === 'segments_key') {
+    if (isKeyTaken(error, 'segments')) {
       throw new SegmentException('INVALID_SEGMENT', `the segment key ${key} is taken`, [{ field: 'key', message: 'another segment of the workspace has this key' }]);
     }
     throw error;

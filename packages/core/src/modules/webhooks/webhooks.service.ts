@@ -4,7 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
-import { decodeTimeIdCursor, encodeCursor, isUuid, pageLimit } from '../profiles/profiles.service.js';
+import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
+import { isUuid } from '../profiles/profiles.service.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.js';
 import { WebhookException } from './webhook.exception.js';
 
@@ -106,26 +107,21 @@ export class WebhooksService {
   }
 
   /** The delivery log of a subscription, newest first. */
-  async deliveries(workspaceId: string, id: string, query: { limit?: number; cursor?: string } = {}) {
+  async deliveries(workspaceId: string, id: string, query: PageQuery = {}) {
     await this.get(workspaceId, id);
-    const limit = pageLimit(query.limit);
-    const params: unknown[] = [id, limit + 1];
-    let after = '';
-    if (query.cursor) {
-      const position = decodeTimeIdCursor(query.cursor);
-      if (!position) throw new WebhookException('INVALID_CURSOR', 'cursor is not one this API returned');
-      params.push(...position);
-      after = `AND (created_at, id) < ($3::timestamptz, $4::uuid)`;
-    }
-    const rows: Record<string, unknown>[] = await this.dataSource.query(
-      `SELECT id, event_id, event_type, status, attempts, next_attempt_at, last_attempt_at, last_response_status, last_error, delivered_at,
-              created_at, created_at::text AS created_at_text
-       FROM webhook_deliveries WHERE subscription_id = $1 ${after}
-       ORDER BY created_at DESC, id DESC LIMIT $2`,
-      params,
+    const { rows, nextCursor } = await keysetPage<Record<string, unknown>>(
+      this.dataSource,
+      { time: 'created_at', id: 'id', descending: true },
+      query,
+      [id],
+      ({ after, keys, orderAndLimit }) =>
+        `SELECT id, event_id, event_type, status, attempts, next_attempt_at, last_attempt_at, last_response_status, last_error, delivered_at,
+                created_at, ${keys}
+         FROM webhook_deliveries WHERE subscription_id = $1 ${after} ${orderAndLimit}`,
+      () => new WebhookException('INVALID_CURSOR', 'cursor is not one this API returned'),
     );
     const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
-    const data: WebhookDeliveryView[] = rows.slice(0, limit).map((r) => ({
+    const data: WebhookDeliveryView[] = rows.map((r) => ({
       id: r.id as string,
       eventId: r.event_id as string,
       eventType: r.event_type as string,
@@ -138,8 +134,7 @@ export class WebhooksService {
       deliveredAt: iso(r.delivered_at),
       createdAt: iso(r.created_at)!,
     }));
-    const last = rows[limit - 1];
-    return { data, nextCursor: rows.length > limit && last ? encodeCursor([last.created_at_text as string, last.id as string]) : null };
+    return { data, nextCursor };
   }
 
   /** The clear signing secret of a subscription, for the delivery of its events. */
