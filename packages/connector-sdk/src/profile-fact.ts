@@ -92,8 +92,8 @@ export function validateFact(input: unknown): FactValidation {
   return { ok: false, reason: formatIssues(parsed.error.issues) };
 }
 
-export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(fact)'}: ${i.message}`).join('; ');
+export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], whole = '(fact)'): string {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : whole}: ${i.message}`).join('; ');
 }
 
 /**
