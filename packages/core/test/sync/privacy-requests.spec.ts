@@ -181,9 +181,10 @@ describe('privacy requests forwarded by source webhooks', () => {
     );
     expect(outcome.privacyRequests).toEqual([
       expect.objectContaining({ type: 'erase', status: 'no_match', profiles: 0, deleted: {} }),
-      expect.objectContaining({ type: 'export', reference: null, status: 'no_match', profiles: 0, hasExport: true }),
+      expect.objectContaining({ type: 'export', reference: null, status: 'no_match', profiles: 0, hasExport: false }),
     ]);
-    expect((await requests.exportOf(workspaceId, outcome.privacyRequests[1]!.id)).exports).toEqual([]);
+    // Nothing held on them: no export to hand over, and the record says so.
+    await expect(requests.exportOf(workspaceId, outcome.privacyRequests[1]!.id)).rejects.toMatchObject({ code: 'PRIVACY_EXPORT_NOT_FOUND' });
     expect(await rowsOf(workspaceId, ANA, true)).toEqual(before);
     expect((await rowsOf(workspaceId, ['ana@example.com'])).profiles).toHaveLength(1);
   });

@@ -102,8 +102,8 @@ export class PrivacyRequestsService {
         const found = await this.orNothing(() => this.privacy.export(workspaceId, id));
         if (found) exports.push(found);
       }
-      // Personal data: sealed before it is stored, even when empty (the record says what was found).
-      sealed = this.secretBox.seal(JSON.stringify(exports));
+      // Personal data: sealed before it is stored. Nothing found, nothing kept: `no_match` says it.
+      if (exports.length) sealed = this.secretBox.seal(JSON.stringify(exports));
     }
 
     // A concurrent redelivery may have completed it meanwhile: the first completion stays.
@@ -154,8 +154,9 @@ export class PrivacyRequestsService {
 
   /**
    * The surviving profiles the request's identities resolve to, each value normalized as at ingest
-   * (with the workspace's identity settings). An identity that matches nothing (or cannot be
-   * normalized, or is a blocked value) resolves to nothing.
+   * (with the workspace's identity settings; a phone without a country prefix is read in the
+   * workspace's default region, as a request carries no country). An identity that matches nothing
+   * (or cannot be normalized, or is a blocked value) resolves to nothing.
    */
   private async resolve(workspaceId: string, request: PrivacyRequest): Promise<string[]> {
     const ids = new Set<string>();
