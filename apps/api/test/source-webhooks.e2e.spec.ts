@@ -1,4 +1,4 @@
-import { ProfilesService, SourcesService } from '@portrait/core';
+import { PrivacyRequestsService, ProfilesService, SourcesService } from '@portrait/core';
 import { PUSH_SECRET as SECRET, pushConnector, signPush as sign } from './support/push-connector.js';
 import { createTestApi, type TestApi } from './support/test-api.js';
 
@@ -47,6 +47,27 @@ describe('POST /v1/webhooks/sources/{sourceId}', () => {
     expect(await unreadable.json()).toMatchObject({ code: 'INVALID_WEBHOOK_PAYLOAD' });
 
     expect((await post(body, { 'content-type': 'application/json' }, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+  });
+
+  it("carries out a customer's erasure request the channel forwards, answering 200 once the profile is gone", async () => {
+    const customer = '{"id": "c-9", "email": "Erin@Shop.Example", "first_name": "Erin"}';
+    expect((await post(customer, { 'content-type': 'application/json', 'x-pusher-hmac-sha256': sign(customer) })).status).toBe(200);
+    const erin = await api.app.get(ProfilesService).findByIdentity(ws, 'email', 'erin@shop.example');
+    expect(erin?.traits).toMatchObject({ first_name: 'Erin' });
+
+    const redact = '{"shop_domain": "shop.example", "customer": {"id": "c-9", "email": "erin@shop.example"}}';
+    const headers = { 'content-type': 'application/json', 'x-pusher-topic': 'customers/redact', 'x-pusher-webhook-id': 'wh-redact-9', 'x-pusher-hmac-sha256': sign(redact) };
+    const response = await post(redact, headers);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toMatchObject({ received: 0, rejected: 0 });
+    expect(await api.app.get(ProfilesService).findByIdentity(ws, 'email', 'erin@shop.example')).toBeUndefined();
+    await expect(api.app.get(ProfilesService).get(ws, erin!.id)).rejects.toMatchObject({ code: 'PROFILE_NOT_FOUND' });
+    // The others stay; the request is recorded (once, with its reference), the redelivery answers 200 too.
+    expect(await api.app.get(ProfilesService).findByIdentity(ws, 'email', 'ann@shop.example')).toBeTruthy();
+    expect((await post(redact, headers)).status).toBe(200);
+    expect(await api.app.get(PrivacyRequestsService).list(ws)).toEqual([
+      expect.objectContaining({ sourceId, type: 'erase', reference: 'wh-redact-9', status: 'completed', profiles: 1 }),
+    ]);
   });
 
   it("answers a channel's GET verification with its challenge, and refuses a wrong token", async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConnectorDefinitionError } from './connector.errors.js';
 import type { ConnectorLogger } from './connector.logger.js';
 import type { HttpClient, HttpClientOptions } from './http-client.js';
-import type { ProfileFact } from './profile-fact.js';
+import type { Identity, ProfileFact } from './profile-fact.js';
 import { definitionProblems } from './manifest-validation.js';
 import type { RateLimiter, RateLimiterOptions } from './rate-limiter.js';
 
@@ -99,8 +99,29 @@ export interface WebhookRequest {
 
 export interface WebhookResult {
   facts: ProfileFact[];
+  /**
+   * A person's request about their own data that the channel forwards (Shopify's mandatory compliance
+   * topics `customers/redact` and `customers/data_request`). The engine carries each one out once the
+   * facts are ingested, before it answers the channel: `erase` deletes the profiles the identities
+   * resolve to, `export` keeps their data, sealed, for an admin to hand over. Validated like facts
+   * (`validatePrivacyRequest`); identities that match no profile are not an error.
+   */
+  privacyRequests?: PrivacyRequest[];
   /** Some channels expect a specific reply (e.g. a challenge echo). */
   response?: { status: number; body?: unknown };
+}
+
+/** A person's erasure or data request, forwarded by a channel. */
+export interface PrivacyRequest {
+  /** `erase`: right to erasure. `export`: right of access (a data request). */
+  type: 'erase' | 'export';
+  /** Who asks: every identifier the channel knows of them (`email`, `shopify_customer_id`…), as in facts. */
+  identities: Identity[];
+  /**
+   * The channel's id of the request (or of the delivery), stable across redeliveries: a request whose
+   * reference was carried out already is not carried out again. Never personal data.
+   */
+  reference?: string;
 }
 
 export interface SegmentSnapshot {

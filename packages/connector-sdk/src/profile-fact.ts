@@ -92,8 +92,8 @@ export function validateFact(input: unknown): FactValidation {
   return { ok: false, reason: formatIssues(parsed.error.issues) };
 }
 
-export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
-  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : '(fact)'}: ${i.message}`).join('; ');
+export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[], whole = '(fact)'): string {
+  return issues.map((i) => `${i.path.length ? i.path.map(String).join('.') : whole}: ${i.message}`).join('; ');
 }
 
 /**
@@ -145,7 +145,7 @@ export function namespaced(channel: string, key: string): string {
 
 /** Event types of the shared vocabulary, used by the default computed traits. */
 export const EVENT_VOCABULARY = {
-  order_placed: 'An order was placed. properties: order_id, total (number), currency, discount_total, discount_codes[], items',
+  order_placed: 'An order was placed. properties: order_id, total (number), currency, discount_total, discount_codes[], line_items[] (each: product_id, product_type, quantity, price)',
   order_refunded: 'An order (or part of it) was refunded. properties: order_id, amount',
   email_sent: 'A campaign email was sent. properties: campaign_id',
   email_opened: 'A campaign email was opened. properties: campaign_id',

@@ -33,6 +33,8 @@ export * from './modules/api-keys/api-key.exception.js';
 export * from './modules/profiles/profile-listing.service.js';
 export * from './modules/privacy/privacy.module.js';
 export * from './modules/privacy/privacy.service.js';
+export * from './modules/privacy/privacy-requests.service.js';
+export * from './modules/privacy/privacy.exception.js';
 export * from './modules/webhooks/webhooks.module.js';
 export * from './modules/webhooks/webhooks.service.js';
 export * from './modules/webhooks/webhook-events.js';

@@ -11,7 +11,9 @@ const SOURCE_ID = { name: 'sourceId', description: 'The source the channel was c
 const DESCRIPTION =
   'The URL to give a channel (Shopify, Stripe, Mailchimp, Meta…) for its webhooks. No API key: the channel signs its calls, and the ' +
   "source's connector verifies the signature over the exact bytes received before anything is stored. The facts go through the same ingest " +
-  'as syncs; those the ingest refuses are dead-lettered. The answer is what the channel expects when it expects something (a challenge echo), ' +
+  'as syncs; those the ingest refuses are dead-lettered. A privacy request the channel forwards (Shopify\'s customers/redact and ' +
+  'customers/data_request) is carried out before the answer: the profiles of the person\'s identities are erased, or their export is kept, ' +
+  'sealed, for an admin; a redelivery does nothing new. The answer is what the channel expects when it expects something (a challenge echo), ' +
   'otherwise a receipt. Each source takes at most PORTRAIT_WEBHOOK_RATE_LIMIT calls a minute (6,000 by default); beyond, a 429 with ' +
   'Retry-After, which channels retry.';
 
@@ -33,7 +35,7 @@ export class SourceWebhooksController {
   @ApiOperation({ summary: 'Receive a channel webhook', description: DESCRIPTION })
   @ApiParam(SOURCE_ID)
   @ApiOkResponse({ standardSchema: sourceWebhookReceiptSchema, description: 'Verified and ingested (or the reply the channel expects)' })
-  @ApiResponse(problemResponse(400, 'The connector cannot read the payload'))
+  @ApiResponse(problemResponse(400, 'The connector cannot read the payload, or a privacy request it forwards is malformed: nothing was stored'))
   @ApiResponse(problemResponse(401, 'The signature does not verify: nothing was stored'))
   @ApiResponse(problemResponse(404, 'No such source'))
   @ApiResponse(problemResponse(422, 'The source is disabled, or its connector receives no webhooks'))

@@ -463,7 +463,7 @@ export interface paths {
         put?: never;
         /**
          * Receive a channel webhook
-         * @description The URL to give a channel (Shopify, Stripe, Mailchimp, Meta…) for its webhooks. No API key: the channel signs its calls, and the source's connector verifies the signature over the exact bytes received before anything is stored. The facts go through the same ingest as syncs; those the ingest refuses are dead-lettered. The answer is what the channel expects when it expects something (a challenge echo), otherwise a receipt. Each source takes at most PORTRAIT_WEBHOOK_RATE_LIMIT calls a minute (6,000 by default); beyond, a 429 with Retry-After, which channels retry.
+         * @description The URL to give a channel (Shopify, Stripe, Mailchimp, Meta…) for its webhooks. No API key: the channel signs its calls, and the source's connector verifies the signature over the exact bytes received before anything is stored. The facts go through the same ingest as syncs; those the ingest refuses are dead-lettered. A privacy request the channel forwards (Shopify's customers/redact and customers/data_request) is carried out before the answer: the profiles of the person's identities are erased, or their export is kept, sealed, for an admin; a redelivery does nothing new. The answer is what the channel expects when it expects something (a challenge echo), otherwise a receipt. Each source takes at most PORTRAIT_WEBHOOK_RATE_LIMIT calls a minute (6,000 by default); beyond, a 429 with Retry-After, which channels retry.
          */
         post: operations["receiveSourceWebhook"];
         delete?: never;
@@ -3344,7 +3344,7 @@ export interface operations {
                     "application/json": components["schemas"]["SourceWebhookReceipt"];
                 };
             };
-            /** @description The connector cannot read the payload */
+            /** @description The connector cannot read the payload, or a privacy request it forwards is malformed: nothing was stored */
             400: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

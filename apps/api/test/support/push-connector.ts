@@ -9,7 +9,9 @@ export const signPush = (body: string, secret = PUSH_SECRET) => createHmac('sha2
 
 /**
  * A channel that pushes customers by webhook, as Shopify does: HMAC-SHA256 of the raw body, base64, in
- * a header; JSON or form bodies; a GET verification with a challenge and a token, as Meta does.
+ * a header; JSON or form bodies; a GET verification with a challenge and a token, as Meta does; and,
+ * like Shopify's compliance topic `customers/redact`, a customer's erasure request (header
+ * `x-pusher-topic`), whose reference is the delivery's id (`x-pusher-webhook-id`).
  */
 export const pushConnector = defineConnector({
   manifest: {
@@ -34,6 +36,11 @@ export const pushConnector = defineConnector({
     const expected = Buffer.from(createHmac('sha256', config.signingSecret).update(request.rawBody).digest('base64'));
     const given = Buffer.from(request.headers['x-pusher-hmac-sha256'] ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new WebhookSignatureError('the x-pusher-hmac-sha256 header does not match the body');
+    if (request.headers['x-pusher-topic'] === 'customers/redact') {
+      const { customer } = request.body as { customer: { id: string; email: string } };
+      const identities = [{ type: 'email', value: customer.email }, { type: 'pusher_customer_id', value: customer.id }];
+      return { facts: [], privacyRequests: [{ type: 'erase', identities, reference: request.headers['x-pusher-webhook-id'] }] };
+    }
     const body = request.body as { id?: string; email?: string; first_name?: string } | undefined;
     if (!body?.id) throw new InvalidRecordError('a customer needs an id', body, 'webhook body');
     const fact = { source: 'pusher', externalId: body.id, kind: 'person', identities: body.email ? [{ type: 'email', value: body.email }] : [], traits: body.first_name ? { first_name: body.first_name } : {}, observedAt: '2026-03-01T00:00:00Z' };

@@ -74,7 +74,8 @@ describe('IngestService', () => {
     const p = (await profiles.findByIdentity(ws, 'email', 'buyer@x.io'))!;
     expect(p.computed).toMatchObject({
       orders_count: 4,
-      lifetime_value: 180,
+      // 100 + 50 + 30 in orders, 30 of them refunded.
+      lifetime_value: 150,
       avg_order_value: 60,
       first_order_at: '2026-01-01T00:00:00.000Z',
       last_order_at: '2026-01-22T00:00:00.000Z',

@@ -6,6 +6,7 @@ import {
   defineConnector,
   InvalidRecordError,
   WebhookSignatureError,
+  type PrivacyRequest,
   type ProfileFact,
   type ReadMessage,
   type StreamState,
@@ -116,7 +117,8 @@ export function hookedSignature(secret: string, body: Buffer): string {
 
 /**
  * A channel that pushes contacts by webhook, signed with a shared secret; it has nothing to read.
- * Contacts without an email become facts without identities, which the ingest refuses.
+ * Contacts without an email become facts without identities, which the ingest refuses. A body's
+ * `privacy` list is forwarded as it is as privacy requests (a person's erasure or data request).
  */
 export const hookedConnector = defineConnector({
   manifest: {
@@ -138,7 +140,7 @@ export const hookedConnector = defineConnector({
     const expected = Buffer.from(hookedSignature(config.signingSecret, request.rawBody));
     const given = Buffer.from(request.headers['x-hooked-signature'] ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new WebhookSignatureError('the x-hooked-signature header does not match the body');
-    const body = request.body as { contacts?: { id: string; email?: string; name?: string }[] } | undefined;
+    const body = request.body as { contacts?: { id: string; email?: string; name?: string }[]; privacy?: PrivacyRequest[] } | undefined;
     if (!Array.isArray(body?.contacts)) throw new InvalidRecordError('expected a JSON body {"contacts": [...]}', body, 'webhook body');
     const facts = body.contacts.map(
       (c): ProfileFact =>
@@ -151,6 +153,7 @@ export const hookedConnector = defineConnector({
           observedAt: '2026-02-01T00:00:00Z',
         }) as ProfileFact,
     );
+    if (body.privacy) return { facts, privacyRequests: body.privacy };
     return { facts, response: { status: 202, body: { received: facts.length } } };
   },
 });

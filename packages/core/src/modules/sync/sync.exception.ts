@@ -8,7 +8,8 @@ export type SyncExceptionCode =
   | 'SYNC_RUN_NOT_FOUND'
   | 'WEBHOOKS_NOT_SUPPORTED'
   | 'WEBHOOK_SIGNATURE_INVALID'
-  | 'INVALID_WEBHOOK_PAYLOAD';
+  | 'INVALID_WEBHOOK_PAYLOAD'
+  | 'INVALID_PRIVACY_REQUEST';
 
 /** Errors of the sync engine: unknown connectors or sources, plugins that fail to load, refused webhooks. */
 export class SyncException extends PortraitException<SyncExceptionCode> {}

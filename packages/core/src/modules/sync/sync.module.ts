@@ -1,8 +1,9 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Connector } from '@portrait/connector-sdk';
 import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
-import { SecretBox } from '../../engine/crypto/secret-box.js';
+import { CryptoModule } from '../../engine/crypto/crypto.module.js';
 import { IngestModule } from '../ingest/ingest.module.js';
+import { PrivacyModule } from '../privacy/privacy.module.js';
 import { BUILTIN_CONNECTORS, PluginRegistry } from './plugin-registry.js';
 import { BullmqSyncScheduler } from './scheduler/bullmq-sync-scheduler.js';
 import { EmbeddedSyncScheduler } from './scheduler/embedded-sync-scheduler.js';
@@ -23,10 +24,10 @@ export class SyncModule {
   static forRoot(connectors: readonly Connector[] = []): DynamicModule {
     return {
       module: SyncModule,
-      imports: [IngestModule],
+      // Privacy requests that arrive by webhook are carried out by the privacy module.
+      imports: [IngestModule, CryptoModule, PrivacyModule],
       providers: [
         { provide: BUILTIN_CONNECTORS, useValue: connectors },
-        SecretBox,
         PluginRegistry,
         SourceRepository,
         SourcesService,
@@ -41,7 +42,7 @@ export class SyncModule {
           useFactory: (config: PortraitConfig, embedded: EmbeddedSyncScheduler, distributed: BullmqSyncScheduler) => (config.redisUrl ? distributed : embedded),
         },
       ],
-      exports: [SecretBox, PluginRegistry, SourceRepository, SourcesService, SyncRunsService, SyncService, SyncScheduler],
+      exports: [CryptoModule, PluginRegistry, SourceRepository, SourcesService, SyncRunsService, SyncService, SyncScheduler],
     };
   }
 }

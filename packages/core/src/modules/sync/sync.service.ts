@@ -1,6 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown } from '@nestjs/common';
-import { createConnectorContext, isConnectorError, type SyncMode, type WebhookRequest } from '@portrait/connector-sdk';
+import { createConnectorContext, isConnectorError, validatePrivacyRequest, type PrivacyRequest, type SyncMode, type WebhookRequest } from '@portrait/connector-sdk';
 import { IngestService, type IngestResult } from '../ingest/ingest.service.js';
+import { PrivacyRequestsService, type PrivacyRequestOutcome } from '../privacy/privacy-requests.service.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { parseConfig } from './source-config.js';
 import { SourceRepository } from './source-repository.js';
@@ -31,6 +32,8 @@ export interface WebhookOutcome {
   result: IngestResult;
   /** The reply the channel expects, when it expects one. */
   response?: { status: number; body?: unknown };
+  /** The privacy requests the webhook forwarded, as carried out (counts, never personal data). */
+  privacyRequests: PrivacyRequestOutcome[];
 }
 
 /** Starts syncs (one running per source), cancels them, and ingests inbound webhooks of sources. */
@@ -44,6 +47,7 @@ export class SyncService implements BeforeApplicationShutdown {
     private readonly runs: SyncRunsService,
     private readonly runner: SyncRunner,
     private readonly ingest: IngestService,
+    private readonly privacyRequests: PrivacyRequestsService,
   ) {}
 
   /**
@@ -88,8 +92,10 @@ export class SyncService implements BeforeApplicationShutdown {
   /**
    * Verifies and ingests an inbound webhook of a source. A signature that does not verify raises
    * `SyncException('WEBHOOK_SIGNATURE_INVALID')` (for the API: 401) and nothing is ingested; a payload
-   * the connector cannot read raises `INVALID_WEBHOOK_PAYLOAD`. The facts are ingested in one
-   * transaction with the dead letters of those the ingest refuses.
+   * the connector cannot read raises `INVALID_WEBHOOK_PAYLOAD`, a malformed privacy request
+   * `INVALID_PRIVACY_REQUEST` (nothing is stored either way). The facts are ingested in one
+   * transaction with the dead letters of those the ingest refuses; then the privacy requests the
+   * webhook forwarded are carried out, before the answer.
    */
   async handleWebhook(sourceId: string, request: WebhookRequest, workspaceId?: string): Promise<WebhookOutcome> {
     const source = await this.sources.find(sourceId, workspaceId);
@@ -111,10 +117,22 @@ export class SyncService implements BeforeApplicationShutdown {
       }
       throw error;
     }
+    const privacyRequests = validPrivacyRequests(parsed.privacyRequests, source.id);
     const { result } = await this.ingest.ingestWithin(source.workspace_id, parsed.facts, {
       deadLetters: { sourceId: source.id, locate: (index) => `webhook fact ${index}` },
     });
-    return { result, response: parsed.response };
+    const carriedOut = await this.carryOutPrivacyRequests(source.workspace_id, source.id, privacyRequests);
+    return { result, response: parsed.response, privacyRequests: carriedOut };
+  }
+
+  /**
+   * Carries out, one after the other, the privacy requests a source's webhook forwarded: each erases
+   * or exports the profiles its identities resolve to. A reference carried out before does nothing new.
+   */
+  private async carryOutPrivacyRequests(workspaceId: string, sourceId: string, requests: PrivacyRequest[]): Promise<PrivacyRequestOutcome[]> {
+    const outcomes: PrivacyRequestOutcome[] = [];
+    for (const request of requests) outcomes.push(await this.privacyRequests.carryOut(workspaceId, sourceId, request));
+    return outcomes;
   }
 
   /**
@@ -129,4 +147,19 @@ export class SyncService implements BeforeApplicationShutdown {
   async beforeApplicationShutdown(): Promise<void> {
     await this.stopLocalRuns();
   }
+}
+
+/**
+ * The privacy requests of a webhook, validated before anything of the webhook is stored: one malformed
+ * request refuses the whole call (the channel redelivers it once its connector is fixed). The
+ * message names the fields, never their values.
+ */
+function validPrivacyRequests(requests: unknown, sourceId: string): PrivacyRequest[] {
+  if (requests === undefined) return [];
+  if (!Array.isArray(requests)) throw new SyncException('INVALID_PRIVACY_REQUEST', 'the webhook\'s privacyRequests must be a list', { sourceId });
+  return requests.map((input, index) => {
+    const validation = validatePrivacyRequest(input);
+    if (!validation.ok) throw new SyncException('INVALID_PRIVACY_REQUEST', `privacy request ${index} of the webhook is not valid: ${validation.reason}`, { sourceId, index });
+    return validation.request;
+  });
 }

@@ -8,45 +8,93 @@ import { EVENT_TYPE, TRAIT_KEY } from '@portrait/connector-sdk';
  *   first | last                     — the earliest / latest occurrence time (or a property's value then)
  *   share                            — share (0–1) of the events of the type that also match `where`
  *   days_since                       — whole days since the latest matching event
+ *   mode                             — the most frequent value of `property`, either on the events or
+ *                                      on the elements of their `items` array (line items), each
+ *                                      counted `weight` times (a numeric property of the element)
+ *
+ * A `sum` can take `minus`: the sum of another event type's property is subtracted (net revenue =
+ * orders − refunds). Sums are `numeric` end to end — JSON numbers are read from their exact decimal
+ * text, added as numeric and stored as jsonb numerics — so money adds up to the cent (0.1 + 0.2 is
+ * 0.3) and nothing is rounded: only `avg` and `share` round, because their division forces it.
  */
+const PROPERTY = z.string().min(1, 'must not be empty').max(128, 'must be at most 128 characters');
+
+const whereSchema = z
+  .array(
+    z.object({
+      property: PROPERTY,
+      op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'exists', 'missing']),
+      value: z.union([z.string(), z.number(), z.boolean()]).optional(),
+    }),
+  )
+  .default([]);
+
+type WhereConditions = z.output<typeof whereSchema>;
+
 export const computedTraitDefinitionSchema = z
   .object({
     key: z.string().regex(TRAIT_KEY),
     description: z.string().optional(),
-    aggregation: z.enum(['count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'share', 'days_since']),
-    event: z.string().regex(EVENT_TYPE),
-    property: z.string().min(1).max(128).optional(),
-    where: z
-      .array(
-        z.object({
-          property: z.string().min(1).max(128),
-          op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'exists', 'missing']),
-          value: z.union([z.string(), z.number(), z.boolean()]).optional(),
-        }),
-      )
-      .default([]),
+    aggregation: z.enum(['count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'share', 'days_since', 'mode']),
+    event: z.string().regex(EVENT_TYPE, 'must be lower snake case, e.g. order_placed'),
+    property: PROPERTY.optional(),
+    where: whereSchema,
     /** Trailing window as an ISO-8601 duration of days or weeks: P30D, P12W. */
     within: z.string().regex(/^P\d{1,5}[DW]$/, 'must be an ISO-8601 duration of days or weeks, e.g. P30D').optional(),
+    /** `sum` only: subtract the sum of this event type's numeric property (same window), e.g. refunds. */
+    minus: z
+      .object({
+        event: z.string().regex(EVENT_TYPE, 'must be lower snake case, e.g. order_refunded'),
+        property: PROPERTY,
+        where: whereSchema,
+      })
+      .optional(),
+    /** `mode` only: the events' array property whose elements are counted (e.g. `line_items`). */
+    items: PROPERTY.optional(),
+    /** `mode` only: numeric property (of the element, or of the event without `items`) counting each one that many times; 1 when absent. */
+    weight: PROPERTY.optional(),
   })
   .superRefine((d, ctx) => {
     if (['sum', 'avg', 'min', 'max'].includes(d.aggregation) && !d.property) {
       ctx.addIssue({ code: 'custom', path: ['property'], message: `${d.aggregation} needs a numeric property` });
     }
+    if (d.aggregation === 'mode' && !d.property) {
+      ctx.addIssue({ code: 'custom', path: ['property'], message: 'mode needs the property whose most frequent value it finds' });
+    }
     if (d.aggregation === 'share' && d.where.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['where'], message: 'share needs a where condition' });
     }
-    for (const [i, w] of d.where.entries()) {
-      if (!['exists', 'missing'].includes(w.op) && w.value === undefined) {
-        ctx.addIssue({ code: 'custom', path: ['where', i, 'value'], message: `${w.op} needs a value` });
+    if (d.minus && d.aggregation !== 'sum') {
+      ctx.addIssue({ code: 'custom', path: ['minus'], message: `minus applies to sum only, not to ${d.aggregation}` });
+    }
+    for (const field of ['items', 'weight'] as const) {
+      if (d[field] !== undefined && d.aggregation !== 'mode') {
+        ctx.addIssue({ code: 'custom', path: [field], message: `${field} applies to mode only, not to ${d.aggregation}` });
       }
     }
+    const checkWhere = (where: WhereConditions, path: (string | number)[]) => {
+      for (const [i, w] of where.entries()) {
+        if (!['exists', 'missing'].includes(w.op) && w.value === undefined) {
+          ctx.addIssue({ code: 'custom', path: [...path, i, 'value'], message: `${w.op} needs a value` });
+        }
+      }
+    };
+    checkWhere(d.where, ['where']);
+    if (d.minus) checkWhere(d.minus.where, ['minus', 'where']);
   });
 
 export type ComputedTraitDefinition = z.input<typeof computedTraitDefinitionSchema>;
 
 /** The computed traits every workspace has unless it overrides them (same key replaces). */
 export const DEFAULT_COMPUTED_TRAITS: ComputedTraitDefinition[] = [
-  { key: 'lifetime_value', aggregation: 'sum', event: 'order_placed', property: 'total', description: 'Sum of order totals' },
+  {
+    key: 'lifetime_value',
+    aggregation: 'sum',
+    event: 'order_placed',
+    property: 'total',
+    minus: { event: 'order_refunded', property: 'amount' },
+    description: 'Sum of order totals minus the amounts refunded',
+  },
   { key: 'orders_count', aggregation: 'count', event: 'order_placed', description: 'Number of orders' },
   { key: 'avg_order_value', aggregation: 'avg', event: 'order_placed', property: 'total', description: 'Average order total' },
   { key: 'first_order_at', aggregation: 'first', event: 'order_placed', description: 'When the first order was placed' },
@@ -59,6 +107,15 @@ export const DEFAULT_COMPUTED_TRAITS: ComputedTraitDefinition[] = [
     event: 'order_placed',
     where: [{ property: 'discount_total', op: 'gt', value: 0 }],
     description: 'Share of orders with a discount',
+  },
+  {
+    key: 'favourite_product_type',
+    aggregation: 'mode',
+    event: 'order_placed',
+    items: 'line_items',
+    property: 'product_type',
+    weight: 'quantity',
+    description: 'The product type bought most (by quantity, across all orders); ties go to the type that sorts first',
   },
 ];
 

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import type { computedTraitDefinitionSchema } from './computed-trait.definition.js';
 
 type Definition = z.output<typeof computedTraitDefinitionSchema>;
+type Where = Definition['where'];
 
 /**
  * Compiles computed-trait definitions into one parameterized subquery yielding `computed` for the
@@ -14,43 +15,54 @@ export function compileComputedTraits(definitions: Definition[], firstParam = 3)
     params.push(value);
     return `$${params.length + firstParam - 1}::${cast}`;
   };
-  const num = (property: string) => {
-    const prop = p(property, 'text');
-    return `CASE WHEN jsonb_typeof(e.properties -> ${prop}) = 'number' THEN (e.properties ->> ${prop})::numeric END`;
-  };
+  // A JSON number read from its exact decimal text into numeric: never through a float.
+  const numOf = (json: string, prop: string) => `CASE WHEN jsonb_typeof(${json} -> ${prop}) = 'number' THEN (${json} ->> ${prop})::numeric END`;
+  const num = (property: string, alias = 'e') => numOf(`${alias}.properties`, p(property, 'text'));
   const iso = (expr: string) => `to_char((${expr}) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
-
-  const pairs = definitions.map((d) => {
-    const typeFilter = [`e.type = ${p(d.event, 'text')}`];
-    if (d.within) {
-      const days = Number(d.within.slice(1, -1)) * (d.within.endsWith('W') ? 7 : 1);
-      typeFilter.push(`e.occurred_at >= now() - make_interval(days => ${p(days, 'int')})`);
-    }
-    const whereFilter = d.where.map((w) => {
+  const windowOf = (d: Definition, alias: string) => {
+    if (!d.within) return [];
+    const days = Number(d.within.slice(1, -1)) * (d.within.endsWith('W') ? 7 : 1);
+    return [`${alias}.occurred_at >= now() - make_interval(days => ${p(days, 'int')})`];
+  };
+  const conditions = (where: Where, alias: string) =>
+    where.map((w) => {
       const prop = p(w.property, 'text');
+      const props = `${alias}.properties`;
       switch (w.op) {
         case 'exists':
-          return `(e.properties ? ${prop} AND jsonb_typeof(e.properties -> ${prop}) <> 'null')`;
+          return `(${props} ? ${prop} AND jsonb_typeof(${props} -> ${prop}) <> 'null')`;
         case 'missing':
-          return `NOT (e.properties ? ${prop} AND jsonb_typeof(e.properties -> ${prop}) <> 'null')`;
+          return `NOT (${props} ? ${prop} AND jsonb_typeof(${props} -> ${prop}) <> 'null')`;
         default: {
           const sqlOp = { eq: '=', neq: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=' }[w.op];
-          return typeof w.value === 'number'
-            ? `(CASE WHEN jsonb_typeof(e.properties -> ${prop}) = 'number' THEN (e.properties ->> ${prop})::numeric END) ${sqlOp} ${p(w.value, 'numeric')}`
-            : `(e.properties ->> ${prop}) ${sqlOp} ${p(String(w.value), 'text')}`;
+          return typeof w.value === 'number' ? `(${numOf(props, prop)}) ${sqlOp} ${p(w.value, 'numeric')}` : `(${props} ->> ${prop}) ${sqlOp} ${p(String(w.value), 'text')}`;
         }
       }
     });
-    const base = typeFilter.join(' AND ');
-    const filtered = [...typeFilter, ...whereFilter].join(' AND ');
+  /** The events a definition counts: `base` its type and window, `filtered` with its where conditions too. */
+  const filtersOf = (d: Definition, alias: string) => {
+    const typeFilter = [`${alias}.type = ${p(d.event, 'text')}`, ...windowOf(d, alias)];
+    return { base: typeFilter.join(' AND '), filtered: [...typeFilter, ...conditions(d.where, alias)].join(' AND ') };
+  };
+
+  const pairs = definitions.map((d) => {
+    const { base, filtered } = filtersOf(d, 'e');
     let expr: string;
     switch (d.aggregation) {
       case 'count':
         expr = `count(*) FILTER (WHERE ${filtered})`;
         break;
-      case 'sum':
+      case 'sum': {
+        // numeric all the way: exact to the cent, whatever the number of orders.
         expr = `coalesce(sum(${num(d.property!)}) FILTER (WHERE ${filtered}), 0)`;
+        if (d.minus) {
+          const minus = [`e.type = ${p(d.minus.event, 'text')}`, ...windowOf(d, 'e'), ...conditions(d.minus.where, 'e')].join(' AND ');
+          // Same scan of the profile's events: the subtracted sum is one more FILTERed aggregate.
+          // Not clamped at zero: refunds of orders placed before the synced history make it negative, and say so.
+          expr = `${expr} - coalesce(sum(${num(d.minus.property)}) FILTER (WHERE ${minus}), 0)`;
+        }
         break;
+      }
       case 'avg':
         expr = `round(avg(${num(d.property!)}) FILTER (WHERE ${filtered}), 4)`;
         break;
@@ -72,6 +84,9 @@ export function compileComputedTraits(definitions: Definition[], firstParam = 3)
       case 'days_since':
         expr = `floor(extract(epoch FROM now() - max(e.occurred_at) FILTER (WHERE ${filtered})) / 86400)::int`;
         break;
+      case 'mode':
+        expr = modeOf(d, filtered, p, numOf);
+        break;
     }
     return `${p(d.key, 'text')}, to_jsonb(${expr})`;
   });
@@ -86,4 +101,30 @@ export function compileComputedTraits(definitions: Definition[], firstParam = 3)
       FROM events e
       WHERE e.profile_id = p.id`;
   return { query, params };
+}
+
+/**
+ * The most frequent value, from the same scan of the profile's events as every other aggregate: the
+ * events' `items` arrays (or the events themselves) are gathered by an aggregate of the enclosing query
+ * (`array_agg` over `e`, evaluated at that level), and the subquery unnests them set-based, groups by
+ * value and sums the weights. Elements without a string or number value are not counted; a weight that
+ * is absent or not a number counts 1, a weight ≤ 0 nothing. Ties go to the value first in byte order
+ * (`COLLATE "C"`), the same on every server whatever its locale.
+ */
+function modeOf(d: Definition, filtered: string, p: (value: unknown, cast: string) => string, numOf: (json: string, prop: string) => string): string {
+  let elements: string;
+  if (d.items) {
+    const items = p(d.items, 'text');
+    const gathered = `array_agg(e.properties -> ${items}) FILTER (WHERE ${filtered} AND jsonb_typeof(e.properties -> ${items}) = 'array')`;
+    elements = `unnest(${gathered}) AS o(items) CROSS JOIN LATERAL jsonb_array_elements(o.items) AS x(item)`;
+  } else {
+    elements = `unnest(array_agg(e.properties) FILTER (WHERE ${filtered})) AS x(item)`;
+  }
+  const prop = p(d.property!, 'text');
+  const value = `CASE WHEN jsonb_typeof(x.item -> ${prop}) IN ('string', 'number') THEN nullif(x.item ->> ${prop}, '') END`;
+  const weight = d.weight ? `coalesce(${numOf('x.item', p(d.weight, 'text'))}, 1)` : '1';
+  return `(SELECT v.value FROM ${elements}
+            CROSS JOIN LATERAL (SELECT ${value} AS value, ${weight} AS weight) v
+            WHERE v.value IS NOT NULL AND v.weight > 0
+            GROUP BY v.value ORDER BY sum(v.weight) DESC, v.value COLLATE "C" LIMIT 1)`;
 }
