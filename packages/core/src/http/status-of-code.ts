@@ -1,5 +1,5 @@
 /**
- * The HTTP status of each domain error code (PortraitException), mapped once for the whole API.
+ * The HTTP status of each domain error code (PortraitException), mapped once for every app (public API and management API).
  * Codes not listed follow their naming: `*_NOT_FOUND` → 404, `INVALID_*` → 400, `*_CONFLICT`/`*_TAKEN` → 409;
  * any other domain refusal is a 422 (understood, but not something that can be done).
  */
