@@ -52,7 +52,10 @@ export class ProblemExceptionFilter implements ExceptionFilter {
     if (exception instanceof ApiProblem) return exception;
     if (exception instanceof PortraitException) {
       const errors = fieldErrorsOf(exception.details);
-      return new ApiProblem(statusOfCode(exception.code), exception.code, exception.message, errors ? { errors } : {});
+      // A refusal that passes with time (a locked sign-in) says when to come back.
+      const retryAfter = exception.details?.retryAfterSeconds;
+      const headers = typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : undefined;
+      return new ApiProblem(statusOfCode(exception.code), exception.code, exception.message, { ...(errors ? { errors } : {}), ...(headers ? { headers } : {}) });
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();
