@@ -78,3 +78,5 @@ export * from './modules/admin-users/admin-user.exception.js';
 export * from './modules/audit/audit.module.js';
 export * from './modules/audit/audit-log.service.js';
 export * from './modules/audit/audit.exception.js';
+export * from './modules/segments/segment-editor.module.js';
+export * from './modules/segments/segment-editor.service.js';

@@ -14,7 +14,7 @@ export const ADMIN_SESSION_MAX_MS = 24 * 60 * 60_000;
 export const ADMIN_LOCK_AFTER_FAILURES = 5;
 /** …for this long (a success before then resets the count). */
 export const ADMIN_LOCK_MS = 15 * 60_000;
-/** Sign-in attempts one client address may make per window, whatever the e-mails tried. */
+/** Failed sign-ins one client address may make per window, whatever the e-mails tried (then it waits). */
 export const ADMIN_SIGN_IN_ATTEMPTS_PER_WINDOW = 20;
 export const ADMIN_SIGN_IN_WINDOW_MS = 10 * 60_000;
 /** A session's last-seen time is written at most this often. */
@@ -57,15 +57,15 @@ export class AdminSessionsService {
       [email],
     );
     if (user?.locked_for && user.locked_for > 0) {
-      await this.recordAttempt(input.ip, false);
+      await this.recordFailure(input.ip);
       throw new AdminUserException('SIGN_IN_LOCKED', `too many failed sign-ins: this account is locked for ${Math.ceil(user.locked_for / 60)} more minutes`, {
         retryAfterSeconds: user.locked_for,
       });
     }
     // An unknown e-mail costs the same scrypt as a known one: timing does not tell which e-mails exist.
     const matches = await verifyPassword(input.password, user?.password_hash ?? UNUSABLE_PASSWORD_HASH);
-    await this.recordAttempt(input.ip, Boolean(user && matches));
     if (!user || !matches) {
+      await this.recordFailure(input.ip);
       if (user) await this.countFailure(user.id);
       throw new AdminUserException('INVALID_CREDENTIALS', 'the e-mail or the password is wrong');
     }
@@ -117,7 +117,7 @@ export class AdminSessionsService {
     await this.dataSource.query(`DELETE FROM admin_sessions WHERE id = $1`, [sessionId]);
   }
 
-  /** SIGN_IN_RATE_LIMITED when the client address used up its attempts of the window; old attempts are forgotten here. */
+  /** SIGN_IN_RATE_LIMITED when the client address failed too often in the window; older failures are forgotten here. */
   private async limitAttempts(ip: string): Promise<void> {
     const [row]: { attempts: number; retry_after: number | null }[] = await this.dataSource.query(
       `WITH forgotten AS (DELETE FROM admin_sign_in_attempts WHERE ip = $1 AND at <= now() - make_interval(secs => $2))
@@ -132,8 +132,8 @@ export class AdminSessionsService {
     }
   }
 
-  private async recordAttempt(ip: string, succeeded: boolean): Promise<void> {
-    await this.dataSource.query(`INSERT INTO admin_sign_in_attempts (ip, succeeded) VALUES ($1, $2)`, [ip, succeeded]);
+  private async recordFailure(ip: string): Promise<void> {
+    await this.dataSource.query(`INSERT INTO admin_sign_in_attempts (ip) VALUES ($1)`, [ip]);
   }
 
   /** One more consecutive failure; the ADMIN_LOCK_AFTER_FAILURES-th locks the account (a lock that has passed starts the count again). */

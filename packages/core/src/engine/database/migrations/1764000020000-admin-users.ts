@@ -9,7 +9,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   copy of the database signs nobody in, and lookups stay one indexed equality. A session's CSRF token
  *   is derived from its id (`admin-secret.ts`), so it needs no column.
  * - `failed_sign_ins` / `locked_until` lock an account for a while after repeated failures;
- *   `admin_sign_in_attempts` limits attempts per client address (both work across processes).
+ *   `admin_sign_in_attempts` (failed ones) limits attempts per client address (both work across processes).
  * - The audit log keeps its rows when the user or the target goes: who did what is history.
  */
 export class AdminUsers1764000020000 implements MigrationInterface {
@@ -64,8 +64,7 @@ export class AdminUsers1764000020000 implements MigrationInterface {
       CREATE TABLE admin_sign_in_attempts (
         id bigserial PRIMARY KEY,
         ip text NOT NULL,
-        at timestamptz NOT NULL DEFAULT now(),
-        succeeded boolean NOT NULL
+        at timestamptz NOT NULL DEFAULT now()
       )`);
     await q.query(`CREATE INDEX admin_sign_in_attempts_by_ip ON admin_sign_in_attempts (ip, at)`);
     await q.query(`
