@@ -51,7 +51,8 @@ export class ProblemExceptionFilter implements ExceptionFilter {
   private toApiProblem(exception: unknown, request: HttpRequest): ApiProblem {
     if (exception instanceof ApiProblem) return exception;
     if (exception instanceof PortraitException) {
-      const errors = fieldErrorsOf(exception.details);
+      // Every cursor is the `cursor` parameter: a refused one names it even when the domain did not.
+      const errors = fieldErrorsOf(exception.details) ?? (exception.code === 'INVALID_CURSOR' ? [{ field: 'cursor', message: 'is not one this API returned' }] : undefined);
       // A refusal that passes with time (a locked sign-in) says when to come back.
       const retryAfter = exception.details?.retryAfterSeconds;
       const headers = typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : undefined;
