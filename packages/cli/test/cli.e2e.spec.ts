@@ -151,5 +151,5 @@ describe('portrait CLI', () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -21,7 +21,14 @@ export class AuditInterceptor implements NestInterceptor {
       mergeMap(async (result: unknown) => {
         const admin = request.admin!;
         const params = request.params as Record<string, string | undefined>;
-        const id = typeof spec.id === 'function' ? spec.id(result) : spec.id ? params[spec.id] : (result as { id?: unknown } | undefined)?.id;
+        const id =
+          typeof spec.id === 'function'
+            ? spec.id(result)
+            : spec.id
+              ? params[spec.id]
+              : spec.target === 'workspace'
+                ? admin.workspace?.id
+                : (result as { id?: unknown } | undefined)?.id;
         await this.audit.record({
           workspaceId: admin.workspace?.id,
           actor: { userId: admin.principal.userId, label: admin.principal.email, via: admin.principal.via },

@@ -7,7 +7,7 @@ export interface AuditedSpec {
   action: string;
   /** What kind of thing the target is: `segment`, `profile`, `merge`, `member`… */
   target: string;
-  /** The path parameter naming the target, or where the target's id is in the answer; otherwise the answer's `id`. */
+  /** The path parameter naming the target, or where the target's id is in the answer; otherwise the answer's `id` (the workspace's for target `workspace`). */
   id?: string | ((result: unknown) => string | undefined);
 }
 
