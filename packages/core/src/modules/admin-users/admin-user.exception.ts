@@ -5,7 +5,6 @@ export type AdminUserExceptionCode =
   | 'INVALID_CREDENTIALS'
   | 'SIGN_IN_LOCKED'
   | 'SIGN_IN_RATE_LIMITED'
-  | 'ADMIN_USER_NOT_FOUND'
   | 'MEMBER_NOT_FOUND'
   | 'MEMBER_CONFLICT'
   | 'LAST_OWNER'

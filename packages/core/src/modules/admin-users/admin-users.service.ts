@@ -99,22 +99,6 @@ export class AdminUsersService {
     return row ? { id: row.id, email: row.email, createdAt: new Date(row.created_at).toISOString() } : undefined;
   }
 
-  async get(userId: string): Promise<AdminUserView> {
-    const [row] = isUuid(userId) ? await this.dataSource.query(`SELECT id, email, created_at FROM admin_users WHERE id = $1`, [userId]) : [];
-    if (!row) throw new AdminUserException('ADMIN_USER_NOT_FOUND', `admin user ${userId} does not exist`);
-    return { id: row.id, email: row.email, createdAt: new Date(row.created_at).toISOString() };
-  }
-
-  /** Sets a new password; every session of the user ends (tokens stay: they are revoked one by one). */
-  async setPassword(userId: string, password: string): Promise<void> {
-    checkPassword(password);
-    const hash = await hashPassword(password);
-    await inTransaction(this.dataSource, async (runner) => {
-      await runner.query(`UPDATE admin_users SET password_hash = $2, failed_sign_ins = 0, locked_until = NULL WHERE id = $1`, [userId, hash]);
-      await runner.query(`DELETE FROM admin_sessions WHERE user_id = $1`, [userId]);
-    });
-  }
-
   /** The workspaces a user belongs to, with their role, by slug. */
   async memberships(userId: string): Promise<AdminMembershipView[]> {
     const found: { workspace_id: string; slug: string; name: string; role: AdminRole }[] = await this.dataSource.query(
