@@ -95,6 +95,9 @@ describe('segments', () => {
 
     const members = await json<{ data: { profileId: string }[] }>(await admin.call(viewer, `${base}/${brazilSegment!.id}/members`));
     expect(members.data).toHaveLength(3);
+    const badPage = await admin.call(viewer, `${base}/${brazilSegment!.id}/members?limit=500`);
+    expect(badPage.status).toBe(400);
+    expect(await json(badPage)).toMatchObject({ errors: [{ field: 'limit', message: 'must be at most 200' }] });
     const history = await json<{ data: { size: number }[] }>(await admin.call(viewer, `${base}/${brazilSegment!.id}/size-history`));
     expect(history.data.map((p) => p.size)).toEqual([2, 3]);
     const badSince = await admin.call(viewer, `${base}/${brazilSegment!.id}/size-history?since=yesterday`);
