@@ -1,16 +1,35 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
+import { ProblemExceptionFilter, schemaValidationPipe } from '@portrait/core/http';
 import csvConnector from '@portrait/plugin-csv';
-import { AdminController } from './admin.controller.js';
+import { AuditInterceptor } from './audit/audit.interceptor.js';
+import { AuditLogController } from './audit/audit-log.controller.js';
+import { AdminAuthGuard } from './auth/admin-auth.guard.js';
+import { MergesController } from './merges/merges.controller.js';
+import { SegmentsController } from './segments/segments.controller.js';
+import { SessionController } from './session/session.controller.js';
+import { TokensController } from './tokens/tokens.controller.js';
+import { WorkspacesController } from './workspaces/workspaces.controller.js';
 
-/** The admin app: admin API (and, later, the web UI) for workspace administrators. */
+/**
+ * The admin app: the management API under /admin/api (and, later, the web UI) for workspace
+ * administrators. Every route under /admin/api needs a session or an admin token (AdminAuthGuard);
+ * every change and every read of personal data is written to the audit log (AuditInterceptor).
+ */
 @Module({})
 export class AdminModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AdminModule,
       imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: [csvConnector] })],
-      controllers: [AdminController],
+      controllers: [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController],
+      providers: [
+        { provide: APP_GUARD, useClass: AdminAuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        { provide: APP_FILTER, useClass: ProblemExceptionFilter },
+        { provide: APP_PIPE, useFactory: schemaValidationPipe },
+      ],
     };
   }
 }

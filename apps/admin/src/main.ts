@@ -1,13 +1,32 @@
+import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
-import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
 import { Logger } from 'nestjs-pino';
 import { AdminModule } from './admin.module.js';
+import { ADMIN_OPENAPI_PATH, buildAdminOpenApiDocument } from './openapi/admin-openapi-document.js';
 
-export async function createAdminApp(runtime: Runtime): Promise<INestApplication> {
-  const app = await NestFactory.create(AdminModule.forRoot(runtime), { bufferLogs: true });
+export async function createAdminApp(runtime: Runtime): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AdminModule.forRoot(runtime),
+    new FastifyAdapter({
+      // Behind a proxy: the client address (sign-in limits, audit log) and TLS (Secure cookies) come from X-Forwarded-*.
+      trustProxy: true,
+      requestIdHeader: 'request-id',
+      genReqId: () => randomUUID(),
+      bodyLimit: 1024 * 1024,
+    }),
+    { bufferLogs: true },
+  );
   app.useLogger(app.get(Logger));
+  const fastify = app.getHttpAdapter().getInstance();
+  // Every reply, errors and 404s included, names its request.
+  fastify.addHook('onSend', async (request, reply) => {
+    reply.header('Request-Id', request.id);
+  });
+  const document = buildAdminOpenApiDocument(app);
+  fastify.get(ADMIN_OPENAPI_PATH, async (_request, reply) => reply.type('application/json').send(document));
   return app;
 }
 

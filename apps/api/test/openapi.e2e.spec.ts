@@ -58,13 +58,13 @@ describe('OpenAPI', () => {
     }
   });
 
-  it('passes redocly lint with the strict rule set (redocly.yaml)', async () => {
+  it('passes redocly lint with the strict rule set (redocly.yaml at the root)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'portrait-openapi-'));
     try {
       const file = join(dir, 'openapi.json');
       writeFileSync(file, JSON.stringify(spec));
       const bin = join(here, '..', 'node_modules', '.bin', 'redocly');
-      const result = await run(bin, ['lint', file, '--config', join(here, '..', 'redocly.yaml'), '--format', 'stylish'], {
+      const result = await run(bin, ['lint', file, '--config', join(here, '..', '..', '..', 'redocly.yaml'), '--format', 'stylish'], {
         REDOCLY_TELEMETRY: 'off',
         REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true',
       });

@@ -8,6 +8,9 @@ import { registerApiKeyCommands } from './commands/apikey.command.js';
 import { registerCreateConnectorCommand } from './commands/create-connector.js';
 import { registerSyncCommands } from './commands/sync.command.js';
 import { registerPersonaCommands } from './commands/persona.command.js';
+import { registerAdminCommands } from './commands/admin.command.js';
+import { registerSegmentCommands } from './commands/segment.command.js';
+import { registerMergeCommands } from './commands/merge.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -21,5 +24,8 @@ registerApiKeyCommands(program);
 registerCreateConnectorCommand(program);
 registerSyncCommands(program);
 registerPersonaCommands(program);
+registerAdminCommands(program);
+registerSegmentCommands(program);
+registerMergeCommands(program);
 
 await program.parseAsync(process.argv);

@@ -103,10 +103,24 @@ describe('portrait CLI', () => {
       API_PORT: String(await freePort()),
       WORKER_PORT: String(await freePort()),
     };
-    const start = () => spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const start = () => {
+      const child = spawn(process.execPath, [CLI, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const output = { text: '' };
+      child.stdout.on('data', (chunk) => (output.text += chunk));
+      return Object.assign(child, { output });
+    };
+    const signIn = (email: string, password: string) =>
+      fetch(`http://127.0.0.1:${env.ADMIN_PORT}/admin/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) });
     try {
       const first = start();
       for (const port of [env.ADMIN_PORT, env.API_PORT, env.WORKER_PORT]) await waitFor(`http://127.0.0.1:${port}/healthz`);
+      // The first start creates the demo workspace's owner and prints the one-time sign-in with the addresses.
+      while (!first.output.text.includes('Portrait is running')) await new Promise((resolve) => setTimeout(resolve, 100));
+      const [, email, password] = /Admin sign-in \(shown this once\): (\S+) \/ (\S+)/.exec(first.output.text) ?? [];
+      expect(email).toBe('owner@demo.portrait.local');
+      const session = await signIn(email!, password!);
+      expect(session.status).toBe(200);
+      expect(((await session.json()) as { workspaces: { slug: string; role: string }[] }).workspaces).toEqual([expect.objectContaining({ slug: 'demo', role: 'owner' })]);
       const ready = (await (await waitFor(`http://127.0.0.1:${env.API_PORT}/readyz`)).json()) as { details: Record<string, { status: string }> };
       expect(ready.details.database.status).toBe('up');
 
@@ -122,16 +136,20 @@ describe('portrait CLI', () => {
       expect(await exited(first)).toBe(0);
 
       const second = start();
-      const body = (await (await waitFor(`http://127.0.0.1:${env.ADMIN_PORT}/api/workspaces`)).json()) as { data: { slug: string }[] };
-      expect(body.data.map((w: { slug: string }) => w.slug).sort()).toEqual(['demo', 'kept']);
+      await waitFor(`http://127.0.0.1:${env.ADMIN_PORT}/healthz`);
+      expect((await run(['workspace', 'list'], env)).stdout.split('\n').map((line) => line.split('\t')[0]).filter(Boolean).sort()).toEqual(['demo', 'kept']);
+      // The owner is there already: no new password, the first one still signs in.
+      expect((await signIn(email!, password!)).status).toBe(200);
       // The same demo source, synced again at start: the same files are not imported twice.
       const sources = await run(['source', 'list', '--workspace', 'demo'], env);
       expect(sources.stdout.trim().split('\n').filter((line) => line.includes('Store visits (demo)'))).toHaveLength(1);
       expect((await settledProfiles(env.API_PORT, key)).sort()).toEqual([...synced].sort());
+      while (!second.output.text.includes('Portrait is running')) await new Promise((resolve) => setTimeout(resolve, 100));
       second.kill('SIGINT');
       expect(await exited(second)).toBe(0);
+      expect(second.output.text).not.toContain('Admin sign-in');
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 120_000);
+  }, 180_000);
 });

@@ -16,6 +16,9 @@ import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { SegmentsModule } from './modules/segments/segments.module.js';
 import { PersonasModule } from './modules/personas/personas.module.js';
 import { SyncModule } from './modules/sync/sync.module.js';
+import { AdminUsersModule } from './modules/admin-users/admin-users.module.js';
+import { AuditModule } from './modules/audit/audit.module.js';
+import { SegmentEditorModule } from './modules/segments/segment-editor.module.js';
 import { SourceSegmentDestinationDispatcher } from './modules/sync/source-segment-destination-dispatcher.js';
 import type { Connector } from '@portrait/connector-sdk';
 
@@ -64,13 +67,16 @@ export class PortraitCoreModule {
         SegmentsModule.withDispatcher(SourceSegmentDestinationDispatcher, [sync]),
         PersonasModule,
         sync,
+        AdminUsersModule,
+        AuditModule,
+        SegmentEditorModule,
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
       providers: [
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule],
     };
   }
 }

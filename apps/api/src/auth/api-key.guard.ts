@@ -2,7 +2,7 @@ import { type CanActivate, type ExecutionContext, Inject, Injectable } from '@ne
 import { Reflector } from '@nestjs/core';
 import { ApiKeysService, type ApiKeyPrincipal, type ApiKeyScope } from '@portrait/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ApiProblem } from '../problems/api-problem.js';
+import { ApiProblem } from '@portrait/core/http';
 import { RATE_LIMITER, type RateLimiter } from '../rate-limit/rate-limiter.js';
 import { presentedKey } from './credentials.js';
 

@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata, UseGuards } from '@nestjs/common';
 import { ApiResponse, ApiSecurity } from '@nestjs/swagger';
 import type { ApiKeyScope } from '@portrait/core';
-import { problemResponse } from '../openapi/problem-responses.js';
+import { problemResponse } from '@portrait/core/http';
 import { ApiKeyGuard, REQUIRED_SCOPE } from './api-key.guard.js';
 
 /** The route needs an API key with this scope; documents the security and the 401/403/429 answers. */

@@ -1,6 +1,6 @@
 import { personaCardSchema, TYPOLOGIES } from '@portrait/core';
 import { z } from 'zod';
-import { isoDateTime, pageCursor, pageLimit } from '../openapi/schema-primitives.js';
+import { isoDateTime, pageCursor, pageLimit } from '@portrait/core/http';
 
 export const personaCardDocument = personaCardSchema.meta({
   id: 'PersonaCard',

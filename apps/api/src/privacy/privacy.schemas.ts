@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTime } from '../openapi/schema-primitives.js';
+import { isoDateTime } from '@portrait/core/http';
 
 const rowsOf = (description: string) => z.array(z.record(z.string(), z.unknown())).describe(description);
 

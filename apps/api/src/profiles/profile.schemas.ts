@@ -1,6 +1,6 @@
 import { TYPOLOGIES } from '@portrait/core';
 import { z } from 'zod';
-import { isoDateTime, jsonValue, pageCursor, pageLimit } from '../openapi/schema-primitives.js';
+import { isoDateTime, jsonValue, pageCursor, pageLimit } from '@portrait/core/http';
 
 export const identitySchema = z
   .object({

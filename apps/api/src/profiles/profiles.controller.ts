@@ -4,8 +4,8 @@ import { PersonaException, PersonasService, ProfileListingService, ProfilesServi
 import type { z } from 'zod';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
-import { ApiProblem } from '../problems/api-problem.js';
-import { problemResponse } from '../openapi/problem-responses.js';
+import { ApiProblem } from '@portrait/core/http';
+import { problemResponse } from '@portrait/core/http';
 import {
   eventPageSchema,
   eventsQuery,

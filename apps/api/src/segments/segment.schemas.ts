@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isoDateTime, pageCursor, pageLimit } from '../openapi/schema-primitives.js';
+import { isoDateTime, pageCursor, pageLimit } from '@portrait/core/http';
 
 export const segmentSchema = z
   .object({

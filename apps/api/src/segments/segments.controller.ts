@@ -4,7 +4,7 @@ import { SegmentsService, type ApiKeyPrincipal } from '@portrait/core';
 import type { z } from 'zod';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
-import { problemResponse } from '../openapi/problem-responses.js';
+import { problemResponse } from '@portrait/core/http';
 import { pageQuery, profileSegmentsSchema, segmentMemberPageSchema, segmentPageSchema, segmentSchema } from './segment.schemas.js';
 
 const SEGMENT_ID = { name: 'id', description: 'A segment id', schema: { type: 'string', format: 'uuid' } } as const;

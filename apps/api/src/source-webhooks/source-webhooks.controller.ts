@@ -2,8 +2,8 @@ import { Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestj
 import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PORTRAIT_CONFIG, SyncService, type PortraitConfig, type WebhookOutcome } from '@portrait/core';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { problemResponse } from '../openapi/problem-responses.js';
-import { ApiProblem } from '../problems/api-problem.js';
+import { problemResponse } from '@portrait/core/http';
+import { ApiProblem } from '@portrait/core/http';
 import { RATE_LIMITER, type RateLimiter } from '../rate-limit/rate-limiter.js';
 import { sourceWebhookReceiptSchema } from './source-webhook.schemas.js';
 

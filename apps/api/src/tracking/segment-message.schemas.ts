@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonValue } from '../openapi/schema-primitives.js';
+import { jsonValue } from '@portrait/core/http';
 
 /**
  * The payloads of Segment's HTTP Tracking API (identify, track, page, screen, group, alias, batch),

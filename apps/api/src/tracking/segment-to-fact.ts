@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EVENT_TYPE, type ProfileFactInput } from '@portrait/connector-sdk';
-import type { FieldError } from '../problems/api-problem.js';
+import type { FieldError } from '@portrait/core/http';
 import { accountTraits, personTraits, snakeCaseKey } from './segment-traits.js';
 import type { SegmentMessage, SegmentMessageType } from './segment-message.schemas.js';
 

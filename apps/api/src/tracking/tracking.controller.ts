@@ -4,7 +4,7 @@ import type { ApiKeyPrincipal } from '@portrait/core';
 import type { z } from 'zod';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
-import { problemResponse } from '../openapi/problem-responses.js';
+import { problemResponse } from '@portrait/core/http';
 import {
   aliasMessage,
   batchRequest,

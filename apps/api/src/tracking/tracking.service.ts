@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { IngestService, type ApiKeyPrincipal } from '@portrait/core';
 import type { ProfileFactInput } from '@portrait/connector-sdk';
-import { ApiProblem, validationProblem, type FieldError } from '../problems/api-problem.js';
+import { ApiProblem, validationProblem, type FieldError } from '@portrait/core/http';
 import type { BatchRequest, SegmentMessage, SegmentMessageType } from './segment-message.schemas.js';
 import { segmentMessageToFact, type MessageEnvelope } from './segment-to-fact.js';
 

@@ -1,6 +1,6 @@
 import { WEBHOOK_EVENT_TYPES } from '@portrait/core';
 import { z } from 'zod';
-import { isoDateTime, pageCursor, pageLimit } from '../openapi/schema-primitives.js';
+import { isoDateTime, pageCursor, pageLimit } from '@portrait/core/http';
 
 export const createWebhookSubscriptionBody = z
   .object({

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { PersonaException, PersonasService, WorkspacesService, type PersonaView } from '@portrait/core';
-import { fail, withCore } from './with-core.js';
+import { fail, readJsonFile, withCore } from './with-core.js';
 
 /**
  * `portrait persona create|list`: buyer personas of a workspace. A persona is written as JSON (the
@@ -17,7 +16,7 @@ export function registerPersonaCommands(program: Command): void {
     .requiredOption('--workspace <slug>', 'the workspace')
     .requiredOption('--file <persona.json>', 'the persona: {"name", "rules": [{"condition", "weight", "label"?}], "key"?, "summary"?, "card"?, "minScore"?}')
     .action(async (options: { workspace: string; file: string }) => {
-      const input = readPersonaFile(options.file);
+      const input = readJsonFile(options.file);
       await withCore(async (app) => {
         const workspace = await app.get(WorkspacesService).findBySlug(options.workspace);
         if (!workspace) fail(`workspace "${options.workspace}" does not exist`);
@@ -47,21 +46,6 @@ export function registerPersonaCommands(program: Command): void {
         }
       });
     });
-}
-
-/** The persona file's JSON, or a one-line error naming the file. */
-function readPersonaFile(file: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    fail(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (error) {
-    fail(`${file} is not JSON: ${(error as Error).message}`);
-  }
 }
 
 function formatPersona(p: PersonaView): string {

@@ -2,11 +2,14 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
-import { createLogger, embeddedSecretKey, prepareRuntime, WorkspacesService } from '@portrait/core';
-import { startDemoSources, type RunningDemo } from './demo-sources.js';
+import { AdminUsersService, createLogger, embeddedSecretKey, prepareRuntime, WorkspacesService } from '@portrait/core';
+import { startDemoSources } from './demo-sources.js';
 import { withCoreAt } from './with-core.js';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '../../../..');
+
+/** The first owner of the demo workspace on the embedded database. */
+export const DEMO_OWNER_EMAIL = 'owner@demo.portrait.local';
 
 interface AppProcess {
   name: 'admin' | 'api' | 'worker';
@@ -18,7 +21,8 @@ interface AppProcess {
  * `portrait start`: the whole of Portrait on one machine. Owns the database (the embedded one unless
  * DATABASE_URL is set), makes sure the `demo` workspace exists, runs admin, API and worker as child
  * processes pointed at that database, and stops them all cleanly on Ctrl-C. On the embedded database
- * (unless PORTRAIT_DEMO=0) the demo workspace gets a source per built-in sandbox, synced by the worker.
+ * (unless PORTRAIT_DEMO=0) the demo workspace gets a source per built-in sandbox, synced by the worker,
+ * and, on the first start, a first owner whose one-time sign-in is printed with the addresses.
  */
 export function registerStartCommand(program: Command): void {
   program
@@ -34,9 +38,10 @@ export function registerStartCommand(program: Command): void {
 
       // The demo sources read from sandboxes that live in this process; only the embedded mode has them.
       const withDemo = database.mode === 'embedded' && config.demo;
-      const demo: RunningDemo | undefined = await withCoreAt(config, database.url, async (app) => {
-        await app.get(WorkspacesService).ensure('demo', 'Demo');
-        return withDemo ? startDemoSources(app, config) : undefined;
+      const { demo, owner } = await withCoreAt(config, database.url, async (app) => {
+        const workspace = await app.get(WorkspacesService).ensure('demo', 'Demo');
+        const owner = database.mode === 'embedded' ? await firstDemoOwner(app.get(AdminUsersService), workspace.id) : undefined;
+        return { demo: withDemo ? await startDemoSources(app, config) : undefined, owner };
       });
 
       const apps: AppProcess[] = [
@@ -84,10 +89,26 @@ export function registerStartCommand(program: Command): void {
           `    API     http://${host}:${config.apiPort}/`,
           `    Worker  http://${host}:${config.workerPort}/healthz`,
           `    Workspace: demo${demo?.sources.length ? ` (syncing: ${demo.sources.map((s) => s.name).join(', ')})` : ''}`,
+          ...(owner
+            ? [
+                `    Admin sign-in (shown this once): ${owner.email} / ${owner.password}`,
+                '      (POST /admin/api/session; more users: pnpm portrait admin create --email … --role … --workspace demo)',
+              ]
+            : []),
           '',
         ].join('\n') + '\n',
       );
     });
+}
+
+/**
+ * Creates the demo workspace's first owner with a generated password when the workspace has no member
+ * yet (the first start); undefined afterwards, when the password is no longer known.
+ */
+async function firstDemoOwner(users: AdminUsersService, workspaceId: string): Promise<{ email: string; password: string } | undefined> {
+  if ((await users.members(workspaceId)).length) return undefined;
+  const added = await users.addMember(workspaceId, { email: DEMO_OWNER_EMAIL, role: 'owner' });
+  return added.password ? { email: added.member.email, password: added.password } : undefined;
 }
 
 async function waitForHealth(host: string, port: number, timeoutMs = 60_000): Promise<void> {

@@ -1,7 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import csvConnector from '@portrait/plugin-csv';
-import { embeddedSecretKey, loadConfigOrExit, pendingMigrations, PortraitCoreModule, PortraitException, resolveDatabase, runMigrations, type PortraitConfig } from '@portrait/core';
+import { embeddedSecretKey, loadConfigOrExit, pendingMigrations, PortraitCoreModule, PortraitException, resolveDatabase, runMigrations, WorkspacesService, type AuditActor, type PortraitConfig } from '@portrait/core';
 
 /**
  * Runs `work` with the core's services on the configured database: DATABASE_URL, or the embedded
@@ -45,4 +47,37 @@ export async function withCoreAt<T>(config: PortraitConfig, databaseUrl: string,
 export function fail(message: string): never {
   process.stderr.write(`portrait: ${message}\n`);
   process.exit(1);
+}
+
+/** The workspace with this slug, or a one-line error. */
+export async function requireWorkspace(app: INestApplicationContext, slug: string): Promise<{ id: string; slug: string }> {
+  const workspace = await app.get(WorkspacesService).findBySlug(slug);
+  if (!workspace) fail(`workspace "${slug}" does not exist`);
+  return workspace;
+}
+
+/** A JSON file's content, or a one-line error naming the file. */
+export function readJsonFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    fail(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    fail(`${file} is not JSON: ${(error as Error).message}`);
+  }
+}
+
+/** Who acts, in the audit log, when a command changes something or reads personal data: the operator's OS user. */
+export function cliActor(): AuditActor {
+  let name = 'unknown';
+  try {
+    name = userInfo().username;
+  } catch {
+    /* no user entry for this uid (containers) */
+  }
+  return { label: `cli:${name}`, via: 'cli' };
 }

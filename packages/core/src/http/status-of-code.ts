@@ -1,5 +1,5 @@
 /**
- * The HTTP status of each domain error code (PortraitException), mapped once for the whole API.
+ * The HTTP status of each domain error code (PortraitException), mapped once for every app (public API and management API).
  * Codes not listed follow their naming: `*_NOT_FOUND` → 404, `INVALID_*` → 400, `*_CONFLICT`/`*_TAKEN` → 409;
  * any other domain refusal is a 422 (understood, but not something that can be done).
  */
@@ -9,6 +9,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   MERGE_NOT_UNDOABLE: 409,
   // An inbound channel webhook whose signature does not verify.
   WEBHOOK_SIGNATURE_INVALID: 401,
+  // Management API: sign-in and roles.
+  INVALID_CREDENTIALS: 401,
+  OWNER_REQUIRED: 403,
+  SIGN_IN_LOCKED: 429,
+  SIGN_IN_RATE_LIMITED: 429,
+  LAST_OWNER: 409,
   // The server lacks PORTRAIT_SECRET_KEY: nothing the caller can fix.
   SECRET_KEY_REQUIRED: 503,
 };

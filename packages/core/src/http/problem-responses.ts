@@ -1,7 +1,7 @@
 import type { ApiResponseOptions } from '@nestjs/swagger';
 import { z } from 'zod';
 
-/** The RFC 9457 problem document every error is answered with (see problems/api-problem.ts). */
+/** The RFC 9457 problem document every error is answered with (see api-problem.ts). */
 export const problemSchema = z
   .object({
     type: z.string().describe('A URI naming the kind of problem: urn:portrait:problem:<code in kebab case>'),

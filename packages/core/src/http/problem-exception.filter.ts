@@ -1,6 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { PortraitException } from '@portrait/core';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import { PortraitException } from '../engine/errors/portrait.exception.js';
 import { ApiProblem, type FieldError } from './api-problem.js';
 import { statusOfCode } from './status-of-code.js';
 
@@ -19,8 +18,20 @@ const CODE_BY_STATUS: Record<number, string> = {
   429: 'RATE_LIMITED',
 };
 
+/** What the filter needs of a Fastify request and reply (the apps run on Fastify). */
+interface HttpRequest {
+  id?: string;
+  routeOptions?: { url?: string };
+}
+interface HttpReply {
+  header(name: string, value: string): unknown;
+  status(code: number): HttpReply;
+  type(contentType: string): HttpReply;
+  send(body: string): unknown;
+}
+
 /**
- * Every error of the API, whatever raised it, answered as `application/problem+json` with a stable
+ * Every error of an app, whatever raised it, answered as `application/problem+json` with a stable
  * `code`: API problems as they are, domain exceptions by their code, framework HTTP errors by their
  * status, anything else as a 500 whose details go to the log only.
  */
@@ -30,18 +41,22 @@ export class ProblemExceptionFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const reply = http.getResponse<FastifyReply>();
-    const request = http.getRequest<FastifyRequest>();
+    const reply = http.getResponse<HttpReply>();
+    const request = http.getRequest<HttpRequest>();
     const problem = this.toApiProblem(exception, request);
     for (const [name, value] of Object.entries(problem.options.headers ?? {})) reply.header(name, value);
     reply.status(problem.status).type('application/problem+json').send(JSON.stringify(problem.toProblem()));
   }
 
-  private toApiProblem(exception: unknown, request: FastifyRequest): ApiProblem {
+  private toApiProblem(exception: unknown, request: HttpRequest): ApiProblem {
     if (exception instanceof ApiProblem) return exception;
     if (exception instanceof PortraitException) {
-      const errors = fieldErrorsOf(exception.details);
-      return new ApiProblem(statusOfCode(exception.code), exception.code, exception.message, errors ? { errors } : {});
+      // Every cursor is the `cursor` parameter: a refused one names it even when the domain did not.
+      const errors = fieldErrorsOf(exception.details) ?? (exception.code === 'INVALID_CURSOR' ? [{ field: 'cursor', message: 'is not one this API returned' }] : undefined);
+      // A refusal that passes with time (a locked sign-in) says when to come back.
+      const retryAfter = exception.details?.retryAfterSeconds;
+      const headers = typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : undefined;
+      return new ApiProblem(statusOfCode(exception.code), exception.code, exception.message, { ...(errors ? { errors } : {}), ...(headers ? { headers } : {}) });
     }
     if (exception instanceof HttpException && exception.getStatus() < 500) {
       const status = exception.getStatus();

@@ -1,0 +1,68 @@
+import { isoDateTime } from '@portrait/core/http';
+import { z } from 'zod';
+
+const condition = z
+  .record(z.string(), z.unknown(), { error: 'must be a condition object' })
+  .describe(
+    'The condition tree (segment language v1): `{all: [...]}`, `{any: [...]}`, `{not: {...}}` over leaves on traits, account traits, computed traits, identities, events, consent, segments, personas and typologies',
+  );
+const name = z.string({ error: 'must be a string' }).trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+const key = z
+  .string({ error: 'must be a string' })
+  .regex(/^[a-z0-9][a-z0-9_-]{0,99}$/, 'must be 1 to 100 lower-case letters, digits, - or _, starting with a letter or digit')
+  .describe('A stable handle, unique in the workspace; derived from the name when absent');
+const description = z.string({ error: 'must be a string' }).max(2000, 'must be at most 2000 characters').nullable();
+
+export const segmentSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    key: z.string(),
+    description: z.string().nullable(),
+    condition,
+    languageVersion: z.number().int().describe('Version of the condition language the condition is written in'),
+    version: z.number().int().describe('Revision of the condition: 1 when created, bumped by each change of it'),
+    timeWindowed: z.boolean().describe('Depends on the clock (event windows, within_last…): also recomputed on a schedule'),
+    size: z.number().int().describe('Member count at the last computation'),
+    computedAt: isoDateTime.nullable().describe('When membership was last computed'),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+  })
+  .meta({ id: 'Segment', description: 'A segment: a condition and its materialized membership' });
+
+export const segmentPageSchema = z
+  .object({ data: z.array(segmentSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page') })
+  .meta({ id: 'SegmentPage' });
+
+export const createSegmentSchema = z.object({ name, condition, key: key.optional(), description: description.optional() }).meta({ id: 'CreateSegment' });
+
+export const updateSegmentSchema = z
+  .object({ name: name.optional(), condition: condition.optional(), key: key.optional(), description: description.optional() })
+  .meta({ id: 'UpdateSegment', description: 'The fields to change; a changed condition is recomputed at once' });
+
+export const previewSegmentSchema = z.object({ condition }).meta({ id: 'PreviewSegment' });
+
+export const segmentPreviewSchema = z
+  .object({
+    count: z.number().int().describe('How many profiles match the condition now'),
+    sample: z
+      .array(z.object({ id: z.uuid(), kind: z.enum(['person', 'account']), traits: z.record(z.string(), z.unknown()) }))
+      .describe('The first 20 matching profiles, oldest first'),
+  })
+  .meta({ id: 'SegmentPreview' });
+
+export const segmentMemberPageSchema = z
+  .object({
+    data: z.array(z.object({ profileId: z.uuid(), enteredAt: isoDateTime.describe('When the profile entered the segment') })),
+    nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
+  })
+  .meta({ id: 'SegmentMemberPage' });
+
+export const sizeHistoryQuery = z.object({
+  since: isoDateTime.optional().describe('From this instant (default: all recorded)'),
+  limit: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(10_000, 'must be at most 10000').optional(),
+});
+
+export const sizeHistorySchema = z
+  .object({ data: z.array(z.object({ at: isoDateTime, size: z.number().int() })).describe('One point per recompute that changed the size or covered the whole segment, oldest first') })
+  .meta({ id: 'SegmentSizeHistory' });

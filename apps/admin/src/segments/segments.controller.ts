@@ -1,0 +1,118 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { SegmentEditorService, SegmentsService } from '@portrait/core';
+import type { z } from 'zod';
+import { CurrentWorkspace, type AdminWorkspace } from '../auth/admin-request.js';
+import { Audited } from '../audit/audited.decorator.js';
+import { AdminRoute, INVALID_INPUT } from '../openapi/admin-route.decorators.js';
+import { pageQuery, uuidParam } from '../openapi/admin-schemas.js';
+import {
+  createSegmentSchema,
+  previewSegmentSchema,
+  segmentMemberPageSchema,
+  segmentPageSchema,
+  segmentPreviewSchema,
+  segmentSchema,
+  sizeHistoryQuery,
+  sizeHistorySchema,
+  updateSegmentSchema,
+} from './segment.schemas.js';
+
+/** The stored `definition` is the API's `condition`. */
+const view = <T extends { definition: unknown }>({ definition, ...segment }: T) => ({ ...segment, condition: definition });
+
+/** Segments of a workspace: create, list with member counts, read, change, delete, preview a condition, members, size history. */
+@ApiTags('segments')
+@Controller('admin/api/workspaces/:workspace/segments')
+export class SegmentsController {
+  constructor(
+    private readonly segments: SegmentsService,
+    private readonly editor: SegmentEditorService,
+  ) {}
+
+  @Post()
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('segment.create', 'segment')
+  @ApiOperation({ summary: 'Create a segment', description: 'The condition is checked against the language and the workspace\'s data; membership is computed before the answer.' })
+  @ApiCreatedResponse({ standardSchema: segmentSchema, description: 'The segment with its member count' })
+  @ApiResponse(INVALID_INPUT)
+  async createSegment(@CurrentWorkspace() workspace: AdminWorkspace, @Body({ schema: createSegmentSchema }) body: z.output<typeof createSegmentSchema>) {
+    return view(await this.editor.create(workspace.id, body));
+  }
+
+  @Get()
+  @AdminRoute({ workspace: true })
+  @ApiOperation({ summary: 'List segments', description: 'Oldest first, each with its member count (`size`); page with `cursor`.' })
+  @ApiOkResponse({ standardSchema: segmentPageSchema, description: 'A page of segments' })
+  @ApiResponse(INVALID_INPUT)
+  async listSegments(@CurrentWorkspace() workspace: AdminWorkspace, @Query({ schema: pageQuery }) query: z.output<typeof pageQuery>) {
+    const page = await this.segments.list(workspace.id, query);
+    return { data: page.data.map(view), nextCursor: page.nextCursor };
+  }
+
+  @Post('preview')
+  @HttpCode(200)
+  // Changes nothing: viewers may preview too (a cookie session still sends its CSRF token, as on every POST).
+  @AdminRoute({ workspace: true, mutating: true, role: 'viewer' })
+  @Audited('segment.preview', 'workspace')
+  @ApiOperation({ summary: 'Preview a condition', description: 'How many profiles a condition not yet saved matches now, and the first 20 of them.' })
+  @ApiOkResponse({ standardSchema: segmentPreviewSchema, description: 'The count and a sample' })
+  @ApiResponse(INVALID_INPUT)
+  previewSegment(@CurrentWorkspace() workspace: AdminWorkspace, @Body({ schema: previewSegmentSchema }) body: z.output<typeof previewSegmentSchema>) {
+    return this.editor.preview(workspace.id, body.condition);
+  }
+
+  @Get(':id')
+  @AdminRoute({ workspace: true })
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({ summary: 'Get a segment' })
+  @ApiOkResponse({ standardSchema: segmentSchema, description: 'The segment' })
+  async getSegment(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string) {
+    return view(await this.segments.get(workspace.id, id));
+  }
+
+  @Patch(':id')
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('segment.update', 'segment', 'id')
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({ summary: 'Change a segment', description: 'Name, key, description and condition; a changed condition is recomputed before the answer.' })
+  @ApiOkResponse({ standardSchema: segmentSchema, description: 'The changed segment' })
+  @ApiResponse(INVALID_INPUT)
+  async updateSegment(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Body({ schema: updateSegmentSchema }) body: z.output<typeof updateSegmentSchema>) {
+    return view(await this.editor.update(workspace.id, id, body));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('segment.delete', 'segment', 'id')
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({ summary: 'Delete a segment', description: 'Refused (400, field `id`) while another segment refers to it.' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiResponse(INVALID_INPUT)
+  async deleteSegment(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string): Promise<void> {
+    await this.segments.delete(workspace.id, id);
+  }
+
+  @Get(':id/members')
+  @AdminRoute({ workspace: true })
+  @Audited('segment.members.read', 'segment', 'id')
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({ summary: 'List a segment\'s members', description: 'Profile ids in id order with the time each entered; page with `cursor`.' })
+  @ApiOkResponse({ standardSchema: segmentMemberPageSchema, description: 'A page of members' })
+  @ApiResponse(INVALID_INPUT)
+  listSegmentMembers(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Query({ schema: pageQuery }) query: z.output<typeof pageQuery>) {
+    return this.segments.members(workspace.id, id, query);
+  }
+
+  @Get(':id/size-history')
+  @AdminRoute({ workspace: true })
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({ summary: 'A segment\'s size history' })
+  @ApiOkResponse({ standardSchema: sizeHistorySchema, description: 'Sizes over time' })
+  @ApiResponse(INVALID_INPUT)
+  async getSegmentSizeHistory(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Query({ schema: sizeHistoryQuery }) query: z.output<typeof sizeHistoryQuery>) {
+    return { data: await this.segments.sizeHistory(workspace.id, id, query) };
+  }
+}
+
