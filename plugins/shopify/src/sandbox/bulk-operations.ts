@@ -93,7 +93,8 @@ export class BulkOperations {
     void this.run(op, document, { ...ctx, bulk: true, snapshot }).then(
       async () => {
         const wait = this.minRunMs - (Date.now() - started);
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        // Unref'd: a sandbox closed while an operation "runs" does not keep the process alive.
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait).unref());
         op.status = 'COMPLETED';
         op.completedAt = ctx.data.clock.now();
         op.url = `https://${BULK_STORAGE_HOST}${BULK_STORAGE_PREFIX}${op.token}-final?GoogleAccessId=sandbox&Expires=${Math.floor(Date.now() / 1000) + 7 * 86_400}&Signature=${op.token}`;
