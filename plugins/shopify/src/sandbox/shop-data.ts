@@ -148,11 +148,14 @@ export class ShopData {
     this.random = seededRandom(options.seed * 7919 + 17);
     const wantedPeople = Math.ceil(options.customers / 0.7) + 20;
     this.population = options.population ?? generatePopulation({ seed: options.seed, people: wantedPeople, companies: Math.max(2, Math.floor(wantedPeople / 200)) });
-    const records = drawChannel(this.population, { channel: 'shopify', coverage: 0.7, recordsPerPerson: [1, 1], testAccounts: 1 });
+    // Shopify validates phone numbers and serves them in E.164, and trims what is typed; e-mail case varies.
+    const mess = { phoneStyles: ['e164' as const], spaces: 0 };
+    const records = drawChannel(this.population, { channel: 'shopify', coverage: 0.7, recordsPerPerson: [1, 1], testAccounts: 1, mess });
     const known = new Set(records.map((r) => r.personId));
     // Guests: people the shop has no account for, who still bought (they join by e-mail or phone).
-    this.guests = drawChannel(this.population, { channel: 'shopify-guest-checkout', coverage: 0.5, testAccounts: 0 }).filter(
-      (r) => !known.has(r.personId) && (r.email || r.phone),
+    this.guests = drawChannel(this.population, { channel: 'shopify-guest-checkout', coverage: 0.5, testAccounts: 0, mess }).filter(
+      // Checkout asks guests for an e-mail here (the population's phones are not all ones Shopify would accept).
+      (r) => !known.has(r.personId) && r.email,
     );
     let latest = this.population.referenceDate;
     for (const record of records.slice(0, options.customers)) {
