@@ -50,6 +50,11 @@ export class BulkOperations {
     return id ? this.operations.get(id) : this.current;
   }
 
+  /** Every operation started so far, oldest first. */
+  list(): BulkOperationRecord[] {
+    return [...this.operations.values()];
+  }
+
   byToken(token: string): BulkOperationRecord | undefined {
     return [...this.operations.values()].find((op) => op.token === token);
   }

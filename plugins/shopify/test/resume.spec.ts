@@ -1,0 +1,83 @@
+import { SourcesService, SyncRunsService, SyncService, type SyncOutcome } from '@portrait/core';
+import { createTestCore, type TestCore } from '@portrait/core/testing';
+import connector from '../src/index.js';
+import { ShopifySandbox } from '../src/sandbox/index.js';
+import { sandboxConfig } from './sandbox-config.js';
+
+function run(outcome: SyncOutcome) {
+  if (!outcome.started) throw new Error('the sync did not start');
+  return outcome.run;
+}
+
+/**
+ * A full sync stopped in the middle of streaming a bulk operation's file (as when its process stops)
+ * resumes from its last checkpoint — the same bulk operation, the records after the last committed
+ * batch — and ends with exactly what an uninterrupted sync of the same shop stores.
+ */
+describe('Shopify sync stopped mid-bulk', () => {
+  let core: TestCore;
+  let sandbox: ShopifySandbox;
+
+  beforeAll(async () => {
+    core = await createTestCore({ env: { PORTRAIT_SECRET_KEY: 'r'.repeat(40) }, connectors: [connector] });
+    sandbox = await ShopifySandbox.start({ shop: 'resume-shop.myshopify.com', customers: 300, orders: 1500, plan: 'plus' });
+  });
+  afterAll(async () => {
+    await sandbox?.close();
+    await core?.close();
+  });
+
+  const snapshot = async (workspaceId: string) => {
+    const q = (sql: string) => core.db.dataSource.query(sql, [workspaceId]);
+    return {
+      events: await q(`SELECT type, dedupe_key, occurred_at, properties FROM events WHERE workspace_id = $1 ORDER BY dedupe_key`),
+      records: await q(`SELECT source, external_id, traits FROM source_records WHERE workspace_id = $1 ORDER BY external_id`),
+      identities: await q(`SELECT type, value FROM identities WHERE workspace_id = $1 ORDER BY type, value`),
+      profiles: await q(`SELECT traits, computed FROM profiles WHERE workspace_id = $1 AND merged_into IS NULL ORDER BY traits->>'shopify.updated_at', computed->>'first_order_at', computed->>'lifetime_value'`),
+      consents: (await q(`SELECT count(*)::int AS n FROM consents WHERE workspace_id = $1`))[0].n,
+    };
+  };
+
+  it('resumes the same bulk operation from its last checkpoint and ends as an uninterrupted run', async () => {
+    const sources = core.app.get(SourcesService);
+    const sync = core.app.get(SyncService);
+
+    const clean = await core.workspace();
+    const cleanSource = await sources.create(clean, { connectorId: 'shopify', name: 'Shop', config: sandboxConfig(sandbox) });
+    expect(run(await sync.sync(cleanSource.id, { mode: 'full' })).status).toBe('succeeded');
+
+    const stopped = await core.workspace();
+    const source = await sources.create(stopped, { connectorId: 'shopify', name: 'Shop', config: sandboxConfig(sandbox) });
+    const running = sync.sync(source.id, { mode: 'full' });
+    // Stop it once the orders' bulk file is partly stored.
+    let mid: { state: { phase?: string; bulkId?: string; rootsDone?: number } } | undefined;
+    for (let i = 0; i < 3000 && !mid; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      [mid] = await core.db.dataSource.query(
+        `SELECT state FROM sync_states WHERE source_id = $1 AND stream = 'orders' AND state->>'phase' = 'bulk' AND (state->>'rootsDone')::int >= 250`,
+        [source.id],
+      );
+    }
+    expect(mid).toBeDefined();
+    const runId = (await core.app.get(SyncRunsService).running(source.id))!.id;
+    await sync.cancel(runId, stopped);
+    const cancelled = run(await running);
+    expect(cancelled.status).toBe('cancelled');
+    const [kept] = await core.db.dataSource.query(`SELECT state, in_progress FROM sync_states WHERE source_id = $1 AND stream = 'orders'`, [source.id]);
+    expect(kept.in_progress).toBe(true);
+    expect(kept.state).toMatchObject({ phase: 'bulk', bulkId: mid!.state.bulkId });
+    expect(kept.state.rootsDone).toBeLessThan(1500);
+    const [{ n: storedBefore }] = await core.db.dataSource.query(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND type = 'order_placed'`, [stopped]);
+    expect(storedBefore).toBe(kept.state.rootsDone);
+
+    const ordersBulks = () => sandbox.bulk.list().filter((op) => op.query.includes('orders')).length;
+    const bulksBefore = ordersBulks();
+    const resumed = run(await sync.sync(source.id, { mode: 'full' }));
+    expect(resumed.status).toBe('succeeded');
+    // No new bulk operation for orders: the stored one was read on from where the run stopped.
+    expect(ordersBulks()).toBe(bulksBefore);
+    expect(resumed.stats.orders!.read).toBe(1500 - kept.state.rootsDone);
+
+    expect(await snapshot(stopped)).toEqual(await snapshot(clean));
+  });
+});
