@@ -281,7 +281,18 @@ function parseGid(id: string): { type: string; id: number } | undefined {
   return match ? { type: match[1]!, id: Number(match[2]) } : undefined;
 }
 
-type Resolvers = Record<string, Record<string, GraphQLFieldResolver<any, ExecutionContext, any>>>;
+/** A field resolver: the parent's value, the field's arguments (typed per field), the execution context. */
+type Resolver<S> = (source: S, args: never, ctx: ExecutionContext) => unknown;
+type LineItemSource = { item: SandboxOrder['lineItems'][number] };
+interface Resolvers {
+  Query: Record<string, Resolver<unknown>>;
+  Mutation: Record<string, Resolver<unknown>>;
+  Customer: Record<string, Resolver<{ record: SandboxCustomer }>>;
+  Order: Record<string, Resolver<{ record: SandboxOrder }>>;
+  LineItem: Record<string, Resolver<LineItemSource>>;
+  Refund: Record<string, Resolver<{ refund: SandboxOrder['refunds'][number]; order: SandboxOrder }>>;
+  Return: Record<string, Resolver<SandboxOrder['returns'][number]>>;
+}
 
 function customerNode(c: SandboxCustomer) {
   return { __typename: 'Customer', record: c };
@@ -328,8 +339,8 @@ const RESOLVERS: Resolvers = {
     node: (_s, args: { id: string }, ctx) => {
       const ref = parseGid(args.id);
       if (ref?.type === 'BulkOperation') return ctx.bulkOperation(args.id);
-      if (ref?.type === 'Customer') return RESOLVERS.Query!.customer!(undefined, args, ctx, undefined as never);
-      if (ref?.type === 'Order') return RESOLVERS.Query!.order!(undefined, args, ctx, undefined as never);
+      if (ref?.type === 'Customer') return RESOLVERS.Query.customer!(undefined, args as never, ctx);
+      if (ref?.type === 'Order') return RESOLVERS.Query.order!(undefined, args as never, ctx);
       return null;
     },
   },
@@ -425,7 +436,9 @@ const RESOLVERS: Resolvers = {
 
 type SandboxRefundLine = SandboxOrder['refunds'][number]['lineItems'][number];
 
-function sortBy(sortKey: string | null | undefined, kind: 'customer' | 'order'): (item: any) => string | number {
+type Sortable = { id: number; updatedAt: string; createdAt: string; number?: number };
+
+function sortBy(sortKey: string | null | undefined, kind: 'customer' | 'order'): (item: Sortable) => string | number {
   switch (sortKey) {
     case 'UPDATED_AT':
       return (item) => item.updatedAt;
@@ -433,7 +446,7 @@ function sortBy(sortKey: string | null | undefined, kind: 'customer' | 'order'):
     case 'PROCESSED_AT':
       return (item) => item.createdAt;
     case 'ORDER_NUMBER':
-      return (item) => (kind === 'order' ? item.number : item.id);
+      return (item) => (kind === 'order' ? (item.number ?? item.id) : item.id);
     default:
       return (item) => item.id;
   }
@@ -442,12 +455,12 @@ function sortBy(sortKey: string | null | undefined, kind: 'customer' | 'order'):
 /** The schema with the sandbox's resolvers attached. */
 export function buildAdminSchema(): GraphQLSchema {
   const schema = buildSchema(ADMIN_SDL);
-  for (const [typeName, fields] of Object.entries(RESOLVERS)) {
+  for (const [typeName, fields] of Object.entries(RESOLVERS) as [string, Record<string, Resolver<never>>][]) {
     const type = schema.getType(typeName) as GraphQLObjectType;
     const defs = type.getFields();
     for (const [field, resolve] of Object.entries(fields)) {
       if (!defs[field]) throw new Error(`sandbox schema: ${typeName}.${field} is not in the SDL`);
-      defs[field].resolve = resolve;
+      defs[field].resolve = resolve as unknown as GraphQLFieldResolver<unknown, ExecutionContext>;
     }
   }
   return schema;

@@ -10,6 +10,7 @@ import type { ShopifySandbox } from './shopify-sandbox.js';
  * truth tests and the bench; `query` runs SQL on Portrait's database.
  */
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows of arbitrary SQL, read by column name
 export type Query = (sql: string, params: unknown[]) => Promise<Record<string, any>[]>;
 
 export interface TruthReport {
