@@ -91,7 +91,9 @@ export class ShopifySandbox implements ConformanceSandbox {
       },
       { faults: options.faults, host: options.host, port: options.port, seed: options.seed ?? 29 },
     );
-    sandbox.unregister = registerSandboxShop(sandbox.shop, sandbox.server.url);
+    sandbox.unregister = registerSandboxShop(sandbox.shop, sandbox.server.url, (path) =>
+      path.startsWith(BULK_STORAGE_PREFIX) ? sandbox.bulk.byToken(path.slice(BULK_STORAGE_PREFIX.length).replace(/-final$/, '')) !== undefined : false,
+    );
     return sandbox;
   }
 

@@ -78,6 +78,11 @@ class CursorTracker {
       this.ids = new Set([id]);
     } else if (at === this.cursor) this.ids.add(id);
   }
+  /** Moves the cursor back to `at`: everything updated since is read again next time. */
+  rewind(at: string): void {
+    this.cursor = new Date(at).toISOString();
+    this.ids = new Set();
+  }
   state(): Pick<ShopifyStreamState, 'cursor' | 'idsAtCursor'> {
     return this.cursor === undefined ? {} : { cursor: this.cursor, idsAtCursor: [...this.ids].sort() };
   }
@@ -131,15 +136,15 @@ async function startBulk(stream: ResourceStream, client: AdminClient, ctx: Conne
   throw new ConnectorRequestError(`Shopify refused the bulk query for ${stream.connection}: ${userErrors.map((e) => e.message).join('; ')}`, { status: 200 });
 }
 
-async function waitForBulk(client: AdminClient, ctx: ConnectorContext, bulkId: string): Promise<{ url: string | null; status: string }> {
+async function waitForBulk(client: AdminClient, ctx: ConnectorContext, bulkId: string): Promise<{ url: string | null; status: string; createdAt?: string }> {
   let delay = POLL_START_MS;
   for (;;) {
-    const { node } = await client.request<{ node: { status: string; errorCode: string | null; url: string | null } | null }>(
-      `query BulkStatus($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode url objectCount } } }`,
+    const { node } = await client.request<{ node: { status: string; errorCode: string | null; url: string | null; createdAt: string } | null }>(
+      `query BulkStatus($id: ID!) { node(id: $id) { ... on BulkOperation { id status errorCode createdAt url objectCount } } }`,
       { id: bulkId },
     );
     if (!node) return { url: null, status: 'MISSING' };
-    if (node.status === 'COMPLETED') return { url: node.url, status: node.status };
+    if (node.status === 'COMPLETED') return { url: node.url, status: node.status, createdAt: node.createdAt };
     if (['FAILED', 'CANCELED', 'CANCELING', 'EXPIRED'].includes(node.status)) return { url: null, status: `${node.status}${node.errorCode ? ` (${node.errorCode})` : ''}` };
     await abortableSleep(delay, ctx.signal);
     delay = Math.min(POLL_MAX_MS, Math.ceil(delay * 1.5));
@@ -147,7 +152,7 @@ async function waitForBulk(client: AdminClient, ctx: ConnectorContext, bulkId: s
 }
 
 async function* readBulk(stream: ResourceStream, client: AdminClient, ctx: ConnectorContext, bulkId: string, rootsDone: number, tracker: CursorTracker): AsyncGenerator<ReadMessage> {
-  const { url, status } = await waitForBulk(client, ctx, bulkId);
+  const { url, status, createdAt } = await waitForBulk(client, ctx, bulkId);
   if (!url) {
     if (status === 'COMPLETED') {
       // A completed operation without a file found nothing.
@@ -208,6 +213,9 @@ async function* readBulk(stream: ResourceStream, client: AdminClient, ctx: Conne
   }
   if (root) emit(root);
   yield* flush();
+  // A bulk operation reads records over time, not at one instant: a record changed while it ran may
+  // be older than the newest one read. The next sync starts from the operation's start instead.
+  if (createdAt && tracker.cursor !== undefined && tracker.cursor > new Date(createdAt).toISOString()) tracker.rewind(createdAt);
   yield { type: 'checkpoint', state: tracker.state() };
 
   function* flush(): Generator<ReadMessage> {
