@@ -299,34 +299,18 @@ export class ShopData {
         }
       }
     }
-    // The sum each customer's `amountSpent` / `numberOfOrders` follows, as Shopify's do.
     this.pushOrder(order);
-    if (customer) this.touchCustomerTotals(customer.id, false);
+    if (customer) this.addToTotals(customer.id, order);
     return order;
-  }
-
-  /** A customer's order totals (Shopify counts non-cancelled orders, net of refunds). */
-  totalsOf(customerId: number): { spentCents: number; orders: number } {
-    let spentCents = 0;
-    let orders = 0;
-    for (const order of this.orders) {
-      if (order.customerId !== customerId) continue;
-      orders++;
-      if (order.cancelledAt) continue;
-      spentCents += cents(Number(order.total)) - order.refunds.reduce((s, rf) => s + cents(Number(rf.amount)), 0);
-    }
-    return { spentCents, orders };
   }
 
   private readonly totals = new Map<number, { spentCents: number; orders: number }>();
 
-  private touchCustomerTotals(customerId: number, bump: boolean): void {
+  /** Adds an order to its customer's totals: Shopify counts every order, and spends those not cancelled, net of refunds. */
+  private addToTotals(customerId: number, order: SandboxOrder): void {
     const totals = this.totals.get(customerId) ?? { spentCents: 0, orders: 0 };
-    const order = this.orders.at(-1)!;
-    if (!bump) {
-      totals.orders++;
-      if (!order.cancelledAt) totals.spentCents += cents(Number(order.total)) - order.refunds.reduce((s, rf) => s + cents(Number(rf.amount)), 0);
-    }
+    totals.orders++;
+    if (!order.cancelledAt) totals.spentCents += cents(Number(order.total)) - order.refunds.reduce((s, rf) => s + cents(Number(rf.amount)), 0);
     this.totals.set(customerId, totals);
   }
 

@@ -197,8 +197,9 @@ export class ShopifySandbox implements ConformanceSandbox {
     const token = request.params.file!.replace(/-final$/, '');
     const op = this.bulk.byToken(token);
     if (!op?.file) return { status: 404, headers: { 'content-type': 'application/xml' }, body: '<Error><Code>NoSuchKey</Code></Error>' };
-    const text = await readFile(op.file, 'utf8');
-    const lines = text.split('\n').filter(Boolean);
+    const file = await readFile(op.file);
+    if (!this.faults.rules.some((rule) => rule.kind === 'malformed')) return { status: 200, headers: { 'content-type': 'application/jsonl' }, body: file };
+    const lines = file.toString('utf8').split('\n').filter(Boolean);
     // Root lines (no __parentId) go through the malformed-record faults.
     const roots = lines.map((l, i) => ({ l, i })).filter(({ l }) => !l.includes('"__parentId"'));
     const corrupted = request.corrupt(roots.map(({ l }) => JSON.parse(l) as unknown));
