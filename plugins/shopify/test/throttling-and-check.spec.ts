@@ -18,19 +18,21 @@ describe('Shopify cost-based pacing', () => {
   });
 
   it('pages through a shop on the 100-points/s plan at the restore rate without ever being THROTTLED', async () => {
-    sandbox = await ShopifySandbox.start({ shop: shop(), customers: 40, orders: 150, plan: 'standard', bulkRunMs: 600_000 });
+    sandbox = await ShopifySandbox.start({ shop: shop(), customers: 40, orders: 70, plan: 'standard', bulkRunMs: 600_000 });
     // A bulk operation already running for the shop: the connector pages instead (the costly path).
     expect(sandbox.bulk.start('{ customers { edges { node { id } } } }', (sandbox as unknown as { context(): never }).context())).toMatchObject({ userErrors: [] });
     const config = shopifyConfigSchema.parse(sandboxConfig(sandbox));
     const started = Date.now();
     const outcome = await readStream(connector, { stream: 'orders', mode: 'full', state: undefined }, config, ctx());
     const seconds = (Date.now() - started) / 1000;
-    expect(outcome.facts).toHaveLength(150);
+    expect(outcome.facts).toHaveLength(70);
     expect(outcome.invalid).toEqual([]);
-    // Pages of 7 orders: many queries, and more points than the bucket's 2,000 — so the pacer had to wait.
-    expect(sandbox.requests.filter((r) => r.path.endsWith('graphql.json')).length).toBeGreaterThan(20);
-    expect(sandbox.pointsSpent).toBeGreaterThan(sandbox.plan.maximumAvailable);
+    // Pages of 7 orders, each requesting 968 points of a 2,000-point bucket: once the pages had spent
+    // more than 1,032 points, each next one waited for the bucket to refill.
+    expect(sandbox.requests.filter((r) => r.path.endsWith('graphql.json')).length).toBeGreaterThanOrEqual(10);
+    expect(sandbox.pointsSpent).toBeGreaterThan(sandbox.plan.maximumAvailable - 968);
     expect(sandbox.throttled).toBe(0);
+    expect(sandbox.bulk.list().filter((op) => op.query.includes('orders'))).toEqual([]);
     // Never faster than the plan allows beyond the initial bucket.
     expect(sandbox.pointsSpent - sandbox.plan.maximumAvailable).toBeLessThanOrEqual(seconds * sandbox.plan.restoreRate + 1000);
   });

@@ -114,8 +114,10 @@ export class LeakyBucket {
     readonly restoreRate: number,
     readonly maximumAvailable: number = restoreRate * 20,
     private readonly clock: () => number = Date.now,
+    /** Points in the bucket at the start (default: full). */
+    initial: number = maximumAvailable,
   ) {
-    this.available = maximumAvailable;
+    this.available = Math.min(initial, maximumAvailable);
     this.at = clock();
   }
 

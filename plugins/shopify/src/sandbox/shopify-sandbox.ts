@@ -31,6 +31,8 @@ export interface ShopifySandboxOptions {
   customers?: number;
   orders?: number;
   plan?: ShopifyPlan;
+  /** Points in the shop's bucket at the start, as if another app had just spent the rest (default: full). */
+  initialPoints?: number;
   /** Whether the token has `read_all_orders`; without it only the last 60 days of orders are visible (default true). */
   readAllOrders?: boolean;
   /** Scopes granted to the token (default read_customers, read_orders, read_returns, and read_all_orders when `readAllOrders`). */
@@ -75,7 +77,8 @@ export class ShopifySandbox implements ConformanceSandbox {
     this.accessToken = options.accessToken ?? SANDBOX_ACCESS_TOKEN;
     this.apiSecret = options.apiSecret ?? SANDBOX_API_SECRET;
     this.data = new ShopData({ seed: options.seed ?? 29, customers: options.customers ?? 60, orders: options.orders ?? 180, population: options.population });
-    this.bucket = new LeakyBucket(SHOPIFY_PLANS[options.plan ?? 'plus']);
+    const restoreRate = SHOPIFY_PLANS[options.plan ?? 'plus'];
+    this.bucket = new LeakyBucket(restoreRate, restoreRate * 20, Date.now, options.initialPoints);
     this.schema = buildAdminSchema();
     this.bulk = new BulkOperations(this.schema, options.bulkRunMs ?? 30);
     const readAll = options.readAllOrders ?? true;
