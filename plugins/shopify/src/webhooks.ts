@@ -2,6 +2,7 @@ import { InvalidRecordError, WebhookSignatureError, type ConnectorContext, type 
 import { CUSTOMER_FIELDS, customerFact, type CustomerNode } from './mappers/customer.mapper.js';
 import { ORDER_FIELDS, orderFact, type OrderNode } from './mappers/order.mapper.js';
 import type { ShopifyConfig } from './shopify.config.js';
+import { completeLineItems } from './streams/orders.js';
 import { createAdminClient, createShopify } from './transport/admin-client.js';
 
 /**
@@ -98,6 +99,9 @@ async function readCustomer(id: string, config: ShopifyConfig, ctx: ConnectorCon
 }
 
 async function readOrder(id: string, config: ShopifyConfig, ctx: ConnectorContext, location: string): Promise<ProfileFact[]> {
-  const data = await createAdminClient(config, ctx).request<{ order: OrderNode | null }>(`query Order($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id });
-  return data.order ? [orderFact(data.order, config.source, location)] : [];
+  const client = createAdminClient(config, ctx);
+  const data = await client.request<{ order: OrderNode | null }>(`query Order($id: ID!) { order(id: $id) { ${ORDER_FIELDS} } }`, { id });
+  if (!data.order) return [];
+  await completeLineItems(data.order, client);
+  return [orderFact(data.order, config.source, location)];
 }

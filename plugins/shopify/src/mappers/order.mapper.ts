@@ -37,7 +37,7 @@ export interface OrderNode {
   displayFinancialStatus?: string | null;
   displayFulfillmentStatus?: string | null;
   customer?: { id: string } | null;
-  lineItems?: { nodes: LineItemNode[]; pageInfo?: { hasNextPage: boolean } };
+  lineItems?: { nodes: LineItemNode[]; pageInfo?: { hasNextPage: boolean; endCursor?: string | null } };
   refunds?: RefundNode[] | null;
   returns?: { nodes: { id: string; name?: string | null; status?: string | null; createdAt?: string | null; totalQuantity?: number | null }[] };
 }
@@ -62,9 +62,14 @@ export const PAGED_RETURNS = 3;
 
 /** The order selection of paged queries: nested connections with their sizes. */
 export const ORDER_FIELDS = /* GraphQL */ `${ORDER_SCALARS}
-  lineItems(first: ${PAGED_LINE_ITEMS}) { nodes { ${LINE_ITEM} } pageInfo { hasNextPage } }
+  lineItems(first: ${PAGED_LINE_ITEMS}) { nodes { ${LINE_ITEM} } pageInfo { hasNextPage endCursor } }
   refunds(first: ${PAGED_REFUNDS}) { id createdAt totalRefundedSet { ${MONEY} } refundLineItems(first: ${PAGED_REFUND_LINES}) { nodes { quantity subtotalSet { ${MONEY} } lineItem { id } } } }
   returns(first: ${PAGED_RETURNS}) { nodes { id name status createdAt totalQuantity } }`;
+
+/** The rest of an order's line items, when a paged query's first ones were not all of them. */
+export const MORE_LINE_ITEMS_QUERY = /* GraphQL */ `query MoreLineItems($id: ID!, $after: String) {
+  order(id: $id) { lineItems(first: 190, after: $after) { nodes { ${LINE_ITEM} } pageInfo { hasNextPage endCursor } } }
+}`;
 
 /** The order selection of bulk queries: connections without sizes, each node with its id for `__parentId`. */
 export const BULK_ORDER_FIELDS = /* GraphQL */ `${ORDER_SCALARS}

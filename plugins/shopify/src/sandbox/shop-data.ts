@@ -112,6 +112,8 @@ export interface ShopDataOptions {
   orders: number;
   /** An existing population to draw from instead of generating one for `seed`. */
   population?: Population;
+  /** Line items per order, drawn uniformly in [min, max] (default [1, 4]). */
+  lineItems?: [number, number];
 }
 
 const cents = (n: number) => Math.round(n * 100);
@@ -143,9 +145,11 @@ export class ShopData {
   private readonly guests: ChannelRecord[];
   private nextIds = { customer: 7_000_000_001, order: 5_000_000_001, lineItem: 13_000_000_001, refund: 9_000_000_001, returnId: 8_000_000_001, address: 4_000_000_001, refundLine: 11_000_000_001 };
   private orderNumber = 1001;
+  private readonly lineItemRange: [number, number];
 
   constructor(options: ShopDataOptions) {
     this.random = seededRandom(options.seed * 7919 + 17);
+    this.lineItemRange = options.lineItems ?? [1, 4];
     const wantedPeople = Math.ceil(options.customers / 0.7) + 20;
     this.population = options.population ?? generatePopulation({ seed: options.seed, people: wantedPeople, companies: Math.max(2, Math.floor(wantedPeople / 200)) });
     // Shopify validates phone numbers and serves them in E.164, and trims what is typed; e-mail case varies.
@@ -234,7 +238,8 @@ export class ShopData {
       email = customer.email?.trim().toLowerCase() ?? null;
       phone = customer.phone;
     }
-    const lineCount = 1 + Math.floor(r() * 4);
+    const [minLines, maxLines] = this.lineItemRange;
+    const lineCount = minLines + Math.floor(r() * (maxLines - minLines + 1));
     const lineItems: SandboxLineItem[] = [];
     for (let i = 0; i < lineCount; i++) {
       const productIndex = Math.floor(PRODUCTS.length * r() ** 1.5);

@@ -31,6 +31,8 @@ export interface ShopifySandboxOptions {
   customers?: number;
   orders?: number;
   plan?: ShopifyPlan;
+  /** Line items per order, in [min, max] (default [1, 4]). */
+  lineItems?: [number, number];
   /** Points in the shop's bucket at the start, as if another app had just spent the rest (default: full). */
   initialPoints?: number;
   /** Whether the token has `read_all_orders`; without it only the last 60 days of orders are visible (default true). */
@@ -76,7 +78,7 @@ export class ShopifySandbox implements ConformanceSandbox {
     this.shop = options.shop ?? 'portrait-sandbox.myshopify.com';
     this.accessToken = options.accessToken ?? SANDBOX_ACCESS_TOKEN;
     this.apiSecret = options.apiSecret ?? SANDBOX_API_SECRET;
-    this.data = new ShopData({ seed: options.seed ?? 29, customers: options.customers ?? 60, orders: options.orders ?? 180, population: options.population });
+    this.data = new ShopData({ seed: options.seed ?? 29, customers: options.customers ?? 60, orders: options.orders ?? 180, population: options.population, lineItems: options.lineItems });
     const restoreRate = SHOPIFY_PLANS[options.plan ?? 'plus'];
     this.bucket = new LeakyBucket(restoreRate, restoreRate * 20, Date.now, options.initialPoints);
     this.schema = buildAdminSchema();

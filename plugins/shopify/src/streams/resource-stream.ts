@@ -23,6 +23,8 @@ export interface ResourceStream {
   /** Attaches a bulk child line to its root record; false when it does not belong there. */
   attach?(root: Record<string, unknown>, child: Record<string, unknown>): boolean;
   map(node: Record<string, unknown>, location: string): ProfileFact;
+  /** Completes a node of a paged query whose nested lists were cut at their page size (e.g. an order's line items). */
+  complete?(node: Record<string, unknown>, client: AdminClient): Promise<void>;
 }
 
 /** The state of a stream between runs (and within one, at each checkpoint). */
@@ -258,6 +260,7 @@ async function* readPaged(
       const id = String(node?.id);
       const updatedAt = typeof node?.updatedAt === 'string' ? new Date(node.updatedAt).toISOString() : undefined;
       if (previous && updatedAt === previous.cursor && previous.ids.has(id)) continue;
+      if (node && stream.complete) await stream.complete(node, client);
       try {
         facts.push(stream.map(node, `${stream.connection} page ${page} record ${i + 1}`));
         tracker.see(id, updatedAt);
