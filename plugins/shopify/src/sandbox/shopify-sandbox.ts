@@ -155,7 +155,7 @@ export class ShopifySandbox implements ConformanceSandbox {
       return json({ errors: [{ message: e.message, locations: e.locations }] });
     }
     const invalid = validate(this.schema, document);
-    if (invalid.length) return json({ errors: invalid.map((e) => ({ message: e.message, locations: e.locations, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } })) });
+    if (invalid.length) return json({ errors: invalid.map((e) => ({ ...shopifyValidationError(e.message), locations: e.locations })) });
     const operation = document.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
     const variables = body.variables ?? {};
     const requested = requestedQueryCost(this.schema, document, operation, variables);
@@ -298,3 +298,17 @@ export class ShopifySandbox implements ConformanceSandbox {
 }
 
 export { gid };
+
+/**
+ * graphql-js's validation messages in the words and codes of Shopify's GraphQL server (graphql-ruby),
+ * for the mistakes a client makes most: an unknown field, an unknown argument, a missing argument.
+ */
+export function shopifyValidationError(message: string): { message: string; extensions: Record<string, unknown> } {
+  let m = /^Cannot query field "(\w+)" on type "(\w+)"/.exec(message);
+  if (m) return { message: `Field '${m[1]}' doesn't exist on type '${m[2]}'`, extensions: { code: 'undefinedField', typeName: m[2], fieldName: m[1] } };
+  m = /^Unknown argument "(\w+)" on field "(\w+)\.(\w+)"/.exec(message);
+  if (m) return { message: `Field '${m[3]}' doesn't accept argument '${m[1]}'`, extensions: { code: 'argumentNotAccepted', name: m[3], typeName: 'Field', argumentName: m[1] } };
+  m = /^Field "(\w+)" argument "(\w+)" of type "[^"]+" is required, but it was not provided/.exec(message) ?? /^Argument "\w+\.(\w+)\((\w+):\)" of type "[^"]+" is required, but it was not provided/.exec(message);
+  if (m) return { message: `Field '${m[1]}' is missing required arguments: ${m[2]}`, extensions: { code: 'missingRequiredArguments', className: 'Field', name: m[1], arguments: m[2] } };
+  return { message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+}
