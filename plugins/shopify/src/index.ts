@@ -53,4 +53,3 @@ export const connector = defineConnector<ShopifyConfig>({
 
 export default connector;
 export type { ShopifyConfig, ShopifyConfigInput } from './shopify.config.js';
-export type { PrivacyRequest, ShopifyWebhookResult } from './webhooks.js';

@@ -13,15 +13,6 @@ import { createAdminClient, createShopify } from './transport/admin-client.js';
  * The mandatory compliance topics become privacy requests for the engine to carry out.
  */
 
-/** A privacy request for the engine: erase (Portrait's erasure) or export the profile(s) these identities resolve to. */
-export interface PrivacyRequest {
-  type: 'erase' | 'export';
-  identities: { type: string; value: string }[];
-  reference?: string;
-}
-
-/** `WebhookResult` with the privacy requests of Shopify's compliance topics. */
-export type ShopifyWebhookResult = WebhookResult & { privacyRequests?: PrivacyRequest[] };
 
 export const WEBHOOK_TOPICS = [
   'customers/create',
@@ -37,7 +28,7 @@ export const WEBHOOK_TOPICS = [
 
 const OK = { status: 200 };
 
-export async function parseShopifyWebhook(request: WebhookRequest, config: ShopifyConfig, ctx: ConnectorContext): Promise<ShopifyWebhookResult> {
+export async function parseShopifyWebhook(request: WebhookRequest, config: ShopifyConfig, ctx: ConnectorContext): Promise<WebhookResult> {
   if (!config.webhookSecret) throw new WebhookSignatureError("the source has no app API secret to verify Shopify's webhooks with");
   const shopify = createShopify(config);
   const validation = await shopify.webhooks.validate({

@@ -4,7 +4,6 @@ import { createTestCore, type TestCore } from '@portrait/core/testing';
 import connector from '../src/index.js';
 import { ShopifySandbox } from '../src/sandbox/index.js';
 import { shopifyConfigSchema } from '../src/shopify.config.js';
-import type { ShopifyWebhookResult } from '../src/webhooks.js';
 import { sandboxConfig } from './sandbox-config.js';
 
 function run(outcome: SyncOutcome) {
@@ -96,12 +95,12 @@ describe('Shopify webhooks', () => {
   it('customers/redact and customers/data_request become erase and export requests for the person', async () => {
     const config = shopifyConfigSchema.parse(sandboxConfig(sandbox));
     const customer = sandbox.data.customers.find((c) => c.email)!;
-    const redact = (await connector.parseWebhook!(sandbox.redactWebhook(customer, { webhookId: 'redact-1' }), config, createConnectorContext())) as ShopifyWebhookResult;
+    const redact = await connector.parseWebhook!(sandbox.redactWebhook(customer, { webhookId: 'redact-1' }), config, createConnectorContext());
     expect(redact.facts).toEqual([]);
     expect(redact.privacyRequests).toEqual([
       { type: 'erase', identities: expect.arrayContaining([{ type: 'shopify_customer_id', value: String(customer.id) }, { type: 'email', value: customer.email!.trim() }]), reference: 'shopify customers/redact redact-1' },
     ]);
-    const request = (await connector.parseWebhook!(sandbox.dataRequestWebhook(customer), config, createConnectorContext())) as ShopifyWebhookResult;
+    const request = await connector.parseWebhook!(sandbox.dataRequestWebhook(customer), config, createConnectorContext());
     expect(request.privacyRequests).toEqual([{ type: 'export', identities: expect.arrayContaining([{ type: 'shopify_customer_id', value: String(customer.id) }]), reference: 'shopify data request 9999' }]);
     const shopRedact = await connector.parseWebhook!(sandbox.webhook('shop/redact', { shop_id: 60_000_001, shop_domain: sandbox.shop }), config, createConnectorContext());
     expect(shopRedact).toEqual({ facts: [], response: { status: 200 } });
