@@ -2,6 +2,7 @@ export * from './engine/config/portrait-config.js';
 export * from './engine/database/embedded-postgres.js';
 export * from './engine/database/database-connection.js';
 export * from './engine/database/data-source-options.js';
+export * from './modules/entities.js';
 export * from './engine/logger/logger.js';
 export * from './engine/errors/portrait.exception.js';
 export * from './engine/observability/metrics.service.js';

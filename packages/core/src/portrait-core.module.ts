@@ -7,6 +7,7 @@ import { dataSourceOptions } from './engine/database/data-source-options.js';
 import { loggerOptions } from './engine/logger/logger.js';
 import { ObservabilityModule } from './engine/observability/observability.module.js';
 import { PORTRAIT_APP_NAME } from './engine/observability/observability.tokens.js';
+import { coreEntities } from './modules/entities.js';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
@@ -52,7 +53,7 @@ export class PortraitCoreModule {
             autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
           },
         }),
-        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, config.databasePoolSize)),
+        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, { poolSize: config.databasePoolSize, entities: coreEntities })),
         WorkspacesModule,
         ProfilesModule,
         ApiKeysModule,

@@ -3,6 +3,7 @@ import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '../../src/engine/database/data-source-options.js';
+import { coreEntities } from '../../src/modules/entities.js';
 import { IngestService } from '../../src/modules/profiles/ingest.service.js';
 import { ProfilesModule } from '../../src/modules/profiles/profiles.module.js';
 import { SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher, type SegmentDiff } from '../../src/modules/segments/segment-destination-dispatcher.js';
@@ -34,7 +35,7 @@ describe('segment destinations', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    @Module({ imports: [TypeOrmModule.forRoot(dataSourceOptions(db.url, 5)), WorkspacesModule, ProfilesModule, SegmentsModule.withDispatcher(TagDestination)] })
+    @Module({ imports: [TypeOrmModule.forRoot(dataSourceOptions(db.url, { poolSize: 5, entities: coreEntities })), WorkspacesModule, ProfilesModule, SegmentsModule.withDispatcher(TagDestination)] })
     class TestModule {}
     app = await NestFactory.createApplicationContext(TestModule, { logger: false });
   });
