@@ -38,6 +38,8 @@ export class PortraitCoreModule {
   static forRoot(options: PortraitCoreOptions): DynamicModule {
     const { config } = options;
     const sync = SyncModule.forRoot(options.connectors);
+    // Segment changes reach the destination sources of the sync engine.
+    const segments = SegmentsModule.withDispatcher(SourceSegmentDestinationDispatcher, [sync]);
     return {
       module: PortraitCoreModule,
       imports: [
@@ -57,10 +59,9 @@ export class PortraitCoreModule {
         WorkspacesModule,
         ProfilesModule,
         ApiKeysModule,
-        PrivacyModule,
+        PrivacyModule.forRoot([segments, sync]),
         WebhooksModule,
-        // Segment changes reach the destination sources of the sync engine.
-        SegmentsModule.withDispatcher(SourceSegmentDestinationDispatcher, [sync]),
+        segments,
         PersonasModule,
         sync,
         ...(options.observability === false ? [] : [ObservabilityModule]),

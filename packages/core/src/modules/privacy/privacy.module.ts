@@ -1,7 +1,16 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { ProfilesModule } from '../profiles/profiles.module.js';
+import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { PrivacyService } from './privacy.service.js';
 
 /** GDPR access (export) and erasure of profiles. */
-@Module({ imports: [ProfilesModule], providers: [PrivacyService], exports: [PrivacyService] })
-export class PrivacyModule {}
+@Module({})
+export class PrivacyModule {
+  /**
+   * `holders`: the other modules an erasure asks to delete their rows (segments, sync), passed as the
+   * core imports them so that each stays one instance (they are dynamic modules).
+   */
+  static forRoot(holders: DynamicModule[]): DynamicModule {
+    return { module: PrivacyModule, imports: [ProfilesModule, WebhooksModule, ...holders], providers: [PrivacyService], exports: [PrivacyService] };
+  }
+}
