@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WorkspacesModule } from '../workspaces/workspaces.module.js';
 import { IngestService } from './ingest.service.js';
 import { MergesService } from './merges.service.js';
 import { ProfileChangesService } from './profile-changes.service.js';
@@ -9,6 +10,7 @@ import { ProfileListingService } from './profile-listing.service.js';
 
 /** Profiles: ingest (identity resolution, traits, events, consent, accounts), reads, merges. */
 @Module({
+  imports: [WorkspacesModule],
   providers: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
   exports: [IngestService, MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
 })
