@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
-import { Logger } from 'nestjs-pino';
+import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
 import { AdminModule } from './admin.module.js';
 
 export async function createAdminApp(runtime: Runtime): Promise<INestApplication> {
   const app = await NestFactory.create(AdminModule.forRoot(runtime), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PortraitLogger));
   return app;
 }
 

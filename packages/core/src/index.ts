@@ -4,6 +4,8 @@ export * from './engine/database/database-connection.js';
 export * from './engine/database/data-source-options.js';
 export * from './modules/entities.js';
 export * from './engine/logger/logger.js';
+export * from './engine/logger/logger.module.js';
+export * from './engine/logger/portrait-logger.service.js';
 export * from './engine/errors/portrait.exception.js';
 export * from './engine/observability/metrics.service.js';
 export * from './portrait-core.module.js';
