@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
 import { ProblemExceptionFilter, schemaValidationPipe } from '@portrait/core/http';
-import csvConnector from '@portrait/plugin-csv';
+import { builtInConnectors } from '@portrait/connectors';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuditLogController } from './audit/audit-log.controller.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
@@ -22,7 +22,7 @@ export class AdminModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: [csvConnector] })],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: builtInConnectors })],
       controllers: [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },

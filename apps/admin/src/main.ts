@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
-import { Logger } from 'nestjs-pino';
+import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
 import { AdminModule } from './admin.module.js';
 import { ADMIN_OPENAPI_PATH, buildAdminOpenApiDocument } from './openapi/admin-openapi-document.js';
 
@@ -19,7 +18,7 @@ export async function createAdminApp(runtime: Runtime): Promise<NestFastifyAppli
     }),
     { bufferLogs: true },
   );
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PortraitLogger));
   const fastify = app.getHttpAdapter().getInstance();
   // Every reply, errors and 404s included, names its request.
   fastify.addHook('onSend', async (request, reply) => {

@@ -2,7 +2,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import type { Connector } from '@portrait/connector-sdk';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
-import csvConnector from '@portrait/plugin-csv';
+import { builtInConnectors } from '@portrait/connectors';
 import { ApiKeyGuard } from './auth/api-key.guard.js';
 import { ProblemExceptionFilter, schemaValidationPipe } from '@portrait/core/http';
 import { PrivacyController } from './privacy/privacy.controller.js';
@@ -22,7 +22,7 @@ export class ApiModule {
   static forRoot(runtime: Runtime, connectors: readonly Connector[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api', connectors: [csvConnector, ...connectors] }), RateLimitModule],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api', connectors: [...builtInConnectors, ...connectors] }), RateLimitModule],
       controllers: [ProfilesController, PrivacyController, TrackingController, WebhooksController, SegmentsController, PersonasController, SourceWebhooksController],
       providers: [
         ApiKeyGuard,

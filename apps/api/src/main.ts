@@ -3,8 +3,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Connector } from '@portrait/connector-sdk';
-import { closeOnSignals, isMainModule, prepareRuntime, type Runtime } from '@portrait/core';
-import { Logger } from 'nestjs-pino';
+import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
 import { ApiModule } from './api.module.js';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document.js';
 import { MAX_BATCH_BYTES } from './tracking/tracking.service.js';
@@ -22,7 +21,7 @@ export async function createApiApp(runtime: Runtime, options: { connectors?: rea
     // Channel webhooks are verified over the exact bytes received (JSON and form bodies keep them as `rawBody`).
     rawBody: true,
   });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PortraitLogger));
   // Fastify names each request (the caller's Request-Id, or a new UUID); the id goes back on every
   // reply, errors and 404s included.
   app

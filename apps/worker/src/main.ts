@@ -1,13 +1,12 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, isMainModule, PersonaAssignmentService, prepareRuntime, ProfileRecomputeService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
-import { Logger } from 'nestjs-pino';
+import { closeOnSignals, isMainModule, PersonaAssignmentService, PortraitLogger, prepareRuntime, ProfileRecomputeService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { WorkerModule } from './worker.module.js';
 
 export async function createWorkerApp(runtime: Runtime): Promise<INestApplication> {
   const app = await NestFactory.create(WorkerModule.forRoot(runtime), { bufferLogs: true });
-  app.useLogger(app.get(Logger));
+  app.useLogger(app.get(PortraitLogger));
   // Only the worker sends outgoing webhooks; other processes queue them.
   app.get(WebhookDispatcher).start();
   // Only the worker recomputes segments on a schedule (clock-dependent ones, and all of them daily).
@@ -17,7 +16,7 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   // And recomputes the traits an ingest batch queued but whose process stopped before recomputing them.
   app.get(ProfileRecomputeService).startSchedules();
   // Only the worker runs syncs: cron timers when embedded, BullMQ jobs (shared with other workers) with REDIS_URL.
-  const logger = app.get(Logger);
+  const logger = app.get(PortraitLogger);
   void app
     .get(SyncScheduler)
     .start()

@@ -8,7 +8,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BullmqSyncScheduler, loadConfig, PortraitCoreModule, SourcesService, SyncRunsService, SyncScheduler, WorkspacesService, type SyncRunView } from '@portrait/core';
 import { createTestDatabase, redisAnswers, testRedis, type TestDatabase } from '@portrait/core/testing';
-import csvConnector from '@portrait/plugin-csv';
+import { builtInConnectors } from '@portrait/connectors';
 
 /** The built worker, started as an operator starts it. */
 const WORKER_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
@@ -99,7 +99,7 @@ async function stopWorker(worker: WorkerProcess): Promise<void> {
     dir = mkdtempSync(join(tmpdir(), 'portrait-worker-sync-'));
     const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL, PORTRAIT_SECRET_KEY: SECRET_KEY });
     admin = await NestFactory.createApplicationContext(
-      PortraitCoreModule.forRoot({ config, databaseUrl: db.url, appName: 'admin', observability: false, connectors: [csvConnector] }),
+      PortraitCoreModule.forRoot({ config, databaseUrl: db.url, appName: 'admin', observability: false, connectors: builtInConnectors }),
       { logger: false },
     );
     workers = await Promise.all([startWorker(db.url, dir), startWorker(db.url, dir)]);

@@ -51,7 +51,7 @@ describe('portrait create-connector', () => {
     const created = await run(process.execPath, [CLI, 'create-connector', name], ROOT);
     expect(created.output).toContain(`created @portrait/plugin-${name} in plugins/${name}`);
     expect(created.code).toBe(0);
-    for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.js', 'src/index.ts', 'src/transport.ts', 'src/mapper.ts', 'src/sandbox.ts', 'test/conformance.spec.ts']) {
+    for (const file of ['package.json', 'tsconfig.json', 'tsconfig.build.json', 'jest.config.js', 'src/index.ts', 'src/transport.ts', 'src/mapper.ts', 'src/sandbox/index.ts', 'src/demo/index.ts', 'test/conformance.spec.ts']) {
       expect({ file, exists: existsSync(join(directory, file)) }).toEqual({ file, exists: true });
     }
     const manifest = JSON.parse(readFileSync(join(directory, 'package.json'), 'utf8')) as { name: string; dependencies: Record<string, string> };

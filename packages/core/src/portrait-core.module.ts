@@ -1,12 +1,13 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { LoggerModule } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import { PORTRAIT_CONFIG, type PortraitConfig } from './engine/config/portrait-config.js';
 import { dataSourceOptions } from './engine/database/data-source-options.js';
 import { loggerOptions } from './engine/logger/logger.js';
+import { LoggerModule } from './engine/logger/logger.module.js';
 import { ObservabilityModule } from './engine/observability/observability.module.js';
 import { PORTRAIT_APP_NAME } from './engine/observability/observability.tokens.js';
+import { coreEntities } from './modules/entities.js';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
@@ -41,30 +42,29 @@ export class PortraitCoreModule {
   static forRoot(options: PortraitCoreOptions): DynamicModule {
     const { config } = options;
     const sync = SyncModule.forRoot(options.connectors);
+    // Segment changes reach the destination sources of the sync engine.
+    const segments = SegmentsModule.withDispatcher(SourceSegmentDestinationDispatcher, [sync]);
     return {
       module: PortraitCoreModule,
       imports: [
         LoggerModule.forRoot({
-          pinoHttp: {
-            ...loggerOptions(config, options.appName),
-            genReqId: (req, res) => {
-              const existing = req.headers['request-id'] ?? req.headers['x-request-id'];
-              const id = typeof existing === 'string' && existing.length <= 128 ? existing : randomUUID();
-              res.setHeader('Request-Id', id);
-              return id;
-            },
-            autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
+          ...loggerOptions(config, options.appName),
+          genReqId: (req, res) => {
+            const existing = req.headers['request-id'] ?? req.headers['x-request-id'];
+            const id = typeof existing === 'string' && existing.length <= 128 ? existing : randomUUID();
+            res.setHeader('Request-Id', id);
+            return id;
           },
+          autoLogging: { ignore: (req) => ['/healthz', '/readyz', '/metrics'].includes(req.url ?? '') },
         }),
-        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, config.databasePoolSize)),
+        TypeOrmModule.forRoot(dataSourceOptions(options.databaseUrl, { poolSize: config.databasePoolSize, entities: coreEntities })),
         WorkspacesModule,
         ProfilesModule,
         IngestModule,
         ApiKeysModule,
-        PrivacyModule,
+        PrivacyModule.forRoot([segments, sync]),
         WebhooksModule,
-        // Segment changes reach the destination sources of the sync engine.
-        SegmentsModule.withDispatcher(SourceSegmentDestinationDispatcher, [sync]),
+        segments,
         PersonasModule,
         sync,
         AdminUsersModule,

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { describeConnectorConformance } from '@portrait/testkit';
 import connector from '../src/index.js';
-import { sandboxConfig, startCsvSandbox } from './csv-sandbox.js';
+import { sandboxConfig, startCsvSandbox } from '../src/sandbox/index.js';
 
 describeConnectorConformance(connector, {
   sandbox: () => startCsvSandbox(),

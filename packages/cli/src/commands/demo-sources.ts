@@ -1,10 +1,7 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import type { DemoSandbox, StartDemoSandbox } from '@portrait/connector-sdk';
+import type { DemoSandbox } from '@portrait/connector-sdk';
+import { builtInDemoSandboxes } from '@portrait/connectors/demo';
 import { SourcesService, SyncService, WorkspacesService, type PortraitConfig } from '@portrait/core';
-import { startDemoSandbox as csvDemo } from '@portrait/plugin-csv/demo';
-
-/** The built-in connectors that ship a demo sandbox, by connector id. */
-const DEMO_SANDBOXES: { connectorId: string; start: StartDemoSandbox }[] = [{ connectorId: 'csv', start: csvDemo }];
 
 export interface RunningDemo {
   /** The demo sources, each with a sync queued for the worker. */
@@ -25,7 +22,7 @@ export async function startDemoSources(app: INestApplicationContext, config: Por
   const running: DemoSandbox[] = [];
   const demoSources: RunningDemo['sources'] = [];
   try {
-    for (const { connectorId, start } of DEMO_SANDBOXES) {
+    for (const { connectorId, start } of builtInDemoSandboxes) {
       const sandbox = await start({ dataDir: config.dataDir, host: '127.0.0.1' });
       running.push(sandbox);
       const found = existing.find((s) => s.connectorId === connectorId && s.name === sandbox.sourceName);

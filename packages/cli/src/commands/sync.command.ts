@@ -58,7 +58,8 @@ export function registerSyncCommands(program: Command): void {
       try {
         config = JSON.parse(options.config);
       } catch {
-        fail('--config must be JSON, e.g. \'{"directory": "/data/exports"}\'');
+        // No example here: a config that parses is not yet a valid one. Each connector documents its own.
+        fail(`--config must be a JSON object: the ${options.connector} connector's configuration (see its README, e.g. plugins/csv/README.md)`);
       }
       await withCore(async (app) => {
         const workspaceId = await workspaceIdOf(app, options.workspace);

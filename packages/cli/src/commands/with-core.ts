@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import csvConnector from '@portrait/plugin-csv';
+import { builtInConnectors } from '@portrait/connectors';
 import { embeddedSecretKey, loadConfigOrExit, pendingMigrations, PortraitCoreModule, PortraitException, resolveDatabase, runMigrations, WorkspacesService, type AuditActor, type PortraitConfig } from '@portrait/core';
 
 /**
@@ -33,7 +33,7 @@ export async function withCore<T>(work: (app: INestApplicationContext, config: P
 /** Boots the core's services (no HTTP) on the database at `databaseUrl` for the length of `work`. */
 export async function withCoreAt<T>(config: PortraitConfig, databaseUrl: string, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(
-    PortraitCoreModule.forRoot({ config: { ...config, logLevel: 'warn' }, databaseUrl, appName: 'cli', observability: false, connectors: [csvConnector] }),
+    PortraitCoreModule.forRoot({ config: { ...config, logLevel: 'warn' }, databaseUrl, appName: 'cli', observability: false, connectors: builtInConnectors }),
     { logger: ['error', 'warn'] },
   );
   try {

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 /**
  * `portrait create-connector <name>`: writes plugins/<name>, a source connector package that passes
  * its conformance suite as generated — manifest and one stream, HTTP transport through `ctx.http`,
- * a mapper, a sandbox built on the testkit, and the tests. Templates live in
+ * a mapper, a sandbox built on the testkit (`/sandbox`), a demo (`/demo`), and the tests. Templates live in
  * packages/cli/templates/connector (read at run time, from src and from dist alike).
  */
 
@@ -87,7 +87,11 @@ export async function createConnectorScaffold(options: ScaffoldOptions): Promise
         type: 'module',
         main: './dist/index.js',
         types: './dist/index.d.ts',
-        exports: { '.': { types: './dist/index.d.ts', source: './src/index.ts', default: './dist/index.js' } },
+        exports: {
+          '.': { types: './dist/index.d.ts', source: './src/index.ts', default: './dist/index.js' },
+          './sandbox': { types: './dist/sandbox/index.d.ts', source: './src/sandbox/index.ts', default: './dist/sandbox/index.js' },
+          './demo': { types: './dist/demo/index.d.ts', source: './src/demo/index.ts', default: './dist/demo/index.js' },
+        },
         engines: { node: '>=20.19.0' },
         scripts: {
           build: 'tsc -p tsconfig.build.json',
@@ -95,9 +99,10 @@ export async function createConnectorScaffold(options: ScaffoldOptions): Promise
           lint: 'eslint src test',
           test: "NODE_OPTIONS='--experimental-vm-modules --no-warnings=ExperimentalWarning' jest",
         },
-        dependencies: { '@portrait/connector-sdk': 'workspace:*', zod: sdk.dependencies?.zod ?? '^4.6.7' },
+        // The testkit serves the sandbox and demo entry points only; the connector entry loads the SDK alone.
+        dependencies: { '@portrait/connector-sdk': 'workspace:*', '@portrait/testkit': 'workspace:*', zod: sdk.dependencies?.zod ?? '^4.6.7' },
         // The plugin builds and tests with the SDK's own toolchain.
-        devDependencies: { '@portrait/testkit': 'workspace:*', ...sdk.devDependencies },
+        devDependencies: sdk.devDependencies,
       },
       null,
       2,
@@ -122,8 +127,7 @@ export async function createConnectorScaffold(options: ScaffoldOptions): Promise
         extends: '../../tsconfig.base.json',
         compilerOptions: { rootDir: 'src', outDir: 'dist', noEmit: false },
         include: ['src/**/*.ts'],
-        // The sandbox is for tests and the demo: it is not shipped, so the testkit stays a dev dependency.
-        exclude: ['src/**/*.spec.ts', 'src/sandbox.ts'],
+        exclude: ['src/**/*.spec.ts'],
       },
       null,
       2,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { dataSourceOptions } from '../engine/database/data-source-options.js';
+import { coreEntities } from '../modules/entities.js';
 import { startEmbeddedPostgres } from '../engine/database/embedded-postgres.js';
 import { migrations } from '../engine/database/migrations/index.js';
 import { runMigrations } from '../engine/database/database-connection.js';
@@ -58,7 +59,7 @@ async function createOnServer(serverUrl: string, poolSize: number): Promise<Test
     await admin.end();
   }
   const url = withDatabase(serverUrl, name);
-  const dataSource = await new DataSource(dataSourceOptions(url, poolSize)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(url, { poolSize, entities: coreEntities })).initialize();
   return {
     url,
     mode: 'postgres',
@@ -79,7 +80,7 @@ async function createOnServer(serverUrl: string, poolSize: number): Promise<Test
 async function createEmbedded(poolSize: number): Promise<TestDatabase> {
   const dump = await embeddedTemplate();
   const embedded = await startEmbeddedPostgres({ loadDataDir: new Blob([dump]) });
-  const dataSource = await new DataSource(dataSourceOptions(embedded.url, poolSize)).initialize();
+  const dataSource = await new DataSource(dataSourceOptions(embedded.url, { poolSize, entities: coreEntities })).initialize();
   return {
     url: embedded.url,
     mode: 'pglite',

@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { dataSourceOptions } from '../../src/engine/database/data-source-options.js';
 import { IngestModule } from '../../src/modules/ingest/ingest.module.js';
 import { IngestService } from '../../src/modules/ingest/ingest.service.js';
+import { coreEntities } from '../../src/modules/entities.js';
 import { ProfilesModule } from '../../src/modules/profiles/profiles.module.js';
 import { SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher, type SegmentDiff } from '../../src/modules/segments/segment-destination-dispatcher.js';
 import { SegmentMembershipService } from '../../src/modules/segments/segment-membership.service.js';
@@ -35,7 +36,7 @@ describe('segment destinations', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    @Module({ imports: [TypeOrmModule.forRoot(dataSourceOptions(db.url, 5)), WorkspacesModule, ProfilesModule, IngestModule, SegmentsModule.withDispatcher(TagDestination)] })
+    @Module({ imports: [TypeOrmModule.forRoot(dataSourceOptions(db.url, { poolSize: 5, entities: coreEntities })), WorkspacesModule, ProfilesModule, IngestModule, SegmentsModule.withDispatcher(TagDestination)] })
     class TestModule {}
     app = await NestFactory.createApplicationContext(TestModule, { logger: false });
   });

@@ -4,9 +4,7 @@ import { join } from 'node:path';
 import type { StartDemoSandbox } from '@portrait/connector-sdk';
 import { drawChannel, generatePopulation } from '@portrait/testkit';
 import type { CsvConfigInput } from '../csv-config.js';
-import { storeVisitRow, storeVisitsCsv, storeVisitsMapping } from './store-visits.js';
-
-export { csvLine, STORE_VISITS_HEADER, storeVisitRow, storeVisitsCsv, storeVisitsMapping } from './store-visits.js';
+import { storeVisitRow, storeVisitsCsv, storeVisitsMapping } from '../sandbox/store-visits.js';
 
 /** The demo's population: the same seed every start, so every start finds the same people. */
 const DEMO_SEED = 2026;

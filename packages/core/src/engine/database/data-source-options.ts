@@ -1,12 +1,18 @@
 import type { DataSourceOptions } from 'typeorm';
-import { WorkspaceEntity } from '../../modules/workspaces/entities/workspace.entity.js';
-import { ProfileEntity } from '../../modules/profiles/entities/profile.entity.js';
 import { migrations } from './migrations/index.js';
 
-export const entities = [WorkspaceEntity, ProfileEntity];
+export interface DataSourceSettings {
+  /** Connections in the pool. */
+  poolSize?: number;
+  /**
+   * The entity classes the modules map (`modules/entities.ts`). The engine knows no module: callers
+   * that only run SQL or migrations leave it empty.
+   */
+  entities?: NonNullable<DataSourceOptions['entities']>;
+}
 
 /** TypeORM options for either run mode: both reach PostgreSQL through `pg` at a URL. */
-export function dataSourceOptions(url: string, poolSize = 10): DataSourceOptions {
+export function dataSourceOptions(url: string, { poolSize = 10, entities = [] }: DataSourceSettings = {}): DataSourceOptions {
   return {
     type: 'postgres',
     url,

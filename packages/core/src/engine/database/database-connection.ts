@@ -29,7 +29,7 @@ export async function resolveDatabase(config: PortraitConfig): Promise<DatabaseT
 
 /** Applies every pending migration; returns the names of those it ran. */
 export async function runMigrations(url: string): Promise<string[]> {
-  const dataSource = new DataSource(dataSourceOptions(url, 2));
+  const dataSource = new DataSource(dataSourceOptions(url, { poolSize: 2 }));
   await dataSource.initialize();
   try {
     const ran = await dataSource.runMigrations({ transaction: 'each' });
@@ -41,7 +41,7 @@ export async function runMigrations(url: string): Promise<string[]> {
 
 /** Names of migrations not yet applied to the database at `url`. */
 export async function pendingMigrations(url: string): Promise<string[]> {
-  const dataSource = new DataSource(dataSourceOptions(url, 1));
+  const dataSource = new DataSource(dataSourceOptions(url, { poolSize: 1 }));
   await dataSource.initialize();
   try {
     const runner = dataSource.createQueryRunner();

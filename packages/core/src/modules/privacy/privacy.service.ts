@@ -5,6 +5,9 @@ import { inTransaction, lockWorkspaceProfiles, rows } from '../../engine/databas
 import { ProfileChangesService } from '../profiles/profile-changes.service.js';
 import { ProfileException } from '../profiles/profile.exception.js';
 import { isUuid, ProfilesService } from '../profiles/profiles.service.js';
+import { SegmentsService } from '../segments/segments.service.js';
+import { SyncRunsService } from '../sync/sync-runs.service.js';
+import { WebhooksService } from '../webhooks/webhooks.service.js';
 
 /** Everything Portrait holds on one person (or account): the answer to a data subject access request. */
 export interface ProfileExport {
@@ -27,9 +30,10 @@ export interface ProfileExport {
 export type ErasureReport = { profileId: string; erasedProfileIds: string[]; deleted: Record<string, number> };
 
 /**
- * GDPR access and erasure for one profile and every profile merged into it, across every table of
- * the profile core. Erasure runs in one transaction serialized with ingest for the workspace, so a
- * concurrent batch cannot re-attach rows to a profile being erased.
+ * GDPR access and erasure for one profile and every profile merged into it. The export reads the
+ * profile core's tables; the erasure asks each module that holds data on the person to delete its
+ * own rows, all in one transaction serialized with ingest for the workspace, so a concurrent batch
+ * cannot re-attach rows to a profile being erased.
  */
 @Injectable()
 export class PrivacyService {
@@ -37,6 +41,9 @@ export class PrivacyService {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly profiles: ProfilesService,
     private readonly changes: ProfileChangesService,
+    private readonly segments: SegmentsService,
+    private readonly webhooks: WebhooksService,
+    private readonly syncRuns: SyncRunsService,
   ) {}
 
   async export(workspaceId: string, id: string): Promise<ProfileExport> {
@@ -65,30 +72,26 @@ export class PrivacyService {
   }
 
   /**
-   * Erases the profile and every profile merged into it: profiles, identities, source records, trait
-   * changes, events, consents, account links (the linked accounts themselves stay), merges and the
-   * identity conflicts kept on them. Data arriving later with the same identifiers makes a new profile.
+   * Erases the profile and every profile merged into it: what the profile core holds (profiles —
+   * with their persona assignment —, identities, source records, trait changes, events, consents,
+   * account links, the linked accounts themselves staying, merges, identity conflicts), segment
+   * memberships and their log, webhook deliveries about them, and dead letters holding one of their
+   * identity values. Data arriving later with the same identifiers makes a new profile.
    */
   async erase(workspaceId: string, id: string): Promise<ErasureReport> {
     const report = await inTransaction(this.dataSource, async (runner) => {
       await lockWorkspaceProfiles(runner, workspaceId);
       const survivor = await this.survivorOf(workspaceId, id, runner);
       const tree = await treeOf(runner, survivor);
-      const deleted: Record<string, number> = {};
-      const remove = async (table: string, condition: string) => {
-        const gone = await rows(runner, `DELETE FROM ${table} t WHERE t.workspace_id = $1 AND (${condition}) RETURNING 1`, [workspaceId, tree]);
-        deleted[table] = gone.length;
+      // Read before the profile core deletes the identities: how refused records are recognized.
+      const identityValues = await this.profiles.identityValuesIn(runner, workspaceId, tree);
+      const deleted: Record<string, number> = {
+        ...(await this.segments.eraseProfilesIn(runner, workspaceId, tree)),
+        ...(await this.webhooks.eraseProfilesIn(runner, workspaceId, tree)),
+        ...(await this.syncRuns.eraseDeadLettersIn(runner, workspaceId, identityValues)),
+        // Last: the profiles themselves, once nothing else is kept on them.
+        ...(await this.profiles.eraseIn(runner, workspaceId, tree)),
       };
-      const mine = (...columns: string[]) => columns.map((c) => `t.${c} = ANY($2::uuid[])`).join(' OR ');
-      await remove('events', mine('profile_id', 'origin_profile_id'));
-      await remove('identities', mine('profile_id', 'origin_profile_id'));
-      await remove('source_records', mine('profile_id', 'origin_profile_id'));
-      await remove('consents', mine('profile_id', 'origin_profile_id'));
-      await remove('account_links', mine('person_id', 'account_id', 'origin_person_id', 'origin_account_id'));
-      await remove('trait_changes', mine('profile_id'));
-      await remove('merges', mine('winner_id', 'loser_id'));
-      await remove('identity_conflicts', mine('kept_profile_id'));
-      await remove('profiles', mine('id'));
       return { profileId: survivor, erasedProfileIds: tree, deleted };
     });
     await this.changes.publish({ workspaceId, profileIds: [], mergedAway: report.erasedProfileIds });

@@ -5,6 +5,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { identitySettingsOverrideSchema, resolveIdentitySettings, type IdentitySettings } from '../identity/identity-settings.js';
 import { computedTraitDefinitionSchema, resolveComputedTraits } from '../traits/computed-trait.definition.js';
+import { WorkspacesService } from '../workspaces/workspaces.service.js';
 import { ProfileException } from './profile.exception.js';
 
 /** What a workspace configures about its profiles, stored in `workspaces.settings`. */
@@ -28,7 +29,10 @@ export interface ProfileSettings {
 
 @Injectable()
 export class ProfileSettingsService {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly workspaces: WorkspacesService,
+  ) {}
 
   async get(workspaceId: string, manager: EntityManager = this.dataSource.manager): Promise<ProfileSettings> {
     const sql = `SELECT settings FROM workspaces WHERE id = $1`;
@@ -52,6 +56,6 @@ export class ProfileSettingsService {
         errors: parsed.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
       });
     }
-    await this.dataSource.query(`UPDATE workspaces SET settings = settings || $2::jsonb WHERE id = $1`, [workspaceId, JSON.stringify(parsed.data)]);
+    await this.workspaces.mergeSettings(workspaceId, parsed.data);
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { WorkspacesModule } from '../workspaces/workspaces.module.js';
 import { MergesService } from './merges.service.js';
 import { ProfileChangesService } from './profile-changes.service.js';
 import { ProfileRecomputeService } from './profile-recompute.service.js';
@@ -11,6 +12,7 @@ import { ProfileListingService } from './profile-listing.service.js';
  * computed traits, and the fan-out of committed changes (which the ingest module uses as well).
  */
 @Module({
+  imports: [WorkspacesModule],
   providers: [MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
   exports: [MergesService, ProfileChangesService, ProfileRecomputeService, ProfileSettingsService, ProfilesService, ProfileListingService],
 })

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { poolQuery } from '../../engine/database/sql.js';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { poolQuery, rows } from '../../engine/database/sql.js';
 import { IdentityNormalizer } from '../identity/identity-normalizer.js';
 import { ProfileException } from './profile.exception.js';
 import { ProfileSettingsService } from './profile-settings.service.js';
@@ -192,6 +192,40 @@ export class ProfilesService {
   }
 
   /** Each trait with its value and provenance, and every source's own observations. */
+  /** The identity values of these profiles (as stored: normalized), read in the caller's transaction. */
+  async identityValuesIn(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<string[]> {
+    const found = await rows<{ value: string }>(
+      runner,
+      `SELECT DISTINCT value FROM identities WHERE workspace_id = $1 AND (profile_id = ANY($2::uuid[]) OR origin_profile_id = ANY($2::uuid[]))`,
+      [workspaceId, profileIds],
+    );
+    return found.map((r) => r.value);
+  }
+
+  /**
+   * Deletes everything the profile core holds on these profiles, in the caller's transaction (an
+   * erasure): events, identities, source records, consents, account links (the linked accounts
+   * themselves stay), trait changes, merges, the identity conflicts kept on them, then the profiles —
+   * and with them their persona assignment and computed traits. Answers the rows deleted per table.
+   */
+  async eraseIn(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<Record<string, number>> {
+    const deleted: Record<string, number> = {};
+    const remove = async (table: string, ...columns: string[]) => {
+      const mine = columns.map((c) => `t.${c} = ANY($2::uuid[])`).join(' OR ');
+      deleted[table] = (await rows(runner, `DELETE FROM ${table} t WHERE t.workspace_id = $1 AND (${mine}) RETURNING 1`, [workspaceId, profileIds])).length;
+    };
+    await remove('events', 'profile_id', 'origin_profile_id');
+    await remove('identities', 'profile_id', 'origin_profile_id');
+    await remove('source_records', 'profile_id', 'origin_profile_id');
+    await remove('consents', 'profile_id', 'origin_profile_id');
+    await remove('account_links', 'person_id', 'account_id', 'origin_person_id', 'origin_account_id');
+    await remove('trait_changes', 'profile_id');
+    await remove('merges', 'winner_id', 'loser_id');
+    await remove('identity_conflicts', 'kept_profile_id');
+    await remove('profiles', 'id');
+    return deleted;
+  }
+
   async traits(workspaceId: string, id: string) {
     const survivor = await this.resolveId(workspaceId, id);
     if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { inTransaction } from '../../engine/database/sql.js';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { inTransaction, rows } from '../../engine/database/sql.js';
 import { freeKey, handleFromName, isKeyTaken } from '../../engine/database/handle-keys.js';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
 import { decodeCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
@@ -212,6 +212,32 @@ export class SegmentsService {
       await runner.query(`DELETE FROM segment_memberships WHERE segment_id = $1`, [id]);
       await runner.query(`UPDATE segments SET deleted_at = now(), size = 0 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
     });
+  }
+
+  /** Keeps what the last push of a segment to a destination did on their connection (`segment_destinations`). */
+  async recordDestinationPush(segmentId: string, sourceId: string, outcome: { synced: number; skipped: number; error: string | null }): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE segment_destinations SET last_pushed_at = now(), last_synced = $3, last_skipped = $4, last_error = $5
+       WHERE segment_id = $1 AND source_id = $2`,
+      [segmentId, sourceId, outcome.synced, outcome.skipped, outcome.error],
+    );
+  }
+
+  /**
+   * Forgets these profiles in every segment, in the caller's transaction (an erasure): their
+   * memberships (each segment's size follows) and their entered/exited log. No exit is logged or
+   * pushed: the person is gone, not moved.
+   */
+  async eraseProfilesIn(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<Record<string, number>> {
+    const [gone]: { memberships: number }[] = await runner.query(
+      `WITH gone AS (DELETE FROM segment_memberships m WHERE m.workspace_id = $1 AND m.profile_id = ANY($2::uuid[]) RETURNING m.segment_id),
+       per_segment AS (SELECT segment_id, count(*)::int AS n FROM gone GROUP BY segment_id),
+       sized AS (UPDATE segments s SET size = greatest(s.size - p.n, 0) FROM per_segment p WHERE s.id = p.segment_id AND s.workspace_id = $1 RETURNING s.id)
+       SELECT (SELECT count(*) FROM gone)::int AS memberships`,
+      [workspaceId, profileIds],
+    );
+    const logged = await rows(runner, `DELETE FROM segment_membership_events WHERE workspace_id = $1 AND profile_id = ANY($2::uuid[]) RETURNING 1`, [workspaceId, profileIds]);
+    return { segment_memberships: gone!.memberships, segment_membership_events: logged.length };
   }
 
   async get(workspaceId: string, id: string): Promise<SegmentView> {

@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { createConnectorContext, isConnectorError, type SegmentMember, type SegmentSyncResult } from '@portrait/connector-sdk';
 import type { DataSource } from 'typeorm';
 import type { SegmentDestinationDispatcher, SegmentDiff } from '../segments/segment-destination-dispatcher.js';
-import type { SegmentView } from '../segments/segments.service.js';
+import { SegmentsService, type SegmentView } from '../segments/segments.service.js';
 import { connectorLogger } from './connector-logger.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { parseConfig } from './source-config.js';
@@ -25,8 +25,10 @@ export interface DestinationPushOutcome {
  * Hands a segment's committed entered/exited diff to each destination source connected to it: the
  * source's connector `syncSegment`, with its opened configuration, given each member's identities and
  * traits (what a channel addresses people by). The outcome of each push is kept on the connection
- * (`last_pushed_at`, counts, error); refused credentials mark the source as needing attention. A
- * failing destination never fails the recompute nor the other destinations.
+ * (`last_pushed_at`, counts, error) by the segments module, which owns it; refused credentials mark
+ * the source as needing attention. A failing destination never fails the recompute nor the other
+ * destinations. Provided inside the segments module (`SegmentsModule.withDispatcher`), with the sync
+ * module imported there.
  */
 @Injectable()
 export class SourceSegmentDestinationDispatcher implements SegmentDestinationDispatcher {
@@ -36,6 +38,7 @@ export class SourceSegmentDestinationDispatcher implements SegmentDestinationDis
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly registry: PluginRegistry,
     private readonly sources: SourceRepository,
+    private readonly segments: SegmentsService,
   ) {}
 
   async dispatch(workspaceId: string, segment: SegmentView & { destinations: string[] }, diff: SegmentDiff): Promise<void> {
@@ -44,12 +47,7 @@ export class SourceSegmentDestinationDispatcher implements SegmentDestinationDis
     const memberOf = (id: string): SegmentMember => members.get(id) ?? { profileId: id, identities: {}, traits: {} };
     const payload = { entered: diff.entered.map(memberOf), exited: diff.exited.map(memberOf) };
     for (const sourceId of segment.destinations) {
-      const outcome = await this.push(workspaceId, sourceId, segment, payload);
-      await this.dataSource.query(
-        `UPDATE segment_destinations SET last_pushed_at = now(), last_synced = $3, last_skipped = $4, last_error = $5
-         WHERE segment_id = $1 AND source_id = $2`,
-        [segment.id, sourceId, outcome.synced, outcome.skipped, outcome.error],
-      );
+      await this.segments.recordDestinationPush(segment.id, sourceId, await this.push(workspaceId, sourceId, segment, payload));
     }
   }
 

@@ -3,7 +3,6 @@ import type { Connector } from '@portrait/connector-sdk';
 import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
 import { CryptoModule } from '../../engine/crypto/crypto.module.js';
 import { IngestModule } from '../ingest/ingest.module.js';
-import { PrivacyModule } from '../privacy/privacy.module.js';
 import { BUILTIN_CONNECTORS, PluginRegistry } from './plugin-registry.js';
 import { BullmqSyncScheduler } from './scheduler/bullmq-sync-scheduler.js';
 import { EmbeddedSyncScheduler } from './scheduler/embedded-sync-scheduler.js';
@@ -24,8 +23,10 @@ export class SyncModule {
   static forRoot(connectors: readonly Connector[] = []): DynamicModule {
     return {
       module: SyncModule,
-      // Privacy requests that arrive by webhook are carried out by the privacy module.
-      imports: [IngestModule, CryptoModule, PrivacyModule],
+      // Privacy requests that arrive by webhook are carried out by the privacy module's
+      // PrivacyRequestsService, which the core exports to every module: the privacy module itself
+      // imports this one (an erasure asks the sync engine to delete its dead letters).
+      imports: [IngestModule, CryptoModule],
       providers: [
         { provide: BUILTIN_CONNECTORS, useValue: connectors },
         PluginRegistry,

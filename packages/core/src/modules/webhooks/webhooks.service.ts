@@ -1,9 +1,10 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { z } from 'zod';
 import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
+import { rows } from '../../engine/database/sql.js';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
 import { isUuid } from '../profiles/profiles.service.js';
 import { WEBHOOK_EVENT_TYPES, type WebhookEventType } from './webhook-events.js';
@@ -162,6 +163,21 @@ export class WebhooksService {
 
   private keyId(): string {
     return createHash('sha256').update(this.key()).digest('hex').slice(0, 8);
+  }
+
+  /**
+   * Deletes the deliveries (pending or sent) of events about these profiles, in the caller's
+   * transaction (an erasure): an event's `data.profileId`, or the `mergedInto` of a merge.
+   */
+  async eraseProfilesIn(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<Record<string, number>> {
+    const gone = await rows(
+      runner,
+      `DELETE FROM webhook_deliveries d WHERE d.workspace_id = $1
+         AND (d.payload #>> '{data,profileId}' = ANY($2::text[]) OR d.payload #>> '{data,mergedInto}' = ANY($2::text[]))
+       RETURNING 1`,
+      [workspaceId, profileIds],
+    );
+    return { webhook_deliveries: gone.length };
   }
 }
 

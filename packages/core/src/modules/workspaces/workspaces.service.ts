@@ -42,6 +42,11 @@ export class WorkspacesService {
     return workspace;
   }
 
+  /** Merges `patch` into the workspace's settings (top-level keys replaced, the others kept). */
+  async mergeSettings(id: string, patch: Record<string, unknown>): Promise<void> {
+    await this.dataSource.query(`UPDATE workspaces SET settings = settings || $2::jsonb WHERE id = $1`, [id, JSON.stringify(patch)]);
+  }
+
   list(): Promise<WorkspaceEntity[]> {
     return this.repository.find({ order: { createdAt: 'ASC' } });
   }

@@ -2,15 +2,17 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { drawChannel, generatePopulation, type ConformanceMutation, type ConformanceSandbox } from '@portrait/testkit';
-import type { CsvConfigInput } from '../src/index.js';
-import { csvLine, STORE_VISITS_HEADER as HEADER, storeVisitRow as visitRow, storeVisitsCsv as visitsCsv, storeVisitsMapping as visitsMapping } from '../src/demo/store-visits.js';
+import type { CsvConfigInput } from '../csv-config.js';
+import { csvLine, STORE_VISITS_HEADER as HEADER, storeVisitRow as visitRow, storeVisitsCsv as visitsCsv, storeVisitsMapping as visitsMapping } from './store-visits.js';
+
+export { csvLine, STORE_VISITS_HEADER, storeVisitRow, storeVisitsCsv, storeVisitsMapping } from './store-visits.js';
 
 /**
- * The CSV plugin's "sandbox": store-visit exports written from the testkit population into a temp
- * directory, as a shop's back office would drop them: quoted fields with commas, quotes and line
- * breaks, day-first dates, messy emails and phones.
+ * The CSV plugin's "sandbox" (`@portrait/plugin-csv/sandbox`, for tests and benches): store-visit
+ * exports written from the testkit population into a temp directory, as a shop's back office would
+ * drop them: quoted fields with commas, quotes and line breaks, day-first dates, messy emails and
+ * phones. `mutate` and `corrupt` are what the conformance suite asks of a sandbox.
  */
-
 
 export interface CsvSandbox extends ConformanceSandbox {
   directory: string;

@@ -1,0 +1,15 @@
+import type { StartDemoSandbox } from '@portrait/connector-sdk';
+import csv from '@portrait/plugin-csv';
+import { startDemoSandbox as csvDemo } from '@portrait/plugin-csv/demo';
+
+/** A built-in connector's demo sandbox, by the id of the connector it feeds. */
+export interface BuiltInDemoSandbox {
+  connectorId: string;
+  start: StartDemoSandbox;
+}
+
+/**
+ * The demo sandbox of each built-in connector that has one: what `pnpm start` points the `demo`
+ * workspace's sources at. Only the process that fills the demo imports this entry.
+ */
+export const builtInDemoSandboxes: readonly BuiltInDemoSandbox[] = [{ connectorId: csv.manifest.id, start: csvDemo }];
