@@ -156,6 +156,26 @@ describe('IngestService.ingestWithin: one transaction for a batch, its dead lett
     }
   });
 
+  it('tells the caller once the batch committed, before the batch is completed', async () => {
+    const ws = await core.workspace();
+    const changes: ProfileChange[] = [];
+    const unsubscribe = core.app.get(ProfileChangesService).subscribe((change) => void changes.push(change), { phase: 'notify' });
+    let atCommit: { created: number; published: number; stored?: Promise<{ n: number }[]> } | undefined;
+    try {
+      await ingest.ingestWithin(ws, [person('ed'), person('flo')], {
+        committed: ({ result }) => {
+          // Read from another connection, sent now: it sees the batch only if it was committed.
+          atCommit = { created: result.created, published: changes.length, stored: query<{ n: number }>(`SELECT count(*)::int AS n FROM identities WHERE workspace_id = $1`, [ws]) };
+        },
+      });
+    } finally {
+      unsubscribe();
+    }
+    expect(atCommit).toMatchObject({ created: 2, published: 0 });
+    expect(await atCommit!.stored).toEqual([{ n: 2 }]);
+    expect(changes.map((c) => c.profileIds.length)).toEqual([2]);
+  });
+
   it('costs no ingest statement for an empty batch (a checkpoint alone): only the caller’s, in a transaction', async () => {
     const { ws, sourceId } = await sourceAndRun();
     const sent = await statements(() =>

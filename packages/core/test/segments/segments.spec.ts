@@ -123,6 +123,19 @@ describe('segments', () => {
     expect((await segments.get(ws, nested.id)).size).toBe(expected.length);
   });
 
+  it('answers the statement a full run of a saved segment executes, which selects exactly its members', async () => {
+    const saved = await segments.create(ws, { name: 'Pro in BR', definition: { all: [{ trait: 'plan', op: 'eq', value: 'pro' }, { trait: 'country', op: 'eq', value: 'BR' }] } });
+    const statement = await segments.statement(ws, saved.id);
+    expect(statement.params[0]).toBe(ws);
+    const rows: { id: string }[] = await core.db.dataSource.query(statement.sql, statement.params);
+    const expected = referenceMembers(saved.definition, population, world);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(rows.map((r) => r.id).sort()).toEqual(expected);
+    const [run] = await membership.recompute(ws, saved.id);
+    expect(run!.size).toBe(expected.length);
+    await expect(segments.statement(ws, '00000000-0000-4000-8000-000000000000')).rejects.toMatchObject({ code: 'SEGMENT_NOT_FOUND' });
+  });
+
   it('previews an unsaved definition: count and the first 20 profiles', async () => {
     const def: SegmentCondition = { all: [{ trait: 'plan', op: 'eq', value: 'pro' }, { identity: 'email', op: 'exists' }] };
     const expected = referenceMembers(def, population, world);

@@ -35,8 +35,7 @@ export class IngestPipeline {
   /**
    * Runs the steps of a batch in `runner`'s transaction. The caller commits, then hands the result to
    * `IngestService.complete`: `IngestService.ingestWithin` does all of that, and every caller goes
-   * through it. Alone, this serves to time the two halves apart (the segments benchmark) and to test
-   * a process that stops between them.
+   * through it. Alone, this serves to test a process that stops between them.
    */
   async run(runner: QueryRunner, workspaceId: string, inputs: unknown[]): Promise<IngestResult> {
     const settings = await this.settingsService.get(workspaceId, runner.manager);

@@ -35,6 +35,11 @@ export interface IngestWithinOptions<T> {
    * answers comes back as `alongside`.
    */
   alongside?: (runner: QueryRunner, batch: IngestedBatch) => Promise<T>;
+  /**
+   * Called once the batch's transaction committed, before it is completed: what completing costs (the
+   * traits' recompute, then the listeners: segments, personas, webhooks) can be timed from here.
+   */
+  committed?: (batch: IngestedBatch) => void;
 }
 
 /**
@@ -77,6 +82,7 @@ export class IngestService {
       const written: IngestedBatch = { result, deadLettered };
       return { ...written, alongside: (options.alongside ? await options.alongside(runner, written) : undefined) as T };
     });
+    options.committed?.(batch);
     // After the connection went back to the pool: the traits' recompute and the listeners take their own.
     await this.complete(batch.result);
     return batch;

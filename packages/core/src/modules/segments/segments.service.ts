@@ -9,7 +9,7 @@ import { ProfileListingService, type ProfileListQuery } from '../profiles/profil
 import { ProfileException } from '../profiles/profile.exception.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
 import { SegmentCatalogService, type SegmentCatalog } from './segment-catalog.service.js';
-import { compileSegment } from './segment-compiler.js';
+import { compileSegment, type CompiledSegment } from './segment-compiler.js';
 import { SEGMENT_LANGUAGE_VERSION, type SegmentCondition } from './segment-definition.js';
 import { isTimeWindowed, validateSegmentDefinition } from './segment-validator.js';
 import { SegmentException } from './segment.exception.js';
@@ -307,6 +307,17 @@ export class SegmentsService {
       this.dataSource.query(`SELECT p.id, p.kind, p.traits FROM profiles p JOIN (${first.sql}) s ON s.id = p.id ORDER BY p.created_seq`, first.params),
     ]);
     return { count: count!, profiles };
+  }
+
+  /**
+   * The statement a full run of a saved segment executes, with the workspace's observed types: the ids
+   * of its matching live profiles, as parameterized SQL ($1 the workspace), to read, explain or time
+   * next to another query (the segments benchmark).
+   */
+  async statement(workspaceId: string, id: string): Promise<CompiledSegment> {
+    const segment = await this.get(workspaceId, id);
+    const [catalog, definitions] = await Promise.all([this.catalog.catalog(workspaceId), this.definitions(workspaceId)]);
+    return compileSegment(workspaceId, segment.definition, (other) => definitions.get(other), { selfId: id, types: catalog.types });
   }
 
   /** Size history: the recorded runs of a segment, newest first. */
