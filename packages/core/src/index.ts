@@ -1,91 +1,110 @@
-export * from './engine/config/portrait-config.js';
-export * from './engine/database/embedded-postgres.js';
-export * from './engine/database/database-connection.js';
-export * from './engine/database/data-source-options.js';
-export * from './modules/entities.js';
-export * from './engine/logger/logger.js';
-export * from './engine/logger/logger.module.js';
-export * from './engine/logger/portrait-logger.service.js';
-export * from './engine/errors/portrait.exception.js';
-export * from './engine/observability/metrics.service.js';
-export * from './portrait-core.module.js';
-export * from './modules/workspaces/workspaces.module.js';
-export * from './modules/workspaces/workspaces.service.js';
-export * from './modules/workspaces/workspace.exception.js';
-export * from './modules/workspaces/entities/workspace.entity.js';
-export * from './modules/profiles/profiles.module.js';
-export * from './modules/profiles/entities/profile.entity.js';
-export * from './engine/runtime/runtime.js';
-export * from './engine/database/sql.js';
-export * from './modules/identity/identity-settings.js';
-export * from './modules/identity/identity-normalizer.js';
-export * from './modules/traits/computed-trait.definition.js';
-export * from './modules/ingest/ingest.module.js';
-export * from './modules/ingest/ingest.service.js';
-export * from './modules/ingest/ingest-pipeline.js';
-export * from './modules/profiles/profiles.service.js';
-export * from './modules/profiles/merges.service.js';
-export * from './modules/profiles/profile-changes.service.js';
-export * from './modules/profiles/profile-recompute.service.js';
-export * from './modules/profiles/profile-settings.service.js';
-export * from './modules/profiles/profile.exception.js';
-export * from './modules/api-keys/api-keys.module.js';
-export * from './modules/api-keys/api-keys.service.js';
-export * from './modules/api-keys/api-key-scopes.js';
-export * from './modules/api-keys/api-key.exception.js';
-export * from './modules/profiles/profile-listing.service.js';
-export * from './modules/privacy/privacy.module.js';
-export * from './modules/privacy/privacy.service.js';
-export * from './modules/privacy/privacy-requests.service.js';
-export * from './modules/privacy/privacy.exception.js';
-export * from './modules/webhooks/webhooks.module.js';
-export * from './modules/webhooks/webhooks.service.js';
-export * from './modules/webhooks/webhook-events.js';
-export * from './modules/webhooks/webhook-signature.js';
-export * from './modules/webhooks/webhook-outbox.service.js';
-export * from './modules/webhooks/webhook-delivery.service.js';
-export * from './modules/webhooks/webhook-dispatcher.js';
-export * from './modules/webhooks/webhook.exception.js';
-export * from './engine/config/embedded-secret-key.js';
-export * from './modules/segments/segments.module.js';
-export * from './modules/segments/segments.service.js';
-export * from './modules/segments/segment-membership.service.js';
-export * from './modules/segments/segment-definition.js';
-export { LEAF_KINDS, nodeKind, SEGMENT_LEAVES, segmentConditionSchema, type LeafKind } from './modules/segments/segment-leaves/segment-leaves.js';
-export type { SegmentLeafKind } from './modules/segments/segment-leaves/segment-leaf.js';
-export * from './modules/segments/segment-compiler.js';
-export * from './modules/segments/segment-validator.js';
-export * from './modules/segments/segment-catalog.service.js';
-export * from './modules/segments/segment-destination-dispatcher.js';
-export * from './modules/segments/segment.exception.js';
-export * from './modules/personas/personas.module.js';
-export * from './modules/personas/personas.service.js';
-export * from './modules/personas/persona-assignment.service.js';
-export * from './modules/personas/persona-definition.js';
-export * from './modules/personas/persona.exception.js';
-export * from './engine/crypto/secret-box.js';
-export * from './modules/sync/sync.module.js';
-export * from './modules/sync/sync.exception.js';
-export * from './modules/sync/plugin-registry.js';
-export * from './modules/sync/source-config.js';
-export * from './modules/sync/source-repository.js';
-export * from './modules/sync/sources.service.js';
-export * from './modules/sync/sync-run.js';
-export * from './modules/sync/sync-runs.service.js';
-export * from './modules/sync/sync-runner.js';
-export * from './modules/sync/sync.service.js';
-export * from './modules/sync/source-segment-destination-dispatcher.js';
-export * from './modules/sync/scheduler/sync-scheduler.js';
-export * from './modules/sync/scheduler/embedded-sync-scheduler.js';
-export * from './modules/sync/scheduler/bullmq-sync-scheduler.js';
-export * from './modules/admin-users/admin-users.module.js';
-export * from './modules/admin-users/admin-users.service.js';
-export * from './modules/admin-users/admin-sessions.service.js';
-export * from './modules/admin-users/admin-tokens.service.js';
-export * from './modules/admin-users/admin-roles.js';
-export * from './modules/admin-users/admin-user.exception.js';
-export * from './modules/audit/audit.module.js';
-export * from './modules/audit/audit-log.service.js';
-export * from './modules/audit/audit.exception.js';
-export * from './modules/segments/segment-editor.module.js';
-export * from './modules/segments/segment-editor.service.js';
+/**
+ * The public surface of `@portrait/core`: what the apps, the CLI, the benchmarks and plugins' tests
+ * use, named one by one. Everything else (the segment compiler, the sync runner, the ingest steps, SQL
+ * helpers, entities) is internal and reached through these services. A new export is a deliberate
+ * change: `test/public-surface.spec.ts` pins the list. `@portrait/core/http` and
+ * `@portrait/core/testing` are the two other entry points.
+ */
+
+// Core module: the Nest module every app imports.
+export { PortraitCoreModule } from './portrait-core.module.js';
+
+// Configuration: validated once at start-up, injected as PORTRAIT_CONFIG.
+export { loadConfig, PORTRAIT_CONFIG } from './engine/config/portrait-config.js';
+export type { PortraitConfig } from './engine/config/portrait-config.js';
+export { embeddedSecretKey } from './engine/config/embedded-secret-key.js';
+
+// Runtime: start-up and shutdown of an app process.
+export { closeOnSignals, isMainModule, loadConfigOrExit, prepareRuntime } from './engine/runtime/runtime.js';
+export type { Runtime } from './engine/runtime/runtime.js';
+
+// Database: the target (embedded or DATABASE_URL) and its migrations.
+export { pendingMigrations, resolveDatabase, runMigrations } from './engine/database/database-connection.js';
+
+// Logging.
+export { createLogger } from './engine/logger/logger.js';
+export { PortraitLogger } from './engine/logger/portrait-logger.service.js';
+
+// Errors: the base class of every module's coded exception.
+export { PortraitException } from './engine/errors/portrait.exception.js';
+
+// Workspaces.
+export { WorkspacesService } from './modules/workspaces/workspaces.service.js';
+
+// Ingest: the single entry point of every source's data.
+export { IngestService } from './modules/ingest/ingest.service.js';
+export type { IngestResult } from './modules/ingest/ingest-result.js';
+
+// Profiles: reads, listing, merges and their undo, trait recompute.
+export { isUuid, ProfilesService } from './modules/profiles/profiles.service.js';
+export type { EventView, Page, ProfileView } from './modules/profiles/profiles.service.js';
+export { ProfileListingService } from './modules/profiles/profile-listing.service.js';
+export { MergesService } from './modules/profiles/merges.service.js';
+export type { MergeView } from './modules/profiles/merges.service.js';
+export { ProfileRecomputeService } from './modules/profiles/profile-recompute.service.js';
+export { ProfileException } from './modules/profiles/profile.exception.js';
+
+// API keys: scoped keys of partner apps.
+export { API_KEY_RECHECK_MS, ApiKeysService } from './modules/api-keys/api-keys.service.js';
+export type { ApiKeyPrincipal, ApiKeyView } from './modules/api-keys/api-keys.service.js';
+export type { ApiKeyScope } from './modules/api-keys/api-key-scopes.js';
+
+// Privacy: export and erasure of a person's data.
+export { PrivacyService } from './modules/privacy/privacy.service.js';
+export type { ErasureReport, ProfileExport } from './modules/privacy/privacy.service.js';
+export { PrivacyRequestsService } from './modules/privacy/privacy-requests.service.js';
+
+// Webhooks: outgoing subscriptions, their delivery and signature.
+export { WebhooksService } from './modules/webhooks/webhooks.service.js';
+export type { WebhookDeliveryView, WebhookSubscriptionView } from './modules/webhooks/webhooks.service.js';
+export { WebhookDeliveryService } from './modules/webhooks/webhook-delivery.service.js';
+export { WebhookDispatcher } from './modules/webhooks/webhook-dispatcher.js';
+export { WEBHOOK_EVENT_TYPES } from './modules/webhooks/webhook-events.js';
+export { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from './modules/webhooks/webhook-signature.js';
+
+// Segments: definitions, membership, the editor's catalog.
+export { SegmentsService } from './modules/segments/segments.service.js';
+export type { SegmentMember, SegmentSizePoint, SegmentView } from './modules/segments/segments.service.js';
+export { SegmentMembershipService } from './modules/segments/segment-membership.service.js';
+export { SegmentEditorService } from './modules/segments/segment-editor.service.js';
+export type { SegmentConditionPreview } from './modules/segments/segment-editor.service.js';
+export type { SegmentCondition } from './modules/segments/segment-definition.js';
+export { SegmentException } from './modules/segments/segment.exception.js';
+
+// Personas and typology.
+export { PersonasService } from './modules/personas/personas.service.js';
+export type { PersonaView } from './modules/personas/personas.service.js';
+export { PersonaAssignmentService } from './modules/personas/persona-assignment.service.js';
+export { personaCardSchema, TYPOLOGIES } from './modules/personas/persona-definition.js';
+export { PersonaException } from './modules/personas/persona.exception.js';
+
+// Sync: sources, syncs and their runs, the scheduler (embedded or BullMQ).
+export { SourcesService } from './modules/sync/sources.service.js';
+export type { SourceView } from './modules/sync/sources.service.js';
+export { SyncService } from './modules/sync/sync.service.js';
+export type { SyncOutcome, WebhookOutcome } from './modules/sync/sync.service.js';
+export type { SyncProgress } from './modules/sync/sync-runner.js';
+export { SyncRunsService } from './modules/sync/sync-runs.service.js';
+export type { SyncRunView } from './modules/sync/sync-run.js';
+export { SyncScheduler } from './modules/sync/scheduler/sync-scheduler.js';
+export { BullmqSyncScheduler } from './modules/sync/scheduler/bullmq-sync-scheduler.js';
+export { InvalidSourceConfigException } from './modules/sync/sync.exception.js';
+
+// Admin users: accounts, roles, browser sessions, admin tokens.
+export { AdminUsersService } from './modules/admin-users/admin-users.service.js';
+export type { AddedMember, AdminMembershipView, WorkspaceMemberView } from './modules/admin-users/admin-users.service.js';
+export {
+  ADMIN_LOCK_AFTER_FAILURES,
+  ADMIN_SESSION_MAX_MS,
+  ADMIN_SIGN_IN_ATTEMPTS_PER_WINDOW,
+  AdminSessionsService,
+} from './modules/admin-users/admin-sessions.service.js';
+export type { AdminPrincipal } from './modules/admin-users/admin-sessions.service.js';
+export { AdminTokensService } from './modules/admin-users/admin-tokens.service.js';
+export type { AdminTokenView } from './modules/admin-users/admin-tokens.service.js';
+export { ADMIN_ROLES, roleAtLeast } from './modules/admin-users/admin-roles.js';
+export type { AdminRole } from './modules/admin-users/admin-roles.js';
+
+// Audit log.
+export { AuditLogService } from './modules/audit/audit-log.service.js';
+export type { AuditActor, AuditEntryView } from './modules/audit/audit-log.service.js';

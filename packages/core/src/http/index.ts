@@ -1,12 +1,21 @@
 /**
  * What the HTTP apps (public API, management API) share: errors answered as problem+json with a
  * stable code (one filter, one code → status map), request validation against zod schemas, and the
- * OpenAPI 3.1 document built from those schemas. Imported as `@portrait/core/http`.
+ * OpenAPI 3.1 document built from those schemas. Imported as `@portrait/core/http`; only what the
+ * apps use is exported (`test/public-surface.spec.ts` pins the list).
  */
-export * from './api-problem.js';
-export * from './status-of-code.js';
-export * from './problem-exception.filter.js';
-export * from './validation-pipe.js';
-export * from './problem-responses.js';
-export * from './schema-primitives.js';
-export * from './openapi-document.js';
+
+// Problems: errors answered as problem+json, and the filter that turns coded exceptions into them.
+export { ApiProblem, validationProblem } from './api-problem.js';
+export type { FieldError } from './api-problem.js';
+export { ProblemExceptionFilter } from './problem-exception.filter.js';
+
+// Validation: request bodies and queries checked against their zod schemas.
+export { schemaValidationPipe } from './validation-pipe.js';
+
+// Schemas shared by the apps' routes.
+export { isoDateTime, jsonValue, pageCursor, pageLimit } from './schema-primitives.js';
+
+// OpenAPI: the document built from the routes' schemas, and the problem responses they declare.
+export { createOpenApiDocument } from './openapi-document.js';
+export { problemResponse } from './problem-responses.js';

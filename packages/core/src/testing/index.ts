@@ -1,3 +1,16 @@
-export * from './test-database.js';
-export * from './test-core.js';
-export * from './test-redis.js';
+/**
+ * Test support against real databases, imported as `@portrait/core/testing`: a scratch PostgreSQL
+ * database per suite, a migrated core application on it, and a Redis per suite when REDIS_URL is set.
+ * Only what the packages' tests use is exported (`test/public-surface.spec.ts` pins the list).
+ */
+
+// A scratch, migrated PostgreSQL database.
+export { createTestDatabase } from './test-database.js';
+export type { TestDatabase } from './test-database.js';
+
+// The core application on a scratch database.
+export { createTestCore } from './test-core.js';
+export type { TestCore } from './test-core.js';
+
+// Redis, for the distributed run mode.
+export { redisAnswers, testRedis } from './test-redis.js';
