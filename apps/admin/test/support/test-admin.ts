@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { ProfileFactInput } from '@portrait/connector-sdk';
+import type { Connector, ProfileFactInput } from '@portrait/connector-sdk';
 import { AdminTokensService, AdminUsersService, IngestService, loadConfig, WorkspacesService, type AdminRole, type IngestResult } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createAdminApp } from '../../src/main.js';
@@ -36,10 +36,11 @@ export interface TestAdmin {
 let counter = 0;
 let addresses = 0;
 
-export async function createTestAdmin(): Promise<TestAdmin> {
+/** `env`: more configuration (PORTRAIT_SECRET_KEY…); `connectors`: installed instead of the built-in ones. */
+export async function createTestAdmin(options: { env?: Record<string, string>; connectors?: readonly Connector[] } = {}): Promise<TestAdmin> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url });
-  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env, DATABASE_URL: db.url });
+  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } }, options.connectors);
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   const admin: TestAdmin = {
