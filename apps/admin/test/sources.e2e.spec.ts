@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { builtInConnectors } from '@portrait/connectors';
 import { SourcesService } from '@portrait/core';
-import { createTestAdmin, json, type Credentials, type TestAdmin, type TestSession } from './support/test-admin.js';
+import { createTestAdmin, json, recordingCall, type TestAdmin, type TestSession } from './support/test-admin.js';
 import { VAULT_KEY, vaultConnector } from './support/vault-connector.js';
 
 type Source = { id: string; connectorId: string; name: string; config: Record<string, unknown>; schedule: string; enabled: boolean; status: string };
@@ -14,26 +14,23 @@ const WEBHOOK_SECRET = 'webhook-secret-5555';
 
 describe('connectors and sources', () => {
   let admin: TestAdmin;
+  /** Every response body the tests saw: no secret may be in any of them. */
+  let recorder: ReturnType<typeof recordingCall>;
   let ws: { id: string; slug: string };
   let other: { id: string; slug: string };
   let editor: TestSession;
   let viewer: TestSession;
   let base: string;
   let dir: string;
-  /** Every response body the tests saw: no secret may be in any of them. */
-  const answers: string[] = [];
 
-  const call = async (credentials: Credentials, path: string, init?: Parameters<TestAdmin['call']>[2]) => {
-    const response = await admin.call(credentials, path, init);
-    answers.push(await response.clone().text());
-    return response;
-  };
+  const call: TestAdmin['call'] = (...args) => recorder.call(...args);
   const count = async (workspaceId: string) => (await admin.db.dataSource.query(`SELECT count(*)::int AS n FROM sources WHERE workspace_id = $1`, [workspaceId]))[0].n as number;
   const csvConfig = () => ({ directory: dir, mapping: { identities: { 'E-mail': 'email' } } });
   const vault = (name: string) => call(editor, base, { method: 'POST', body: { connectorId: 'vault', name, config: { account: 'acme', apiKey: VAULT_KEY, webhookSecret: WEBHOOK_SECRET } } });
 
   beforeAll(async () => {
     admin = await createTestAdmin({ env: { PORTRAIT_SECRET_KEY: 's'.repeat(40) }, connectors: [...builtInConnectors, vaultConnector] });
+    recorder = recordingCall(admin);
     ws = await admin.workspace();
     other = await admin.workspace();
     editor = await admin.session(ws.id, 'admin');
@@ -239,7 +236,7 @@ describe('connectors and sources', () => {
   });
 
   it('never answers a secret, in any response', () => {
-    expect(answers.length).toBeGreaterThan(50);
-    for (const secret of [VAULT_KEY, WRONG_KEY, WEBHOOK_SECRET]) expect(answers.filter((a) => a.includes(secret))).toEqual([]);
+    expect(recorder.answers.length).toBeGreaterThan(50);
+    for (const secret of [VAULT_KEY, WRONG_KEY, WEBHOOK_SECRET]) expect(recorder.answers.filter((a) => a.includes(secret))).toEqual([]);
   });
 });

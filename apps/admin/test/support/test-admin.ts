@@ -99,6 +99,20 @@ export function person(externalId: string, identities: [string, string][], trait
   return { source: 'crm', externalId, identities: identities.map(([type, value]) => ({ type, value })), traits, observedAt: '2026-01-10T00:00:00.000Z', ...extra };
 }
 
+/**
+ * `admin.call` that keeps the body of every response it gets (not event streams, which the caller
+ * reads), so that a test can check what was never answered.
+ */
+export function recordingCall(admin: TestAdmin): { call: TestAdmin['call']; answers: string[] } {
+  const answers: string[] = [];
+  const call: TestAdmin['call'] = async (credentials, path, init) => {
+    const response = await admin.call(credentials, path, init);
+    if (!response.headers.get('content-type')?.includes('text/event-stream')) answers.push(await response.clone().text());
+    return response;
+  };
+  return { call, answers };
+}
+
 /** The JSON body of a response. */
 export async function json<T = Record<string, unknown>>(response: Response): Promise<T> {
   return (await response.json()) as T;
