@@ -183,10 +183,16 @@ describe('sync now, runs, live progress and dead letters', () => {
     expect(await json(again)).toMatchObject({ code: 'SYNC_RUN_ENDED' });
   });
 
-  it('refuses bad input: an unknown sync mode is a 400 naming mode', async () => {
+  it('refuses bad input: an unknown sync mode is a 400 naming mode; no body at all is an incremental sync', async () => {
     const bad = await call(editor, `${base}/sources/${csvSource}/sync`, { method: 'POST', body: { mode: 'sometimes' } });
     expect(bad.status).toBe(400);
     expect(await json(bad)).toMatchObject({ errors: [{ field: 'mode' }] });
+    const bare = await call(editor, `${base}/sources/${csvSource}/sync`, { method: 'POST' });
+    expect(bare.status).toBe(202);
+    const run = await json<Run & { mode: string }>(bare);
+    expect(run.mode).toBe('incremental');
+    const { events } = await readEvents(await call(viewer, `${base}/runs/${run.id}/events`));
+    expect(events.at(-1)!.data).toMatchObject({ status: 'succeeded', totals: { read: 0 } });
   });
 
   it('refuses viewers a sync or a cancel (403), queuing nothing', async () => {

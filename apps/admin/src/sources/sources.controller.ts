@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PluginRegistry, SourcesService, SyncRunsService, SyncScheduler } from '@portrait/core';
 import { validationProblem } from '@portrait/core/http';
 import type { z } from 'zod';
@@ -146,6 +146,8 @@ export class SourcesController {
     description:
       'Queues a run, which a worker starts as soon as no other run of the source is running. Follow it with `GET …/runs/{runId}` or its live progress, `GET …/runs/{runId}/events`.',
   })
+  // The body may be left out (an incremental sync).
+  @ApiBody({ required: false, schema: { $ref: '#/components/schemas/SyncRequest' } })
   @ApiAcceptedResponse({ standardSchema: runSchema, description: 'The queued run' })
   @ApiResponse(INVALID_INPUT)
   async syncSource(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Body({ schema: syncRequestSchema }) body: z.output<typeof syncRequestSchema>) {
