@@ -2,13 +2,17 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
 import { ProblemExceptionFilter, schemaValidationPipe } from '@portrait/core/http';
+import type { Connector } from '@portrait/connector-sdk';
 import { builtInConnectors } from '@portrait/connectors';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuditLogController } from './audit/audit-log.controller.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
+import { ConnectorsController } from './connectors/connectors.controller.js';
 import { MergesController } from './merges/merges.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
+import { RunsController } from './sources/runs.controller.js';
+import { SourcesController } from './sources/sources.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
 import { WorkspacesController } from './workspaces/workspaces.controller.js';
 
@@ -19,11 +23,22 @@ import { WorkspacesController } from './workspaces/workspaces.controller.js';
  */
 @Module({})
 export class AdminModule {
-  static forRoot(runtime: Runtime): DynamicModule {
+  /** `connectors`: the connectors to install besides those of PORTRAIT_PLUGINS (the built-in ones unless given). */
+  static forRoot(runtime: Runtime, connectors: readonly Connector[] = builtInConnectors): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: builtInConnectors })],
-      controllers: [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors })],
+      controllers: [
+        SessionController,
+        WorkspacesController,
+        TokensController,
+        SegmentsController,
+        MergesController,
+        AuditLogController,
+        ConnectorsController,
+        SourcesController,
+        RunsController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

@@ -2,13 +2,15 @@ import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Connector } from '@portrait/connector-sdk';
 import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
 import { AdminModule } from './admin.module.js';
 import { ADMIN_OPENAPI_PATH, buildAdminOpenApiDocument } from './openapi/admin-openapi-document.js';
 
-export async function createAdminApp(runtime: Runtime): Promise<NestFastifyApplication> {
+/** The admin app on `runtime`; `connectors` replaces the built-in connectors (an embedding app's own list). */
+export async function createAdminApp(runtime: Runtime, connectors?: readonly Connector[]): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AdminModule.forRoot(runtime),
+    AdminModule.forRoot(runtime, connectors),
     new FastifyAdapter({
       // Behind a proxy: the client address (sign-in limits, audit log) and TLS (Secure cookies) come from X-Forwarded-*.
       trustProxy: true,

@@ -3,9 +3,12 @@ import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { MergesService, ProfilesService } from '@portrait/core';
 import { AUDITED } from '../src/audit/audited.decorator.js';
 import { AuditLogController } from '../src/audit/audit-log.controller.js';
+import { ConnectorsController } from '../src/connectors/connectors.controller.js';
 import { MergesController } from '../src/merges/merges.controller.js';
 import { SegmentsController } from '../src/segments/segments.controller.js';
 import { SessionController } from '../src/session/session.controller.js';
+import { RunsController } from '../src/sources/runs.controller.js';
+import { SourcesController } from '../src/sources/sources.controller.js';
 import { TokensController } from '../src/tokens/tokens.controller.js';
 import { WorkspacesController } from '../src/workspaces/workspaces.controller.js';
 import { createTestAdmin, json, person, type TestAdmin, type TestSession } from './support/test-admin.js';
@@ -92,7 +95,8 @@ describe('merges and the audit log', () => {
 
   it('audits every mutating route (sign-in writes its own entry)', () => {
     const unaudited: string[] = [];
-    for (const controller of [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController]) {
+    const controllers = [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController, ConnectorsController, SourcesController, RunsController];
+    for (const controller of controllers) {
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as unknown as Record<string, unknown>)[name];
         if (typeof handler !== 'function' || name === 'constructor') continue;

@@ -76,7 +76,7 @@ describe('management API OpenAPI document', () => {
     expect(readFileSync(GENERATED, 'utf8')).toBe(generated);
   });
 
-  it('runs the main flow through the generated client: sign in, create a segment, preview, list, undo a merge', async () => {
+  it('runs the main flow through the generated client: sign in, create a segment, preview, list, undo a merge, create and check a source', async () => {
     const ws = await admin.workspace();
     const user = await admin.user(ws.id, 'admin');
     await admin.ingest(ws.id, [person('dan', [['email', 'dan@x.io']], { country: 'BR' }), person('ga', [['ga_client_id', 'GA.1']], {}, { source: 'ga' })]);
@@ -107,6 +107,23 @@ describe('management API OpenAPI document', () => {
     expect(merges.data?.data.map((m) => m.id)).toEqual([merge!.id]);
     const undone = await client.POST('/admin/api/workspaces/{workspace}/merges/{mergeId}/undo', { params: { path: { ...workspace, mergeId: merge!.id } } });
     expect(undone.data).toEqual({ restoredProfileId: merge!.loserId, survivorId: merge!.winnerId });
+
+    const connectors = await client.GET('/admin/api/connectors');
+    expect(connectors.data?.data.map((c) => c.id)).toContain('csv');
+    const files = mkdtempSync(join(tmpdir(), 'portrait-admin-openapi-csv-'));
+    try {
+      const source = await client.POST('/admin/api/workspaces/{workspace}/sources', {
+        params: { path: workspace },
+        body: { connectorId: 'csv', name: 'visits', config: { directory: files, mapping: { identities: { 'E-mail': 'email' } } } },
+      });
+      expect(source.response.status).toBe(201);
+      const checked = await client.POST('/admin/api/workspaces/{workspace}/sources/{id}/check', { params: { path: { ...workspace, id: source.data!.id } } });
+      expect(checked.data).toEqual({ ok: true });
+      const runs = await client.GET('/admin/api/workspaces/{workspace}/sources/{id}/runs', { params: { path: { ...workspace, id: source.data!.id } } });
+      expect(runs.data).toEqual({ data: [], nextCursor: null });
+    } finally {
+      rmSync(files, { recursive: true, force: true });
+    }
 
     const out = await client.DELETE('/admin/api/session');
     expect(out.response.status).toBe(204);

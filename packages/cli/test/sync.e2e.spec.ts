@@ -45,6 +45,36 @@ describe('portrait source create / sync', () => {
     expect(n).toBe(2);
   }, 60_000);
 
+  it('checks a source\'s connection, disables and enables it, each written to the audit log', async () => {
+    const env = { ...cliEnv(), DATABASE_URL: db.url, PORTRAIT_SECRET_KEY: 'c'.repeat(40) };
+    const files = mkdtempSync(join(tmpdir(), 'portrait-cli-check-'));
+    writeFileSync(join(files, 'people.csv'), 'E-mail\nana@example.com\n');
+    expect((await runCli(['workspace', 'create', 'checked'], env)).code).toBe(0);
+    const config = JSON.stringify({ directory: files, mapping: { identities: { 'E-mail': 'email' } } });
+    expect((await runCli(['source', 'create', '--workspace', 'checked', '--connector', 'csv', '--name', 'people', '--config', config], env)).code).toBe(0);
+
+    const ok = await runCli(['source', 'check', 'csv', '--workspace', 'checked'], env);
+    expect(ok.stderr).toBe('');
+    expect(ok.stdout).toMatch(/^source people \([0-9a-f-]{36}\): the connection works\n$/);
+    const disabled = await runCli(['source', 'disable', 'csv', '--workspace', 'checked'], env);
+    expect(disabled.stdout).toMatch(/source people \([0-9a-f-]{36}\) disabled/);
+    expect((await runCli(['source', 'list', '--workspace', 'checked'], env)).stdout).toContain('\tdisabled\t');
+    const enabled = await runCli(['source', 'enable', 'csv', '--workspace', 'checked'], env);
+    expect(enabled.stdout).toMatch(/source people \([0-9a-f-]{36}\) enabled/);
+    expect((await runCli(['source', 'list', '--workspace', 'checked'], env)).stdout).toContain('\tenabled\t');
+
+    rmSync(files, { recursive: true, force: true });
+    const failed = await runCli(['source', 'check', 'csv', '--workspace', 'checked'], env);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/^portrait: source people \([0-9a-f-]{36}\): the connection failed: .+/);
+    expect((await runCli(['source', 'enable', 'nope', '--workspace', 'checked'], env)).stderr).toContain('no source of connector "nope" in workspace "checked"');
+
+    const actions = await db.dataSource.query(
+      `SELECT a.action FROM audit_log a JOIN workspaces w ON w.id = a.workspace_id WHERE w.slug = 'checked' ORDER BY a.at, a.id`,
+    );
+    expect(actions.map((a: { action: string }) => a.action)).toEqual(['source.check', 'source.disable', 'source.enable', 'source.check']);
+  }, 90_000);
+
   it('resumes a sync killed mid-way (SIGKILL) from its last checkpoint, ending with exactly the records of an uninterrupted sync', async () => {
     const rows = 3000;
     const big = mkdtempSync(join(tmpdir(), 'portrait-cli-kill-'));

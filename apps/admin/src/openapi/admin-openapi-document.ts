@@ -14,7 +14,7 @@ export function buildAdminOpenApiDocument(app: INestApplication): OpenAPIObject 
     .setTitle('Portrait management API')
     .setDescription(
       [
-        'Everything an administrator of a Portrait workspace does: segments and their preview, merges and undo, members and roles, admin tokens, the audit log.',
+        'Everything an administrator of a Portrait workspace does: sources and their runs, segments and their preview, merges and undo, members and roles, admin tokens, the audit log.',
         '',
         'Sign in with `POST /admin/api/session` (a browser keeps the session cookie; send the answered CSRF token in `X-CSRF-Token` with every',
         'mutating request), or send an admin token as `Authorization: Bearer pra_…` (created by owners; no CSRF token needed).',
@@ -31,6 +31,7 @@ export function buildAdminOpenApiDocument(app: INestApplication): OpenAPIObject 
     .addTag('session', 'Sign in, who is signed in, sign out')
     .addTag('workspaces', 'The caller\'s workspaces; members and their roles')
     .addTag('admin tokens', 'Tokens for automation, acting as their creator')
+    .addTag('sources', 'Installed connectors; sources, their connection check, schedule and syncs; runs, their live progress and dead letters')
     .addTag('segments', 'Segments: conditions, preview, members, size history')
     .addTag('merges', 'The merge log of a profile, and undoing a merge')
     .addTag('audit log', 'Who changed or read what, when, from where')

@@ -302,6 +302,295 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/connectors": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List installed connectors
+         * @description What a source can be made of: each connector with its capabilities and the JSON Schema of its configuration.
+         */
+        get: operations["listConnectors"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/sources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List sources
+         * @description Oldest first; secret fields read `********`.
+         */
+        get: operations["listSources"];
+        put?: never;
+        /**
+         * Create a source
+         * @description The configuration is checked against the connector's schema, each bad field named (`config.<field>`); secret fields are sealed at rest and answered as `********`.
+         */
+        post: operations["createSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/sources/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a source */
+        get: operations["getSource"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a source
+         * @description With its checkpoints, runs and dead letters; the profiles it fed stay.
+         */
+        delete: operations["deleteSource"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a source
+         * @description Its name and its configuration; a secret field left out or sent as `********` keeps its stored value.
+         */
+        patch: operations["updateSource"];
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/sources/{id}/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Test a source's connection
+         * @description Runs the connector's check with the stored configuration (up to a minute); the reason never quotes a secret.
+         */
+        post: operations["checkSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/sources/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable a source
+         * @description It syncs on its schedule again.
+         */
+        post: operations["enableSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/sources/{id}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Disable a source
+         * @description No more scheduled syncs (a run already going finishes; "sync now" still works).
+         */
+        post: operations["disableSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/sources/{id}/schedule": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a source's schedule
+         * @description A cron expression, checked (400 naming `schedule`).
+         */
+        put: operations["setSourceSchedule"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/sources/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync a source now
+         * @description Queues a run, which a worker starts as soon as no other run of the source is running. Follow it with `GET …/runs/{runId}` or its live progress, `GET …/runs/{runId}/events`.
+         */
+        post: operations["syncSource"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/sources/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a source's runs
+         * @description Newest first, with their counts per stream, warnings and errors; page with `cursor`.
+         */
+        get: operations["listSourceRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/runs/{runId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a run
+         * @description Its status, times, counts per stream, warnings and error.
+         */
+        get: operations["getRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/runs/{runId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Follow a run live
+         * @description Server-sent events until the run ends, then the stream closes: `event: progress` now and on every change — `{runId, status, currentStream, stats, totals: {read, stored, deadLettered}}` — then one `event: end` whose data is the whole run (as `GET …/runs/{runId}`). A run that already ended answers its last progress and its end at once.
+         */
+        get: operations["followRun"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/runs/{runId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a run
+         * @description A queued run is cancelled at once; a running one stops at its next batch (its committed checkpoints are kept, so the next run resumes from them).
+         */
+        post: operations["cancelRun"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/runs/{runId}/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a run's dead letters
+         * @description The records the run could not store, each with its reason and location, without the record itself; page with `cursor`.
+         */
+        get: operations["listRunDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/runs/{runId}/dead-letters/{deadLetterId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a dead letter
+         * @description With the record as it came from the channel (personal data: the read is written to the audit log).
+         */
+        get: operations["getRunDeadLetter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -570,6 +859,205 @@ export interface components {
             } | null;
             /** @description The client address */
             ip: string | null;
+        };
+        ConnectorList: {
+            data: components["schemas"]["Connector"][];
+        };
+        /** @description An installed connector */
+        Connector: {
+            /** @description What a source names as its `connectorId` */
+            id: string;
+            name: string;
+            version: string;
+            description: string;
+            /** @description An inline SVG or a data: URL, when the connector has one */
+            icon: string | null;
+            /** @enum {string} */
+            kind: "source" | "destination" | "both";
+            /** @description The cron expression a new source gets when it names none */
+            defaultSchedule: string;
+            capabilities: {
+                /** @description What a sync reads, in order */
+                streams: {
+                    name: string;
+                    description: string | null;
+                    syncModes: ("full" | "incremental")[];
+                }[];
+                /** @description It receives its channel's webhooks (`POST /v1/webhooks/sources/{sourceId}` of the public API) */
+                webhooks: boolean;
+                /** @description It receives segment membership */
+                destination: boolean;
+            };
+            /** @description Configuration fields sealed at rest and never answered */
+            secretFields: string[];
+            /** @description The JSON Schema (2020-12) of the configuration, for a source form; secret fields are `"writeOnly": true, "format": "password"` */
+            configSchema: {
+                [key: string]: unknown;
+            };
+        };
+        CreateSource: {
+            /** @description An installed connector (`GET /admin/api/connectors`) */
+            connectorId: string;
+            /** @description Unique in the workspace */
+            name: string;
+            /** @description The connector's configuration, checked field by field against its JSON Schema (`GET /admin/api/connectors`) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description A cron expression; the connector's default schedule when absent */
+            schedule?: string;
+            /** @description Whether it syncs on its schedule (default true) */
+            enabled?: boolean;
+        };
+        /** @description A source: a connector and its configuration */
+        Source: {
+            /** Format: uuid */
+            id: string;
+            connectorId: string;
+            name: string;
+            /** @description The configuration; every secret field that is set reads `********` (its value is sealed at rest and never answered) */
+            config: {
+                [key: string]: unknown;
+            };
+            /** @description When it syncs, as a cron expression */
+            schedule: string;
+            /** @description Whether it syncs on its schedule */
+            enabled: boolean;
+            /**
+             * @description `needs_attention` when a run failed for a reason an admin must fix (credentials, configuration, secret key)
+             * @enum {string}
+             */
+            status: "ok" | "needs_attention";
+            statusReason: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        SourceList: {
+            /** @description Oldest first */
+            data: components["schemas"]["Source"][];
+        };
+        /** @description The fields to change */
+        UpdateSource: {
+            name?: string;
+            /** @description The whole configuration. A secret field left out, or sent as `********`, keeps its stored value; a new value replaces it */
+            config?: {
+                [key: string]: unknown;
+            };
+        };
+        /** @description The outcome of the connector's connection check */
+        SourceCheck: {
+            ok: boolean;
+            /** @description Why the connection failed, without secrets (when not ok) */
+            reason?: string;
+        };
+        SourceSchedule: {
+            /** @description A cron expression of 5 fields (or 6 with seconds first), e.g. `*\/15 * * * *` */
+            schedule: string;
+        };
+        SyncRequest: {
+            /**
+             * @description `incremental` (default) continues from the last checkpoints; `full` reads everything again
+             * @enum {string}
+             */
+            mode?: "incremental" | "full";
+        };
+        /** @description A sync run of a source */
+        SyncRun: {
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            sourceId: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+            /** @enum {string} */
+            trigger: "schedule" | "manual" | "webhook";
+            /** @enum {string} */
+            mode: "full" | "incremental";
+            startedAt: string | null;
+            finishedAt: string | null;
+            durationMs: number | null;
+            /** @description The stream being read (the last one read, once ended) */
+            currentStream: string | null;
+            /** @description Counts per stream */
+            stats: {
+                [key: string]: components["schemas"]["StreamStats"];
+            };
+            totals: components["schemas"]["RunTotals"];
+            /** @description What the connector warned about, once per message */
+            warnings: {
+                message: string;
+                count: number;
+            }[];
+            /** @description Why a failed run failed (without secrets) */
+            error: string | null;
+            /** @description A failure that may pass (rate limit, 5xx, network): the schedule tries again */
+            retryable: boolean;
+            /** @description A cancel was asked for: a running run stops at its next batch */
+            cancelRequested: boolean;
+        };
+        StreamStats: {
+            /** @description Records read: facts and invalid records */
+            read: number;
+            /** @description Profiles created */
+            created: number;
+            /** @description Profiles updated */
+            updated: number;
+            /** @description Profiles merged */
+            merged: number;
+            /** @description Events stored (replays deduplicated away are not counted) */
+            events: number;
+            /** @description Facts the ingest refused */
+            rejected: number;
+            /** @description Invalid records and refused facts, kept as dead letters */
+            deadLettered: number;
+        };
+        RunTotals: {
+            /** @description Records read, all streams */
+            read: number;
+            /** @description Records stored: read and not dead-lettered */
+            stored: number;
+            deadLettered: number;
+        };
+        SyncRunPage: {
+            /** @description Newest first */
+            data: components["schemas"]["SyncRun"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        DeadLetterPage: {
+            /** @description In the order they were written */
+            data: components["schemas"]["DeadLetterSummary"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description A dead letter without its payload */
+        DeadLetterSummary: {
+            /** Format: uuid */
+            id: string;
+            runId: string | null;
+            stream: string | null;
+            /** @description Why the record could not be stored */
+            reason: string;
+            /** @description Where it was: `visits.csv line 5`, `fact 3 of a rows batch` */
+            location: string | null;
+            /** Format: date-time */
+            createdAt: string;
+        };
+        DeadLetter: {
+            /** Format: uuid */
+            id: string;
+            runId: string | null;
+            stream: string | null;
+            /** @description Why the record could not be stored */
+            reason: string;
+            /** @description Where it was: `visits.csv line 5`, `fact 3 of a rows batch` */
+            location: string | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** @description The record as it came from the channel (personal data: reading it is audited) */
+            payload: unknown;
         };
         /** @description An error (RFC 9457 problem details), served as application/problem+json */
         Problem: {
@@ -1823,6 +2311,955 @@ export interface operations {
             };
             /** @description Refused: the caller's role in the workspace is below owner (`ROLE_REQUIRED`). */
             403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listConnectors: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The installed connectors, by id */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ConnectorList"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The sources */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceList"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateSource"];
+            };
+        };
+        responses: {
+            /** @description The source */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateSource"];
+            };
+        };
+        responses: {
+            /** @description The changed source */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    checkSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether the connection works, and why not */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SourceCheck"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    enableSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disableSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The source */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    setSourceSchedule: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SourceSchedule"];
+            };
+        };
+        responses: {
+            /** @description The source */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Source"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    syncSource: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["SyncRequest"];
+            };
+        };
+        responses: {
+            /** @description The queued run */
+            202: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSourceRuns: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRunPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run id */
+                runId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    followRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run id */
+                runId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A text/event-stream of `progress` events and one `end` event */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    cancelRun: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run id */
+                runId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run, with `cancelRequested` */
+            202: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SyncRun"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run has already ended (`SYNC_RUN_ENDED`) */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listRunDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The run id */
+                runId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of dead letters */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRunDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run id */
+                runId: string;
+                /** @description The deadLetter id */
+                deadLetterId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetter"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

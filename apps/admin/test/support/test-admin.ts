@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { ProfileFactInput } from '@portrait/connector-sdk';
+import type { Connector, ProfileFactInput } from '@portrait/connector-sdk';
 import { AdminTokensService, AdminUsersService, IngestService, loadConfig, WorkspacesService, type AdminRole, type IngestResult } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createAdminApp } from '../../src/main.js';
@@ -36,10 +36,11 @@ export interface TestAdmin {
 let counter = 0;
 let addresses = 0;
 
-export async function createTestAdmin(): Promise<TestAdmin> {
+/** `env`: more configuration (PORTRAIT_SECRET_KEY…); `connectors`: installed instead of the built-in ones. */
+export async function createTestAdmin(options: { env?: Record<string, string>; connectors?: readonly Connector[] } = {}): Promise<TestAdmin> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url });
-  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } });
+  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env, DATABASE_URL: db.url });
+  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } }, options.connectors);
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   const admin: TestAdmin = {
@@ -96,6 +97,20 @@ export async function createTestAdmin(): Promise<TestAdmin> {
 /** A person fact of a test source. */
 export function person(externalId: string, identities: [string, string][], traits: Record<string, unknown> = {}, extra: Partial<ProfileFactInput> = {}): ProfileFactInput {
   return { source: 'crm', externalId, identities: identities.map(([type, value]) => ({ type, value })), traits, observedAt: '2026-01-10T00:00:00.000Z', ...extra };
+}
+
+/**
+ * `admin.call` that keeps the body of every response it gets (not event streams, which the caller
+ * reads), so that a test can check what was never answered.
+ */
+export function recordingCall(admin: TestAdmin): { call: TestAdmin['call']; answers: string[] } {
+  const answers: string[] = [];
+  const call: TestAdmin['call'] = async (credentials, path, init) => {
+    const response = await admin.call(credentials, path, init);
+    if (!response.headers.get('content-type')?.includes('text/event-stream')) answers.push(await response.clone().text());
+    return response;
+  };
+  return { call, answers };
 }
 
 /** The JSON body of a response. */

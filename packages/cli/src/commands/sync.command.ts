@@ -1,13 +1,14 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Command } from 'commander';
-import { InvalidSourceConfigException, SourcesService, SyncService, WorkspacesService, type SourceView, type SyncProgress, type SyncRunView } from '@portrait/core';
-import { fail, withCore } from './with-core.js';
+import { AuditLogService, InvalidSourceConfigException, SourcesService, SyncService, WorkspacesService, type SourceView, type SyncProgress, type SyncRunView } from '@portrait/core';
+import { cliActor, fail, withCore } from './with-core.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * `portrait sync <sourceId|connectorId>`: runs one sync in the foreground (progress per stream on
- * stderr when it is a terminal) and prints the run's summary; and `portrait source create|list`.
+ * stderr when it is a terminal) and prints the run's summary; and `portrait source
+ * create|list|check|enable|disable` (the services of the management API's source routes).
  */
 export function registerSyncCommands(program: Command): void {
   program
@@ -86,6 +87,42 @@ export function registerSyncCommands(program: Command): void {
         }
       });
     });
+
+  source
+    .command('check <source>')
+    .description("test a source's connection with its stored configuration (a source id, or a connector id when the workspace has one source of it)")
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .action(async (target: string, options: { workspace: string }) => {
+      const result = await withCore(async (app) => {
+        const found = await findSource(app, target, options.workspace);
+        const checked = await app.get(SourcesService).check(found.workspaceId, found.id);
+        await audit(app, found, 'source.check');
+        return { source: found, checked };
+      });
+      if (!result.checked.ok) fail(`source ${result.source.name} (${result.source.id}): the connection failed: ${result.checked.reason}`);
+      console.log(`source ${result.source.name} (${result.source.id}): the connection works`);
+    });
+
+  for (const [verb, enabled] of [['enable', true], ['disable', false]] as const) {
+    source
+      .command(`${verb} <source>`)
+      .description(enabled ? 'sync a source on its schedule again' : 'stop the scheduled syncs of a source (a sync can still be run by hand)')
+      .requiredOption('--workspace <slug>', 'the workspace')
+      .action(async (target: string, options: { workspace: string }) => {
+        await withCore(async (app) => {
+          const found = await findSource(app, target, options.workspace);
+          const sources = app.get(SourcesService);
+          const changed = enabled ? await sources.enable(found.workspaceId, found.id) : await sources.disable(found.workspaceId, found.id);
+          await audit(app, found, `source.${verb}`);
+          console.log(`source ${changed.name} (${changed.id}) ${enabled ? 'enabled' : 'disabled'}`);
+        });
+      });
+  }
+}
+
+/** The audit entry of a command on a source, as the management API writes it for the same change. */
+async function audit(app: INestApplicationContext, source: SourceView, action: string): Promise<void> {
+  await app.get(AuditLogService).record({ workspaceId: source.workspaceId, actor: cliActor(), action, target: { type: 'source', id: source.id } });
 }
 
 async function workspaceIdOf(app: INestApplicationContext, slug: string): Promise<string> {

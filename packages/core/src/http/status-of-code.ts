@@ -7,6 +7,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   NOT_FOUND: 404,
   MERGE_ALREADY_UNDONE: 409,
   MERGE_NOT_UNDOABLE: 409,
+  // A sync run that has ended cannot be cancelled.
+  SYNC_RUN_ENDED: 409,
   // An inbound channel webhook whose signature does not verify.
   WEBHOOK_SIGNATURE_INVALID: 401,
   // Management API: sign-in and roles.

@@ -58,6 +58,10 @@ describe('sources', () => {
     const emails = await core.db.dataSource.query(`SELECT value FROM identities WHERE workspace_id = $1 ORDER BY value`, [workspaceId]);
     expect(emails.map((e: { value: string }) => e.value)).toEqual(['k0@globex.test', 'k1@globex.test', 'k2@globex.test']);
 
+    const leftOut = await sources.update(workspaceId, created.id, { config: { account: 'globex' } });
+    expect(leftOut.config).toEqual({ apiKey: SECRET_MASK, account: 'globex' });
+    expect(await sources.check(workspaceId, created.id)).toEqual({ ok: true });
+
     const replaced = await sources.update(workspaceId, created.id, { config: { apiKey: 'wrong-key-456', account: 'globex' } });
     expect(replaced.config.apiKey).toBe(SECRET_MASK);
     expect(await sources.check(workspaceId, created.id)).toEqual({ ok: false, reason: 'credentials refused (HTTP 401)' });

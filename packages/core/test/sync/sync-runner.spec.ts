@@ -239,6 +239,34 @@ describe('sync runs', () => {
     expect(runs).toEqual([{ status: 'succeeded' }]);
   });
 
+  it('records the stream read and the connector\'s warnings (secrets redacted); pages runs and a run\'s dead letters; refuses to cancel an ended run', async () => {
+    const runs = core.app.get(SyncRunsService);
+    const workspaceId = await core.workspace();
+    const keyed = await sources.create(workspaceId, { connectorId: 'keyed', name: 'crm', config: { apiKey: 'good-key-123', account: 'acme' } });
+    const first = run(await sync.sync(keyed.id));
+    const second = run(await sync.sync(keyed.id));
+    expect(second).toMatchObject({ status: 'succeeded', currentStream: 'people', cancelRequested: false, warnings: [{ message: 'reading with key [redacted]', count: 1 }] });
+
+    const page = await runs.page(workspaceId, keyed.id, { limit: 1 });
+    expect(page.data.map((r) => r.id)).toEqual([second.id]);
+    expect((await runs.page(workspaceId, keyed.id, { limit: 1, cursor: page.nextCursor! })).data.map((r) => r.id)).toEqual([first.id]);
+    expect(await runs.page(await core.workspace(), keyed.id)).toEqual({ data: [], nextCursor: null });
+    await expect(runs.requestCancel(second.id, workspaceId)).rejects.toMatchObject({ code: 'SYNC_RUN_ENDED' });
+
+    const badDir = mkdtempSync(join(tmpdir(), 'portrait-sync-bad-'));
+    writeFileSync(join(badDir, 'bad.csv'), 'Visit ID,E-mail,First name,Visited at\nB-1,,Nobody,2026-01-02T10:00:00Z\nB-2,,Nobody,2026-01-02T10:00:00Z\n');
+    const csvSource = await sources.create(workspaceId, { connectorId: 'csv', name: 'bad', config: csvConfig(badDir) });
+    const csvRun = run(await sync.sync(csvSource.id));
+    const letters = await runs.deadLettersOfRun(workspaceId, csvRun.id, { limit: 1 });
+    expect(letters.data).toEqual([expect.objectContaining({ runId: csvRun.id, location: 'bad.csv line 2' })]);
+    expect(letters.data[0]).not.toHaveProperty('payload');
+    const rest = await runs.deadLettersOfRun(workspaceId, csvRun.id, { cursor: letters.nextCursor! });
+    expect(rest).toEqual({ data: [expect.objectContaining({ location: 'bad.csv line 3' })], nextCursor: null });
+    expect(await runs.deadLetterOfRun(workspaceId, csvRun.id, letters.data[0]!.id)).toMatchObject({ payload: ['B-1', '', 'Nobody', '2026-01-02T10:00:00Z'] });
+    await expect(runs.deadLetterOfRun(workspaceId, first.id, letters.data[0]!.id)).rejects.toMatchObject({ code: 'DEAD_LETTER_NOT_FOUND' });
+    rmSync(badDir, { recursive: true, force: true });
+  });
+
   it('cancels a running sync between batches, keeping the checkpoints committed so far', async () => {
     const workspaceId = await core.workspace();
     const source = await sources.create(workspaceId, { connectorId: 'counting', name: 'people', config: { total: 200, page: 2 } });

@@ -34,8 +34,9 @@ export const keyedConnector = defineConnector({
   async check(config) {
     return config.apiKey === 'good-key-123' ? { ok: true } : { ok: false, reason: 'credentials refused (HTTP 401)' };
   },
-  async *read(request, config): AsyncGenerator<ReadMessage> {
+  async *read(request, config, ctx): AsyncGenerator<ReadMessage> {
     if (config.apiKey !== 'good-key-123') throw new ConnectorAuthError(`credentials refused (HTTP 401) for key ${config.apiKey}`);
+    ctx.logger.warn({ account: config.account }, `reading with key ${config.apiKey}`);
     const from = typeof request.state?.next === 'number' ? request.state.next : 0;
     for (let i = from; i < config.people; i++) {
       yield { type: 'facts', facts: [{ source: 'keyed', externalId: `k-${i}`, kind: 'person', identities: [{ type: 'email', value: `k${i}@${config.account}.test` }], observedAt: '2026-01-01T00:00:00Z' } as never] };

@@ -35,10 +35,14 @@ export function maskSecrets(connector: Connector, plain: ConfigObject, secrets: 
   return masked;
 }
 
-/** Replaces masked secret fields of an update with the stored values. */
+/**
+ * The configuration of an update with its secrets filled in: a secret field sent as the mask, or left
+ * out, keeps its stored value (a form never has the secret to send back); a new value replaces it.
+ */
 export function unmaskSecrets(connector: Connector, config: ConfigObject, stored: ConfigObject): ConfigObject {
   const result: ConfigObject = { ...config };
-  for (const field of connector.manifest.secretFields) if (result[field] === SECRET_MASK) result[field] = stored[field];
+  for (const field of connector.manifest.secretFields) if (result[field] === SECRET_MASK || result[field] === undefined) result[field] = stored[field];
+  for (const field of connector.manifest.secretFields) if (result[field] === undefined) delete result[field];
   return result;
 }
 

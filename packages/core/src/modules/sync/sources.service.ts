@@ -6,7 +6,7 @@ import { SecretBox } from '../../engine/crypto/secret-box.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { SyncScheduler } from './scheduler/sync-scheduler.js';
 import { configProblems, isConfigObject, maskSecrets, parseConfig, scheduleProblem, splitSecrets, unmaskSecrets } from './source-config.js';
-import { SourceRepository, scheduledSource, type SourceRow } from './source-repository.js';
+import { redactSecrets, SourceRepository, scheduledSource, type SourceRow } from './source-repository.js';
 import { InvalidSourceConfigException, type SourceConfigFieldError } from './sync.exception.js';
 
 export interface CreateSourceInput {
@@ -125,12 +125,24 @@ export class SourcesService {
     return rows.map((row) => this.view(row));
   }
 
-  /** The admin's "Test connection": the connector's check with the stored configuration. */
+  /**
+   * The admin's "Test connection": the connector's check with the stored configuration. A check that
+   * throws (the channel unreachable, a timeout) answers not ok with its message; a reason never
+   * quotes the source's secrets.
+   */
   async check(workspaceId: string, sourceId: string): Promise<CheckResult> {
     const row = await this.repository.find(sourceId, workspaceId);
     const connector = this.registry.get(row.connector_id);
-    const config = parseConfig(connector, this.repository.fullConfig(row));
-    return connector.check(config, createConnectorContext({ signal: AbortSignal.timeout(60_000) }));
+    let secrets: string[] = [];
+    let result: CheckResult;
+    try {
+      secrets = this.repository.secretValues(row);
+      const config = parseConfig(connector, this.repository.fullConfig(row));
+      result = await connector.check(config, createConnectorContext({ signal: AbortSignal.timeout(60_000) }));
+    } catch (error) {
+      result = { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    }
+    return result.ok ? result : { ok: false, reason: redactSecrets(result.reason, secrets) };
   }
 
   /**

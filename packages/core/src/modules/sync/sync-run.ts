@@ -1,6 +1,11 @@
 import type { SyncMode } from '@portrait/connector-sdk';
 
 export type SyncRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+
+/** Whether a run has ended (succeeded, failed or cancelled): nothing about it changes any more. */
+export function runEnded(status: SyncRunStatus): boolean {
+  return status !== 'queued' && status !== 'running';
+}
 export type SyncTrigger = 'schedule' | 'manual' | 'webhook';
 
 /** What one stream of a run did. */
@@ -18,6 +23,13 @@ export interface StreamStats {
   deadLettered: number;
 }
 
+/** A warning a run's connector reported, once per distinct message. */
+export interface SyncRunWarning {
+  message: string;
+  /** How many times it was reported during the run. */
+  count: number;
+}
+
 export interface SyncRunView {
   id: string;
   workspaceId: string;
@@ -26,6 +38,12 @@ export interface SyncRunView {
   trigger: SyncTrigger;
   mode: SyncMode;
   stats: Record<string, StreamStats>;
+  /** The stream being read now (the last one read, once the run ended); null before the first. */
+  currentStream: string | null;
+  /** What the connector warned about during the run (messages only). */
+  warnings: SyncRunWarning[];
+  /** A cancel was asked for: a running run stops at its next batch. */
+  cancelRequested: boolean;
   startedAt: string | null;
   finishedAt: string | null;
   durationMs: number | null;
@@ -45,6 +63,8 @@ export interface SyncRunRow {
   trigger: SyncTrigger;
   mode: SyncMode;
   stats: Record<string, StreamStats>;
+  current_stream: string | null;
+  warnings: SyncRunWarning[];
   cancel_requested: boolean;
   retryable: boolean;
   run_by: string | null;
@@ -52,6 +72,18 @@ export interface SyncRunRow {
   finished_at: Date | null;
   duration_ms: number | null;
   error: string | null;
+}
+
+/** At most this many distinct warnings are kept per run (a connector that warns about every record would fill the row). */
+export const MAX_RUN_WARNINGS = 20;
+
+/** Adds a warning to a run's list: a repeated message counts up, a new one is appended while there is room. */
+export function addWarning(warnings: SyncRunWarning[], message: string): void {
+  const text = message.trim().slice(0, 500);
+  if (!text) return;
+  const known = warnings.find((w) => w.message === text);
+  if (known) known.count += 1;
+  else if (warnings.length < MAX_RUN_WARNINGS) warnings.push({ message: text, count: 1 });
 }
 
 export function emptyStreamStats(): StreamStats {
@@ -67,6 +99,9 @@ export function runView(row: SyncRunRow): SyncRunView {
     trigger: row.trigger,
     mode: row.mode,
     stats: row.stats,
+    currentStream: row.current_stream ?? null,
+    warnings: row.warnings ?? [],
+    cancelRequested: row.cancel_requested,
     startedAt: row.started_at ? new Date(row.started_at).toISOString() : null,
     finishedAt: row.finished_at ? new Date(row.finished_at).toISOString() : null,
     durationMs: row.duration_ms,

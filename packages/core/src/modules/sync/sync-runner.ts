@@ -15,7 +15,7 @@ import { IngestService, type DeadLetter, type IngestedBatch } from '../ingest/in
 import { connectorLogger } from './connector-logger.js';
 import { SecretBoxException } from '../../engine/crypto/secret-box.js';
 import { configProblems, parseConfig } from './source-config.js';
-import { emptyStreamStats, type StreamStats, type SyncRunRow, type SyncRunView } from './sync-run.js';
+import { addWarning, emptyStreamStats, type StreamStats, type SyncRunRow, type SyncRunView, type SyncRunWarning } from './sync-run.js';
 import { SyncRunsService } from './sync-runs.service.js';
 import { redactSecrets, SourceRepository, type SourceRow } from './source-repository.js';
 
@@ -30,6 +30,13 @@ export interface SyncProgress {
 
 export interface RunOptions {
   onProgress?: (progress: SyncProgress) => void;
+}
+
+/** What a run has done so far, written to its row with every batch. */
+interface RunProgress {
+  stats: Record<string, StreamStats>;
+  /** The connector's warnings, secrets redacted. */
+  warnings: SyncRunWarning[];
 }
 
 /** Why a run of this process was stopped: a cancel, or the process shutting down. */
@@ -72,6 +79,8 @@ export class SyncRunner {
     const controller = new AbortController();
     this.active.set(run.id, controller);
     const stats: Record<string, StreamStats> = {};
+    const warnings: SyncRunWarning[] = [];
+    const progress: RunProgress = { stats, warnings };
     let secretValues: string[] = [];
     const heartbeat = setInterval(() => {
       this.runs.heartbeat(run.id).then(
@@ -82,7 +91,9 @@ export class SyncRunner {
     heartbeat.unref();
     const ctx = createConnectorContext({
       signal: controller.signal,
-      logger: connectorLogger(this.logger, { sourceId: source.id, runId: run.id, connector: connector.manifest.id }),
+      logger: connectorLogger(this.logger, { sourceId: source.id, runId: run.id, connector: connector.manifest.id }, (message) =>
+        addWarning(warnings, redactSecrets(message, secretValues)),
+      ),
     });
     try {
       const fullConfig = this.sources.fullConfig(source);
@@ -92,19 +103,20 @@ export class SyncRunner {
       const config = parseConfig(connector, fullConfig);
       for (const stream of connector.manifest.streams) {
         stats[stream.name] = emptyStreamStats();
-        await this.readStream(source, connector, config, run, stream, stats, ctx, controller, options);
+        await this.runs.startStream(run.id, stream.name, stats);
+        await this.readStream(source, connector, config, run, stream, progress, ctx, controller, options);
       }
       await this.sources.setStatus(source.id, 'ok', null);
-      return await this.runs.finish(run.id, 'succeeded', stats, null);
+      return await this.runs.finish(run.id, 'succeeded', stats, null, { warnings });
     } catch (error) {
       const reason = controller.signal.aborted ? controller.signal.reason : error;
-      if (reason instanceof SyncCancelled) return await this.runs.finish(run.id, 'cancelled', stats, reason.message);
+      if (reason instanceof SyncCancelled) return await this.runs.finish(run.id, 'cancelled', stats, reason.message, { warnings });
       const message = redactSecrets(describe(error), secretValues);
       const attention = needsAttention(error);
       if (attention) await this.sources.setStatus(source.id, 'needs_attention', `${attention}: ${message}`);
       const retryable = isConnectorError(error) ? error.retryable : false;
       this.logger.warn({ sourceId: source.id, runId: run.id, error: message, retryable }, 'sync failed');
-      return await this.runs.finish(run.id, 'failed', stats, message, retryable);
+      return await this.runs.finish(run.id, 'failed', stats, message, { retryable, warnings });
     } finally {
       clearInterval(heartbeat);
       this.active.delete(run.id);
@@ -117,7 +129,7 @@ export class SyncRunner {
     config: unknown,
     run: SyncRunRow,
     stream: StreamDefinition,
-    stats: Record<string, StreamStats>,
+    progress: RunProgress,
     ctx: ReturnType<typeof createConnectorContext>,
     controller: AbortController,
     options: RunOptions,
@@ -130,12 +142,12 @@ export class SyncRunner {
     // A read interrupted mid-way resumes from its last committed checkpoint, even a full one;
     // otherwise a full sync starts from the beginning and an incremental one from the last state.
     const state = stored?.in_progress ? stored.state : mode === 'incremental' ? stored?.state : undefined;
-    const streamStats = stats[stream.name]!;
+    const streamStats = progress.stats[stream.name]!;
     let facts: ProfileFact[] = [];
     let deadLetters: DeadLetter[] = [];
 
     const flush = async (checkpoint: { state: StreamState; inProgress: boolean } | { finished: true } | undefined) => {
-      await this.flush(source, run, stream.name, facts, deadLetters, checkpoint, streamStats, stats);
+      await this.flush(source, run, stream.name, facts, deadLetters, checkpoint, streamStats, progress);
       facts = [];
       deadLetters = [];
       options.onProgress?.({ stream: stream.name, stats: { ...streamStats } });
@@ -169,7 +181,7 @@ export class SyncRunner {
     invalid: DeadLetter[],
     checkpoint: { state: StreamState; inProgress: boolean } | { finished: true } | undefined,
     streamStats: StreamStats,
-    stats: Record<string, StreamStats>,
+    progress: RunProgress,
   ): Promise<void> {
     // The checkpoint and the run's stats, in the batch's transaction.
     const alongside = async (runner: QueryRunner, { result, deadLettered }: IngestedBatch) => {
@@ -191,7 +203,11 @@ export class SyncRunner {
         rejected: streamStats.rejected + result.rejected,
         deadLettered: streamStats.deadLettered + deadLettered,
       };
-      await runner.query(`UPDATE sync_runs SET stats = $2, heartbeat_at = now() WHERE id = $1`, [run.id, JSON.stringify({ ...stats, [stream]: next })]);
+      await runner.query(`UPDATE sync_runs SET stats = $2, warnings = $3, heartbeat_at = now() WHERE id = $1`, [
+        run.id,
+        JSON.stringify({ ...progress.stats, [stream]: next }),
+        JSON.stringify(progress.warnings),
+      ]);
       return next;
     };
     const { alongside: next } = await this.ingest.ingestWithin(source.workspace_id, facts, {

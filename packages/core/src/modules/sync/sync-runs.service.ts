@@ -4,8 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { SyncMode } from '@portrait/connector-sdk';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { inTransaction, rows } from '../../engine/database/sql.js';
+import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
 import { isUuid } from '../profiles/profiles.service.js';
-import { runView, type StreamStats, type SyncRunRow, type SyncRunStatus, type SyncRunView, type SyncTrigger } from './sync-run.js';
+import { runEnded, runView, type StreamStats, type SyncRunRow, type SyncRunStatus, type SyncRunView, type SyncRunWarning, type SyncTrigger } from './sync-run.js';
 import { SyncException } from './sync.exception.js';
 
 /** A running run whose heartbeat is older than this belongs to a process that died: the next start takes over. */
@@ -22,6 +23,13 @@ export interface DeadLetterView {
   location: string | null;
   createdAt: string;
 }
+
+/** A dead letter without its payload (the record as it came, which holds personal data). */
+export type DeadLetterSummary = Omit<DeadLetterView, 'payload'>;
+
+type DeadLetterRow = { id: string; run_id: string | null; stream: string | null; reason: string; payload?: unknown; location: string | null; created_at: Date };
+
+const invalidCursor = () => new SyncException('INVALID_CURSOR', 'cursor is not one this API returned');
 
 /** What asking to start a run of a source came to. */
 export type StartAttempt =
@@ -148,18 +156,23 @@ export class SyncRunsService {
     return row?.cancel_requested ?? false;
   }
 
+  /** Records that the run reads this stream now, with the counts so far (the stream's at zero). */
+  async startStream(runId: string, stream: string, stats: Record<string, StreamStats>): Promise<void> {
+    await this.dataSource.query(`UPDATE sync_runs SET current_stream = $2, stats = $3, heartbeat_at = now() WHERE id = $1`, [runId, stream, JSON.stringify(stats)]);
+  }
+
   async finish(
     runId: string,
     status: Exclude<SyncRunStatus, 'queued' | 'running'>,
     stats: Record<string, StreamStats>,
     error: string | null,
-    retryable = false,
+    options: { retryable?: boolean; warnings?: SyncRunWarning[] } = {},
   ): Promise<SyncRunView> {
     const [[row]]: [SyncRunRow[], number] = await this.dataSource.query(
-      `UPDATE sync_runs SET status = $2, stats = $3, error = $4, retryable = $5, finished_at = now(),
+      `UPDATE sync_runs SET status = $2, stats = $3, error = $4, retryable = $5, warnings = $6, finished_at = now(),
               duration_ms = (extract(epoch FROM now() - started_at) * 1000)::int
        WHERE id = $1 RETURNING *`,
-      [runId, status, JSON.stringify(stats), error, retryable],
+      [runId, status, JSON.stringify(stats), error, options.retryable ?? false, JSON.stringify(options.warnings ?? [])],
     );
     return runView(row!);
   }
@@ -170,6 +183,7 @@ export class SyncRunsService {
    */
   async requestCancel(runId: string, workspaceId?: string): Promise<SyncRunView> {
     const run = await this.get(runId, workspaceId);
+    if (runEnded(run.status)) throw new SyncException('SYNC_RUN_ENDED', `sync run ${run.id} has already ${run.status === 'cancelled' ? 'been cancelled' : run.status}`, { runId: run.id });
     await this.dataSource.query(
       `UPDATE sync_runs SET cancel_requested = true,
               status = CASE WHEN status = 'queued' THEN 'cancelled' ELSE status END,
@@ -198,22 +212,54 @@ export class SyncRunsService {
     return rows.map(runView);
   }
 
+  /** Runs of a source, newest first, keyset-paginated. */
+  async page(workspaceId: string, sourceId: string, query: PageQuery = {}): Promise<{ data: SyncRunView[]; nextCursor: string | null }> {
+    const { rows: found, nextCursor } = await keysetPage<SyncRunRow>(
+      this.dataSource,
+      { time: 'created_at', id: 'id', descending: true },
+      query,
+      [workspaceId, sourceId],
+      ({ after, keys, orderAndLimit }) => `SELECT *, ${keys} FROM sync_runs WHERE workspace_id = $1 AND source_id = $2 ${after} ${orderAndLimit}`,
+      invalidCursor,
+    );
+    return { data: found.map(runView), nextCursor };
+  }
+
+  /** The dead letters of a run in the order they were written, without their payloads, keyset-paginated. */
+  async deadLettersOfRun(workspaceId: string, runId: string, query: PageQuery = {}): Promise<{ data: DeadLetterSummary[]; nextCursor: string | null }> {
+    const run = await this.get(runId, workspaceId);
+    const { rows: found, nextCursor } = await keysetPage<DeadLetterRow>(
+      this.dataSource,
+      { time: 'created_at', id: 'id' },
+      query,
+      [workspaceId, run.id],
+      ({ after, keys, orderAndLimit }) =>
+        `SELECT id, run_id, stream, reason, location, created_at, ${keys} FROM dead_letters WHERE workspace_id = $1 AND run_id = $2 ${after} ${orderAndLimit}`,
+      invalidCursor,
+    );
+    return { data: found.map(deadLetterView), nextCursor };
+  }
+
+  /** One dead letter of a run, with its payload. */
+  async deadLetterOfRun(workspaceId: string, runId: string, deadLetterId: string): Promise<DeadLetterView> {
+    const run = await this.get(runId, workspaceId);
+    const [row]: DeadLetterRow[] = isUuid(deadLetterId)
+      ? await this.dataSource.query(
+          `SELECT id, run_id, stream, reason, payload, location, created_at FROM dead_letters WHERE workspace_id = $1 AND run_id = $2 AND id = $3`,
+          [workspaceId, run.id, deadLetterId],
+        )
+      : [];
+    if (!row) throw new SyncException('DEAD_LETTER_NOT_FOUND', `dead letter ${deadLetterId} of run ${run.id} does not exist`, { runId: run.id });
+    return { ...deadLetterView(row), payload: row.payload ?? null };
+  }
+
   async deadLetters(workspaceId: string, sourceId: string, limit = 100): Promise<DeadLetterView[]> {
-    const rows: { id: string; run_id: string | null; stream: string | null; reason: string; payload: unknown; location: string | null; created_at: Date }[] =
-      await this.dataSource.query(
-        `SELECT id, run_id, stream, reason, payload, location, created_at FROM dead_letters
-         WHERE workspace_id = $1 AND source_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
-        [workspaceId, sourceId, Math.min(Math.max(limit, 1), 1000)],
-      );
-    return rows.map((r) => ({
-      id: r.id,
-      runId: r.run_id,
-      stream: r.stream,
-      reason: r.reason,
-      payload: r.payload,
-      location: r.location,
-      createdAt: new Date(r.created_at).toISOString(),
-    }));
+    const found: DeadLetterRow[] = await this.dataSource.query(
+      `SELECT id, run_id, stream, reason, payload, location, created_at FROM dead_letters
+       WHERE workspace_id = $1 AND source_id = $2 ORDER BY created_at DESC, id DESC LIMIT $3`,
+      [workspaceId, sourceId, Math.min(Math.max(limit, 1), 1000)],
+    );
+    return found.map((r) => ({ ...deadLetterView(r), payload: r.payload ?? null }));
   }
 
   /**
@@ -236,4 +282,8 @@ export class SyncRunsService {
     );
     return { dead_letters: gone.length };
   }
+}
+
+function deadLetterView(row: DeadLetterRow): DeadLetterSummary {
+  return { id: row.id, runId: row.run_id, stream: row.stream, reason: row.reason, location: row.location, createdAt: new Date(row.created_at).toISOString() };
 }
