@@ -22,7 +22,7 @@ export class AdminModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: builtInConnectors })],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: builtInConnectors, clock: runtime.clock })],
       controllers: [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },

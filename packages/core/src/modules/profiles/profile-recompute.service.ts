@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { Clock } from '../../engine/clock/clock.js';
 import { disableJit, inTransaction, lockProfileRows, rows } from '../../engine/database/sql.js';
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { compileComputedTraits } from '../traits/computed-traits.sql.js';
@@ -37,6 +38,7 @@ export class ProfileRecomputeService implements OnModuleDestroy {
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settingsService: ProfileSettingsService,
     private readonly changes: ProfileChangesService,
+    private readonly clock: Clock,
   ) {}
 
   /**
@@ -49,7 +51,7 @@ export class ProfileRecomputeService implements OnModuleDestroy {
     await disableJit(runner);
     const withPrecedence = Object.keys(settings.traitPrecedence).length > 0;
     const precedence = withPrecedence ? [JSON.stringify(settings.traitPrecedence)] : [];
-    const computed = compileComputedTraits(settings.computedTraits, 3 + precedence.length);
+    const computed = compileComputedTraits(settings.computedTraits, 3 + precedence.length, this.clock.now());
     return rows<RecomputedValues>(runner, traitMergeSql(withPrecedence, computed.query), [workspaceId, profileIds, ...precedence, ...computed.params]);
   }
 

@@ -124,3 +124,8 @@ export function resolveComputedTraits(overrides: ComputedTraitDefinition[] | und
   for (const d of [...DEFAULT_COMPUTED_TRAITS, ...(overrides ?? [])]) byKey.set(d.key, d);
   return [...byKey.values()].map((d) => computedTraitDefinitionSchema.parse(d));
 }
+
+/** Whether a definition's value moves with the clock (whole days since, a trailing window), so that it must be refreshed on a schedule. */
+export function dependsOnClock(definition: Pick<ComputedTraitDefinition, 'aggregation' | 'within'>): boolean {
+  return definition.aggregation === 'days_since' || definition.within !== undefined;
+}
