@@ -3,13 +3,17 @@ import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { PortraitCoreModule, type Runtime } from '@portrait/core';
 import { ProblemExceptionFilter, schemaValidationPipe } from '@portrait/core/http';
 import { builtInConnectors } from '@portrait/connectors';
+import { ApiKeysController } from './api-keys/api-keys.controller.js';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuditLogController } from './audit/audit-log.controller.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
+import { JobsController } from './jobs/jobs.controller.js';
 import { MergesController } from './merges/merges.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
+import { SettingsController } from './settings/settings.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { WorkspacesController } from './workspaces/workspaces.controller.js';
 
 /**
@@ -23,7 +27,18 @@ export class AdminModule {
     return {
       module: AdminModule,
       imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: builtInConnectors, clock: runtime.clock })],
-      controllers: [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController],
+      controllers: [
+        SessionController,
+        WorkspacesController,
+        TokensController,
+        SegmentsController,
+        MergesController,
+        AuditLogController,
+        SettingsController,
+        JobsController,
+        ApiKeysController,
+        WebhooksController,
+      ],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

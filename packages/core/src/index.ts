@@ -30,6 +30,7 @@ export * from './modules/profiles/profile-changes.service.js';
 export * from './modules/profiles/profile-recompute.service.js';
 export * from './modules/profiles/profile-settings.service.js';
 export * from './modules/profiles/recompute-jobs.service.js';
+export type { RecomputeJobKind, RecomputeJobStatus } from './modules/profiles/recompute-job-queue.js';
 export * from './modules/profiles/profile.exception.js';
 export * from './modules/api-keys/api-keys.module.js';
 export * from './modules/api-keys/api-keys.service.js';

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ProfileFactInput } from '@portrait/connector-sdk';
-import { AdminTokensService, AdminUsersService, IngestService, loadConfig, WorkspacesService, type AdminRole, type IngestResult } from '@portrait/core';
+import { AdminTokensService, AdminUsersService, IngestService, loadConfig, WorkspacesService, type AdminRole, type Clock, type IngestResult } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createAdminApp } from '../../src/main.js';
 
@@ -36,10 +36,14 @@ export interface TestAdmin {
 let counter = 0;
 let addresses = 0;
 
-export async function createTestAdmin(): Promise<TestAdmin> {
+/** The key sealing webhook signing secrets in tests. */
+export const TEST_SECRET_KEY = 's'.repeat(40);
+
+/** The admin app on a fresh database; `clock` sets the time it goes by (the machine's otherwise). */
+export async function createTestAdmin(options: { clock?: Clock } = {}): Promise<TestAdmin> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url });
-  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } });
+  const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, PORTRAIT_SECRET_KEY: TEST_SECRET_KEY });
+  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} }, clock: options.clock });
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   const admin: TestAdmin = {

@@ -2,30 +2,43 @@ import { Injectable } from '@nestjs/common';
 import { poolQuery } from '../../engine/database/sql.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { SOURCE_ID, TRAIT_KEY } from '@portrait/connector-sdk';
 import { z } from 'zod';
 import { identitySettingsOverrideSchema, resolveIdentitySettings, type IdentitySettings } from '../identity/identity-settings.js';
 import { computedTraitDefinitionSchema, resolveComputedTraits } from '../traits/computed-trait.definition.js';
 import { WorkspacesService } from '../workspaces/workspaces.service.js';
 import { ProfileException } from './profile.exception.js';
-import { queueRecomputeJob } from './recompute-jobs.service.js';
+import { queueRecomputeJob } from './recompute-job-queue.js';
+
+/** A trait's sources in order of trust. */
+export const traitSourcesSchema = z
+  .array(z.string({ error: 'must be a string' }).regex(SOURCE_ID, 'must be a source id, e.g. shopify'), { error: 'must be a list of source ids' })
+  .min(1, 'must name at least one source')
+  .max(50, 'must be at most 50 sources');
+
+/** Per trait, the sources in order of trust: `{ "email": ["shopify", "stripe"] }`; a trait not listed takes the newest observation. */
+export const traitPrecedenceSchema = z.record(z.string().regex(TRAIT_KEY, 'must be a trait key, e.g. first_name'), traitSourcesSchema);
+
+/** A workspace's own computed traits: each key once (a built-in key replaces the built-in). */
+export const computedTraitListSchema = z
+  .array(computedTraitDefinitionSchema, { error: 'must be a list of computed-trait definitions' })
+  .max(200, 'must be at most 200 definitions')
+  .superRefine((definitions, ctx) => {
+    const seen = new Set<string>();
+    for (const [i, d] of definitions.entries()) {
+      if (seen.has(d.key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `${d.key} is defined twice` });
+      seen.add(d.key);
+    }
+  });
 
 /** What a workspace configures about its profiles, stored in `workspaces.settings`. */
 export const profileSettingsSchema = z
   .object({
     identity: identitySettingsOverrideSchema.optional(),
     /** Per trait, the sources in order of trust: `{ "email": ["shopify", "stripe"] }`. */
-    traitPrecedence: z.record(z.string(), z.array(z.string()).min(1)).optional(),
+    traitPrecedence: traitPrecedenceSchema.optional(),
     /** Extra or replacing computed traits (same key replaces a default). */
-    computedTraits: z
-      .array(computedTraitDefinitionSchema)
-      .superRefine((definitions, ctx) => {
-        const seen = new Set<string>();
-        for (const [i, d] of definitions.entries()) {
-          if (seen.has(d.key)) ctx.addIssue({ code: 'custom', path: [i, 'key'], message: `${d.key} is defined twice` });
-          seen.add(d.key);
-        }
-      })
-      .optional(),
+    computedTraits: computedTraitListSchema.optional(),
   })
   .passthrough();
 

@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { inTransaction, rows } from '../../engine/database/sql.js';
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { dependsOnClock } from '../traits/computed-trait.definition.js';
@@ -9,13 +9,7 @@ import { ProfileRecomputeService } from './profile-recompute.service.js';
 import { ProfileSettingsService } from './profile-settings.service.js';
 import { ProfileException } from './profile.exception.js';
 import { isUuid } from './profiles.service.js';
-
-/**
- * `backfill`: every live profile, after a change of computed-trait definitions or trait precedence;
- * `clock_refresh`: the live profiles having events, for the computed traits that move with the clock.
- */
-export type RecomputeJobKind = 'backfill' | 'clock_refresh';
-export type RecomputeJobStatus = 'queued' | 'running' | 'succeeded' | 'failed';
+import { queueRecomputeJob, type RecomputeJobKind, type RecomputeJobStatus } from './recompute-job-queue.js';
 
 export interface RecomputeJobView {
   id: string;
@@ -53,20 +47,6 @@ const STALLED_AFTER_SECONDS = 120;
 export const RECOMPUTE_JOBS_INTERVAL_MS = 5_000;
 /** How often the worker queues the refresh of clock-dependent computed traits (whole days, trailing windows). */
 export const CLOCK_REFRESH_INTERVAL_MS = 60 * 60_000;
-
-/**
- * Queues a job in the caller's transaction; a job of the same kind already waiting for the workspace is
- * the one answered (it has not read the settings yet, so it will see this change too).
- */
-export async function queueRecomputeJob(manager: EntityManager, workspaceId: string, kind: RecomputeJobKind): Promise<string> {
-  const [created] = await manager.query(
-    `INSERT INTO recompute_jobs (workspace_id, kind) VALUES ($1, $2) ON CONFLICT (workspace_id, kind) WHERE status = 'queued' DO NOTHING RETURNING id`,
-    [workspaceId, kind],
-  );
-  if (created) return created.id as string;
-  const [waiting] = await manager.query(`SELECT id FROM recompute_jobs WHERE workspace_id = $1 AND kind = $2 AND status = 'queued'`, [workspaceId, kind]);
-  return waiting.id as string;
-}
 
 /**
  * Recompute jobs: a whole workspace's traits and computed traits derived again, `RECOMPUTE_JOB_CHUNK`
