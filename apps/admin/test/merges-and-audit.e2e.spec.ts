@@ -1,12 +1,16 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { MergesService, ProfilesService } from '@portrait/core';
+import { ApiKeysController } from '../src/api-keys/api-keys.controller.js';
 import { AUDITED } from '../src/audit/audited.decorator.js';
 import { AuditLogController } from '../src/audit/audit-log.controller.js';
+import { JobsController } from '../src/jobs/jobs.controller.js';
 import { MergesController } from '../src/merges/merges.controller.js';
 import { SegmentsController } from '../src/segments/segments.controller.js';
 import { SessionController } from '../src/session/session.controller.js';
+import { SettingsController } from '../src/settings/settings.controller.js';
 import { TokensController } from '../src/tokens/tokens.controller.js';
+import { WebhooksController } from '../src/webhooks/webhooks.controller.js';
 import { WorkspacesController } from '../src/workspaces/workspaces.controller.js';
 import { createTestAdmin, json, person, type TestAdmin, type TestSession } from './support/test-admin.js';
 
@@ -92,7 +96,19 @@ describe('merges and the audit log', () => {
 
   it('audits every mutating route (sign-in writes its own entry)', () => {
     const unaudited: string[] = [];
-    for (const controller of [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController]) {
+    const controllers = [
+      SessionController,
+      WorkspacesController,
+      TokensController,
+      SegmentsController,
+      MergesController,
+      AuditLogController,
+      SettingsController,
+      JobsController,
+      ApiKeysController,
+      WebhooksController,
+    ];
+    for (const controller of controllers) {
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as unknown as Record<string, unknown>)[name];
         if (typeof handler !== 'function' || name === 'constructor') continue;
