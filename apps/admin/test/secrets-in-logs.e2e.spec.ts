@@ -1,28 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort, startNodeProcess, type TestProcess } from '@portrait/core/testing';
 import { createTestAdmin, json, TEST_SECRET_KEY, type TestAdmin, type TestSession } from './support/test-admin.js';
 
 /** The built admin app, started as an operator starts it. */
 const ADMIN_MAIN = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist', 'main.js');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 describe('secrets in the admin app\'s log', () => {
   let admin: TestAdmin;
-  let child: ChildProcess;
-  let output = '';
+  let app: TestProcess;
   let base: string;
 
   beforeAll(async () => {
@@ -31,27 +18,12 @@ describe('secrets in the admin app\'s log', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     // The most talkative level: whatever the app logs, a secret must not be in it.
-    const env = { ...process.env, NODE_OPTIONS: '', NODE_ENV: 'production', DATABASE_URL: admin.db.url, PORTRAIT_SECRET_KEY: TEST_SECRET_KEY, ADMIN_PORT: String(port), PORTRAIT_HOST: '127.0.0.1', LOG_LEVEL: 'trace' };
-    child = spawn(process.execPath, [ADMIN_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.on('data', (chunk) => (output += chunk));
-    child.stderr!.on('data', (chunk) => (output += chunk));
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`the admin app exited with ${child.exitCode}:\n${output}`);
-      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
-      if (i > 200) throw new Error(`the admin app did not answer /healthz:\n${output}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    const env = { ...process.env, NODE_ENV: 'production', DATABASE_URL: admin.db.url, PORTRAIT_SECRET_KEY: TEST_SECRET_KEY, ADMIN_PORT: String(port), PORTRAIT_HOST: '127.0.0.1', LOG_LEVEL: 'trace' };
+    app = await startNodeProcess(ADMIN_MAIN, env, `${base}/healthz`);
   }, 60_000);
 
-  const stop = async () => {
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  };
-
   afterAll(async () => {
-    await stop();
+    await app?.stop();
     await admin?.close();
   });
 
@@ -77,7 +49,8 @@ describe('secrets in the admin app\'s log', () => {
     expect((await call('/webhooks')).status).toBe(200);
     expect((await call('/webhooks', 'POST', { url: 'https://example.org/hooks', events: ['segment.entered'], description: rotated.secret.repeat(100) })).status).toBe(400);
     // Everything the process wrote, to its last line.
-    await stop();
+    await app.stop();
+    const output = app.output();
     expect(output).toContain('Nest application successfully started');
 
     const sessionId = decodeURIComponent(session.cookie.split('=')[1]!);

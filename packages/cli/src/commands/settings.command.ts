@@ -6,6 +6,7 @@ import {
   ProfileSettingsService,
   RecomputeJobsService,
   type ProfileSettingsPart,
+  type ProfileSettingsParts,
   type RecomputeJobView,
 } from '@portrait/core';
 import { cliActor, fail, readJsonFile, requireWorkspace, withCore } from './with-core.js';
@@ -45,7 +46,7 @@ export function registerSettingsCommands(program: Command): void {
         let backfillJobId: string | null;
         try {
           // Checked by the service, field by field.
-          ({ backfillJobId } = await app.get(ProfileSettingsService).replace(workspace.id, parts as Parameters<ProfileSettingsService['replace']>[1]));
+          ({ backfillJobId } = await app.get(ProfileSettingsService).replace(workspace.id, parts as ProfileSettingsParts));
         } catch (error) {
           const errors = error instanceof ProfileException && error.code === 'INVALID_SETTINGS' ? (error.details?.errors as { path: string; message: string }[] | undefined) : undefined;
           if (errors?.length) fail(`invalid settings in ${options.file}:\n${errors.map((e) => `  ${e.path}: ${e.message}`).join('\n')}`);

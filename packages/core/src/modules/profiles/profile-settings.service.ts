@@ -47,6 +47,8 @@ export const PROFILE_SETTINGS_PARTS = ['identity', 'traitPrecedence', 'computedT
 export type ProfileSettingsPart = (typeof PROFILE_SETTINGS_PARTS)[number];
 /** What a workspace stored: its overrides of the defaults, per part. */
 export type StoredProfileSettings = Pick<z.output<typeof profileSettingsSchema>, ProfileSettingsPart>;
+/** Parts as given to `replace` (defaults, such as a definition's empty `where`, may be left out). */
+export type ProfileSettingsParts = { [K in ProfileSettingsPart]?: z.input<typeof profileSettingsSchema>[K] | null };
 
 export type ProfileSettingsInput = z.input<typeof profileSettingsSchema>;
 
@@ -97,7 +99,7 @@ export class ProfileSettingsService {
    * in the same transaction, a `backfill` recompute job is queued for the worker. Answers that job's id
    * (null when nothing that needs one changed).
    */
-  async replace(workspaceId: string, parts: { [K in ProfileSettingsPart]?: StoredProfileSettings[K] | null }): Promise<{ backfillJobId: string | null }> {
+  async replace(workspaceId: string, parts: ProfileSettingsParts): Promise<{ backfillJobId: string | null }> {
     const before = await this.stored(workspaceId);
     const after = { ...before };
     for (const part of PROFILE_SETTINGS_PARTS) {
