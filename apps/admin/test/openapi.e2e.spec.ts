@@ -76,7 +76,7 @@ describe('management API OpenAPI document', () => {
     expect(readFileSync(GENERATED, 'utf8')).toBe(generated);
   });
 
-  it('runs the main flow through the generated client: sign in, create a segment, preview, list, undo a merge', async () => {
+  it('runs the main flow through the generated client: sign in, create a segment, preview, list, undo a merge, change computed traits', async () => {
     const ws = await admin.workspace();
     const user = await admin.user(ws.id, 'admin');
     await admin.ingest(ws.id, [person('dan', [['email', 'dan@x.io']], { country: 'BR' }), person('ga', [['ga_client_id', 'GA.1']], {}, { source: 'ga' })]);
@@ -107,6 +107,12 @@ describe('management API OpenAPI document', () => {
     expect(merges.data?.data.map((m) => m.id)).toEqual([merge!.id]);
     const undone = await client.POST('/admin/api/workspaces/{workspace}/merges/{mergeId}/undo', { params: { path: { ...workspace, mergeId: merge!.id } } });
     expect(undone.data).toEqual({ restoredProfileId: merge!.loserId, survivorId: merge!.winnerId });
+
+    const definitions = [{ key: 'visits', aggregation: 'count' as const, event: 'store_visited', where: [] }];
+    const changed = await client.PUT('/admin/api/workspaces/{workspace}/settings/computed-traits', { params: { path: workspace }, body: { definitions } });
+    expect(changed.data?.job).toMatchObject({ kind: 'backfill', status: 'queued' });
+    const job = await client.GET('/admin/api/workspaces/{workspace}/jobs/{id}', { params: { path: { ...workspace, id: changed.data!.job!.id } } });
+    expect(job.data).toMatchObject({ id: changed.data!.job!.id, kind: 'backfill' });
 
     const out = await client.DELETE('/admin/api/session');
     expect(out.response.status).toBe(204);
