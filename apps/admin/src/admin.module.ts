@@ -4,16 +4,20 @@ import { PortraitCoreModule, type Runtime } from '@portrait/core';
 import { ProblemExceptionFilter, schemaValidationPipe } from '@portrait/core/http';
 import type { Connector } from '@portrait/connector-sdk';
 import { builtInConnectors } from '@portrait/connectors';
+import { ApiKeysController } from './api-keys/api-keys.controller.js';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuditLogController } from './audit/audit-log.controller.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { ConnectorsController } from './connectors/connectors.controller.js';
+import { JobsController } from './jobs/jobs.controller.js';
 import { MergesController } from './merges/merges.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
+import { SettingsController } from './settings/settings.controller.js';
 import { RunsController } from './sources/runs.controller.js';
 import { SourcesController } from './sources/sources.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
+import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { WorkspacesController } from './workspaces/workspaces.controller.js';
 
 /**
@@ -27,7 +31,7 @@ export class AdminModule {
   static forRoot(runtime: Runtime, connectors: readonly Connector[] = builtInConnectors): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors })],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors, clock: runtime.clock })],
       controllers: [
         SessionController,
         WorkspacesController,
@@ -38,6 +42,10 @@ export class AdminModule {
         ConnectorsController,
         SourcesController,
         RunsController,
+        SettingsController,
+        JobsController,
+        ApiKeysController,
+        WebhooksController,
       ],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },

@@ -76,7 +76,7 @@ describe('management API OpenAPI document', () => {
     expect(readFileSync(GENERATED, 'utf8')).toBe(generated);
   });
 
-  it('runs the main flow through the generated client: sign in, create a segment, preview, list, undo a merge, create and check a source', async () => {
+  it('runs the main flow through the generated client: sign in, create a segment, preview, list, undo a merge, create and check a source, change computed traits', async () => {
     const ws = await admin.workspace();
     const user = await admin.user(ws.id, 'admin');
     await admin.ingest(ws.id, [person('dan', [['email', 'dan@x.io']], { country: 'BR' }), person('ga', [['ga_client_id', 'GA.1']], {}, { source: 'ga' })]);
@@ -124,6 +124,11 @@ describe('management API OpenAPI document', () => {
     } finally {
       rmSync(files, { recursive: true, force: true });
     }
+    const definitions = [{ key: 'visits', aggregation: 'count' as const, event: 'store_visited', where: [] }];
+    const changed = await client.PUT('/admin/api/workspaces/{workspace}/settings/computed-traits', { params: { path: workspace }, body: { definitions } });
+    expect(changed.data?.job).toMatchObject({ kind: 'backfill', status: 'queued' });
+    const job = await client.GET('/admin/api/workspaces/{workspace}/jobs/{id}', { params: { path: { ...workspace, id: changed.data!.job!.id } } });
+    expect(job.data).toMatchObject({ id: changed.data!.job!.id, kind: 'backfill' });
 
     const out = await client.DELETE('/admin/api/session');
     expect(out.response.status).toBe(204);

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, isMainModule, PersonaAssignmentService, PortraitLogger, prepareRuntime, ProfileRecomputeService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
+import { closeOnSignals, isMainModule, PersonaAssignmentService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { WorkerModule } from './worker.module.js';
 
 export async function createWorkerApp(runtime: Runtime): Promise<INestApplication> {
@@ -15,6 +15,8 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   app.get(PersonaAssignmentService).startSchedules();
   // And recomputes the traits an ingest batch queued but whose process stopped before recomputing them.
   app.get(ProfileRecomputeService).startSchedules();
+  // And runs recompute jobs: backfills after a settings change, and the hourly refresh of computed traits that move with the clock.
+  app.get(RecomputeJobsService).startSchedules();
   // Only the worker runs syncs: cron timers when embedded, BullMQ jobs (shared with other workers) with REDIS_URL.
   const logger = app.get(PortraitLogger);
   void app

@@ -1,13 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { BullmqSyncScheduler, loadConfig, PortraitCoreModule, SourcesService, SyncRunsService, SyncScheduler, WorkspacesService, type SyncRunView } from '@portrait/core';
-import { createTestDatabase, redisAnswers, testRedis, type TestDatabase } from '@portrait/core/testing';
+import { createTestDatabase, freePort, redisAnswers, startNodeProcess, testRedis, type TestDatabase, type TestProcess } from '@portrait/core/testing';
 import { builtInConnectors } from '@portrait/connectors';
 
 /** The built worker, started as an operator starts it. */
@@ -28,29 +26,11 @@ interface RunRow {
   finished_at: Date | null;
 }
 
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-interface WorkerProcess {
-  child: ChildProcess;
-  output: () => string;
-}
-
 /** Starts one worker process on the test database and waits until it answers /healthz. */
-async function startWorker(databaseUrl: string, dataDir: string): Promise<WorkerProcess> {
+async function startWorker(databaseUrl: string, dataDir: string): Promise<TestProcess> {
   const port = await freePort();
-  const env: Record<string, string> = {
-    ...(process.env as Record<string, string>),
-    NODE_OPTIONS: '',
+  const env = {
+    ...process.env,
     DATABASE_URL: databaseUrl,
     DATABASE_POOL_SIZE: '4',
     REDIS_URL,
@@ -60,28 +40,7 @@ async function startWorker(databaseUrl: string, dataDir: string): Promise<Worker
     WORKER_PORT: String(port),
     LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, [WORKER_MAIN], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  for (let i = 0; i < 200; i++) {
-    if (child.exitCode !== null) throw new Error(`the worker exited with ${child.exitCode}:\n${output}`);
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) return { child, output: () => output };
-    } catch {
-      // not listening yet
-    }
-    await sleep(100);
-  }
-  child.kill('SIGKILL');
-  throw new Error(`the worker did not answer /healthz within 20 s:\n${output}`);
-}
-
-async function stopWorker(worker: WorkerProcess): Promise<void> {
-  if (worker.child.exitCode !== null) return;
-  const exited = new Promise((resolve) => worker.child.once('exit', resolve));
-  worker.child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000).then(() => worker.child.kill('SIGKILL'))]);
+  return startNodeProcess(WORKER_MAIN, env, `http://127.0.0.1:${port}/healthz`);
 }
 
 // The distributed mode needs a Redis: see testRedis for when the suite may be skipped.
@@ -89,7 +48,7 @@ async function stopWorker(worker: WorkerProcess): Promise<void> {
   let db: TestDatabase;
   /** An admin-like process: it saves sources and asks for runs, and never runs one. */
   let admin: INestApplicationContext;
-  let workers: WorkerProcess[] = [];
+  let workers: TestProcess[] = [];
   let dir: string;
 
   beforeAll(async () => {
@@ -106,7 +65,7 @@ async function stopWorker(worker: WorkerProcess): Promise<void> {
   }, 60_000);
 
   afterAll(async () => {
-    await Promise.all(workers.map(stopWorker));
+    await Promise.all(workers.map((worker) => worker.stop()));
     const scheduler = admin?.get(SyncScheduler);
     if (scheduler instanceof BullmqSyncScheduler) await scheduler.removeQueue();
     await admin?.close();

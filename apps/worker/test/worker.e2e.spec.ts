@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { loadConfig } from '@portrait/core';
+import { IngestService, loadConfig, ProfileSettingsService, ProfilesService, RecomputeJobsService, WorkspacesService } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createWorkerApp } from '../src/main.js';
 
@@ -40,5 +40,25 @@ describe('worker app', () => {
     } finally {
       await broken.close();
     }
+  });
+
+  it('runs the backfill a settings change queued: every existing profile gets the new computed trait', async () => {
+    const ws = (await app.get(WorkspacesService).create('backfilled')).id;
+    await app.get(IngestService).ingest(ws, [
+      {
+        source: 'shop',
+        externalId: 'a',
+        identities: [{ type: 'email', value: 'ana@example.org' }],
+        events: [{ type: 'store_visited', occurredAt: '2026-01-02T00:00:00.000Z', properties: {}, dedupeKey: 'v-1' }],
+        observedAt: '2026-01-02T00:00:00.000Z',
+      },
+    ]);
+    const { backfillJobId } = await app.get(ProfileSettingsService).replace(ws, { computedTraits: [{ key: 'visits', aggregation: 'count', event: 'store_visited' }] });
+    const jobs = app.get(RecomputeJobsService);
+    // The worker's schedule takes the job within seconds; nothing here runs it.
+    const deadline = Date.now() + 30_000;
+    while ((await jobs.get(ws, backfillJobId!)).status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await jobs.get(ws, backfillJobId!)).toMatchObject({ status: 'succeeded', total: 1, processed: 1 });
+    expect((await app.get(ProfilesService).findByIdentity(ws, 'email', 'ana@example.org'))!.computed.visits).toBe(1);
   });
 });

@@ -14,6 +14,9 @@ export { loadConfig, PORTRAIT_CONFIG } from './engine/config/portrait-config.js'
 export type { PortraitConfig } from './engine/config/portrait-config.js';
 export { embeddedSecretKey } from './engine/config/embedded-secret-key.js';
 
+// Clock: the time computed traits go by (the machine's, or a test's).
+export { Clock, ManualClock, SystemClock } from './engine/clock/clock.js';
+
 // Runtime: start-up and shutdown of an app process.
 export { closeOnSignals, isMainModule, loadConfigOrExit, prepareRuntime } from './engine/runtime/runtime.js';
 export type { Runtime } from './engine/runtime/runtime.js';
@@ -44,8 +47,30 @@ export type { MergeView } from './modules/profiles/merges.service.js';
 export { ProfileRecomputeService } from './modules/profiles/profile-recompute.service.js';
 export { ProfileException } from './modules/profiles/profile.exception.js';
 
+// Profile settings: identity rules, trait precedence, computed traits, and the jobs that backfill a change.
+export {
+  computedTraitListSchema,
+  PROFILE_SETTINGS_PARTS,
+  ProfileSettingsService,
+  traitPrecedenceSchema,
+  traitSourcesSchema,
+} from './modules/profiles/profile-settings.service.js';
+export type { ProfileSettingsPart, ProfileSettingsParts, StoredProfileSettings } from './modules/profiles/profile-settings.service.js';
+export { RecomputeJobsService } from './modules/profiles/recompute-jobs.service.js';
+export type { RecomputeJobView } from './modules/profiles/recompute-jobs.service.js';
+export {
+  blockedValuesSchema,
+  defaultRegionSchema,
+  identitySettingsOverrideSchema,
+  identityTypeName,
+  identityTypeSettingSchema,
+} from './modules/identity/identity-settings.js';
+export type { IdentitySettings } from './modules/identity/identity-settings.js';
+export { computedTraitDefinitionSchema } from './modules/traits/computed-trait.definition.js';
+
 // API keys: scoped keys of partner apps.
-export { API_KEY_RECHECK_MS, ApiKeysService } from './modules/api-keys/api-keys.service.js';
+export { API_KEY_RECHECK_MS, ApiKeysService, createApiKeySchema } from './modules/api-keys/api-keys.service.js';
+export { API_KEY_SCOPES } from './modules/api-keys/api-key-scopes.js';
 export type { ApiKeyPrincipal, ApiKeyView } from './modules/api-keys/api-keys.service.js';
 export type { ApiKeyScope } from './modules/api-keys/api-key-scopes.js';
 
@@ -55,7 +80,8 @@ export type { ErasureReport, ProfileExport } from './modules/privacy/privacy.ser
 export { PrivacyRequestsService } from './modules/privacy/privacy-requests.service.js';
 
 // Webhooks: outgoing subscriptions, their delivery and signature.
-export { WebhooksService } from './modules/webhooks/webhooks.service.js';
+export { createWebhookSubscriptionSchema, WebhooksService } from './modules/webhooks/webhooks.service.js';
+export { WebhookOutboxService } from './modules/webhooks/webhook-outbox.service.js';
 export type { WebhookDeliveryView, WebhookSubscriptionView } from './modules/webhooks/webhooks.service.js';
 export { WebhookDeliveryService } from './modules/webhooks/webhook-delivery.service.js';
 export { WebhookDispatcher } from './modules/webhooks/webhook-dispatcher.js';
@@ -85,7 +111,10 @@ export { SyncService } from './modules/sync/sync.service.js';
 export type { SyncOutcome, WebhookOutcome } from './modules/sync/sync.service.js';
 export type { SyncProgress } from './modules/sync/sync-runner.js';
 export { SyncRunsService } from './modules/sync/sync-runs.service.js';
-export type { SyncRunView } from './modules/sync/sync-run.js';
+export type { DeadLetterSummary, DeadLetterView } from './modules/sync/sync-runs.service.js';
+export { runEnded } from './modules/sync/sync-run.js';
+export type { StreamStats, SyncRunStatus, SyncRunView } from './modules/sync/sync-run.js';
+export { PluginRegistry } from './modules/sync/plugin-registry.js';
 export { SyncScheduler } from './modules/sync/scheduler/sync-scheduler.js';
 export { BullmqSyncScheduler } from './modules/sync/scheduler/bullmq-sync-scheduler.js';
 export { InvalidSourceConfigException } from './modules/sync/sync.exception.js';

@@ -22,6 +22,7 @@ import { AuditModule } from './modules/audit/audit.module.js';
 import { SegmentEditorModule } from './modules/segments/segment-editor.module.js';
 import { SourceSegmentDestinationDispatcher } from './modules/sync/source-segment-destination-dispatcher.js';
 import type { Connector } from '@portrait/connector-sdk';
+import { Clock, SystemClock } from './engine/clock/clock.js';
 
 export interface PortraitCoreOptions {
   config: PortraitConfig;
@@ -33,6 +34,8 @@ export interface PortraitCoreOptions {
   observability?: boolean;
   /** Connectors built into the app (e.g. the CSV plugin); more come from PORTRAIT_PLUGINS. */
   connectors?: readonly Connector[];
+  /** The time the process goes by; the machine's clock unless given (tests). */
+  clock?: Clock;
 }
 
 /** The core of Portrait, booted by every app: configuration, database, logging and the domain modules. */
@@ -75,8 +78,9 @@ export class PortraitCoreModule {
       providers: [
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
+        { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule],
     };
   }
 }

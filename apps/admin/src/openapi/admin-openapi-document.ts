@@ -14,7 +14,8 @@ export function buildAdminOpenApiDocument(app: INestApplication): OpenAPIObject 
     .setTitle('Portrait management API')
     .setDescription(
       [
-        'Everything an administrator of a Portrait workspace does: sources and their runs, segments and their preview, merges and undo, members and roles, admin tokens, the audit log.',
+        'Everything an administrator of a Portrait workspace does: sources and their runs, segments and their preview, merges and undo, profile settings (identity rules, trait precedence,',
+        'computed traits, with the backfill of existing profiles as a job), API keys, webhook subscriptions, members and roles, admin tokens, the audit log.',
         '',
         'Sign in with `POST /admin/api/session` (a browser keeps the session cookie; send the answered CSRF token in `X-CSRF-Token` with every',
         'mutating request), or send an admin token as `Authorization: Bearer pra_…` (created by owners; no CSRF token needed).',
@@ -35,6 +36,10 @@ export function buildAdminOpenApiDocument(app: INestApplication): OpenAPIObject 
     .addTag('segments', 'Segments: conditions, preview, members, size history')
     .addTag('merges', 'The merge log of a profile, and undoing a merge')
     .addTag('audit log', 'Who changed or read what, when, from where')
+    .addTag('settings', 'Profile settings: identity rules, trait source precedence, computed-trait definitions')
+    .addTag('jobs', 'Jobs of the worker (the backfill after a settings change) and their progress')
+    .addTag('api keys', 'Keys of the public API, with scopes; the key is shown once')
+    .addTag('webhooks', 'Webhook subscriptions, their signing secret (shown once), the delivery log and redelivery')
     .build();
   return createOpenApiDocument(app, config, { include: [AdminModule] });
 }

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Connector, ProfileFactInput } from '@portrait/connector-sdk';
-import { AdminTokensService, AdminUsersService, IngestService, loadConfig, WorkspacesService, type AdminRole, type IngestResult } from '@portrait/core';
+import { AdminTokensService, AdminUsersService, IngestService, loadConfig, WorkspacesService, type AdminRole, type Clock, type IngestResult } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createAdminApp } from '../../src/main.js';
 
@@ -36,11 +36,14 @@ export interface TestAdmin {
 let counter = 0;
 let addresses = 0;
 
-/** `env`: more configuration (PORTRAIT_SECRET_KEY…); `connectors`: installed instead of the built-in ones. */
-export async function createTestAdmin(options: { env?: Record<string, string>; connectors?: readonly Connector[] } = {}): Promise<TestAdmin> {
+/** The key sealing webhook signing secrets in tests. */
+export const TEST_SECRET_KEY = 's'.repeat(40);
+
+/** `env`: more configuration; `connectors`: installed instead of the built-in ones; `clock`: the time the app goes by (the machine's otherwise). */
+export async function createTestAdmin(options: { env?: Record<string, string>; connectors?: readonly Connector[]; clock?: Clock } = {}): Promise<TestAdmin> {
   const db = await createTestDatabase();
-  const config = loadConfig({ LOG_LEVEL: 'silent', ...options.env, DATABASE_URL: db.url });
-  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } }, options.connectors);
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORTRAIT_SECRET_KEY: TEST_SECRET_KEY, ...options.env, DATABASE_URL: db.url });
+  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} }, clock: options.clock }, options.connectors);
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   const admin: TestAdmin = {

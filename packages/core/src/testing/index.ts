@@ -14,3 +14,8 @@ export type { TestCore } from './test-core.js';
 
 // Redis, for the distributed run mode.
 export { redisAnswers, testRedis } from './test-redis.js';
+
+// Free ports and Node child processes, for tests that start an app as its own process.
+export { freePort } from './free-port.js';
+export { startNodeProcess } from './node-process.js';
+export type { TestProcess } from './node-process.js';

@@ -4,10 +4,13 @@ import type { INestApplication } from '@nestjs/common';
 import { ConfigError, loadConfig, type PortraitConfig } from '../config/portrait-config.js';
 import { pendingMigrations, resolveDatabase, runMigrations, type DatabaseTarget } from '../database/database-connection.js';
 import { createLogger } from '../logger/logger.js';
+import type { Clock } from '../clock/clock.js';
 
 export interface Runtime {
   config: PortraitConfig;
   database: DatabaseTarget;
+  /** The time the process goes by; the machine's clock unless given (tests). */
+  clock?: Clock;
 }
 
 /**

@@ -106,13 +106,17 @@ export class ApiKeysService {
     return found.map(toView);
   }
 
-  /** Revokes a key at once (idempotent: a revoked key keeps its first revocation time). */
-  async revoke(id: string): Promise<ApiKeyView> {
+  /**
+   * Revokes a key at once (idempotent: a revoked key keeps its first revocation time). With a workspace,
+   * a key of another workspace is API_KEY_NOT_FOUND.
+   */
+  async revoke(id: string, workspaceId?: string): Promise<ApiKeyView> {
     if (!isUuid(id)) throw new ApiKeyException('API_KEY_NOT_FOUND', `api key ${id} does not exist`);
     const [row] = await this.dataSource.query(
       // As a CTE so that the driver answers with the rows (it answers an UPDATE with [rows, count]).
-      `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}) SELECT * FROM revoked`,
-      [id],
+      `WITH revoked AS (UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 AND ($2::uuid IS NULL OR workspace_id = $2) RETURNING ${COLUMNS})
+       SELECT * FROM revoked`,
+      [id, workspaceId ?? null],
     );
     if (!row) throw new ApiKeyException('API_KEY_NOT_FOUND', `api key ${id} does not exist`);
     for (const [digest, cached] of this.principals) if (cached.principal.keyId === id) this.principals.delete(digest);

@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { z } from 'zod';
+import { IDENTITY_TYPE } from '@portrait/connector-sdk';
 
 export interface IdentityTypeSetting {
   /** Lower number = higher priority. When a merge would break a limit, lower-priority identifiers give way first. */
@@ -57,15 +58,34 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   defaultRegion: 'US',
 };
 
-const typeSetting = z.object({ priority: z.number().int().min(0).max(1000), limit: z.number().int().min(1).max(10_000) });
+const wholeNumber = (min: number, max: number) =>
+  z.number({ error: 'must be a number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+
+/** The rule of one identifier type. */
+export const identityTypeSettingSchema = z
+  .object({
+    priority: wholeNumber(0, 1000).describe('Lower is stronger: when a merge would break a limit, lower-priority identifiers give way first'),
+    limit: wholeNumber(1, 10_000).describe('How many distinct values of this type one profile may hold'),
+  })
+  .strict();
+
+/** An identifier type's name: lower snake case, e.g. `email`, `shopify_customer_id`. */
+export const identityTypeName = z.string().regex(IDENTITY_TYPE, 'must be lower snake case, e.g. loyalty_card_id');
+
+/** The blocked values: normalized identifiers that never match anything. */
+export const blockedValuesSchema = z
+  .array(z.string({ error: 'must be a string' }).min(1, 'must not be empty').max(320, 'must be at most 320 characters'), { error: 'must be a list of strings' })
+  .max(10_000, 'must be at most 10000 values');
+
+export const defaultRegionSchema = z.string({ error: 'must be a string' }).regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 region, e.g. BR');
 
 /** The workspace-level overrides stored in `workspaces.settings.identity`. */
 export const identitySettingsOverrideSchema = z
   .object({
-    types: z.record(z.string().regex(/^[a-z][a-z0-9_]{0,63}$/), typeSetting).optional(),
-    fallback: typeSetting.optional(),
-    blockedValues: z.array(z.string()).optional(),
-    defaultRegion: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 region, e.g. BR').optional(),
+    types: z.record(identityTypeName, identityTypeSettingSchema).optional(),
+    fallback: identityTypeSettingSchema.optional(),
+    blockedValues: blockedValuesSchema.optional(),
+    defaultRegion: defaultRegionSchema.optional(),
   })
   .strict();
 

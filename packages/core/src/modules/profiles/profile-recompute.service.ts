@@ -1,6 +1,7 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, Optional, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { Clock, SystemClock } from '../../engine/clock/clock.js';
 import { disableJit, inTransaction, lockProfileRows, rows } from '../../engine/database/sql.js';
 import { IntervalJobs } from '../../engine/scheduling/interval-jobs.js';
 import { compileComputedTraits } from '../traits/computed-traits.sql.js';
@@ -32,12 +33,17 @@ const ATTEMPTS = 3;
 export class ProfileRecomputeService implements OnModuleDestroy {
   private readonly logger = new Logger(ProfileRecomputeService.name);
   private readonly schedules = new IntervalJobs(this.logger);
+  private readonly clock: Clock;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly settingsService: ProfileSettingsService,
     private readonly changes: ProfileChangesService,
-  ) {}
+    // The core module provides it; a module assembled without the core (a test's) goes by the machine's clock.
+    @Optional() clock?: Clock,
+  ) {
+    this.clock = clock ?? new SystemClock();
+  }
 
   /**
    * Recomputes traits (appending changes to history) and computed traits of these profiles, in the
@@ -49,7 +55,7 @@ export class ProfileRecomputeService implements OnModuleDestroy {
     await disableJit(runner);
     const withPrecedence = Object.keys(settings.traitPrecedence).length > 0;
     const precedence = withPrecedence ? [JSON.stringify(settings.traitPrecedence)] : [];
-    const computed = compileComputedTraits(settings.computedTraits, 3 + precedence.length);
+    const computed = compileComputedTraits(settings.computedTraits, 3 + precedence.length, this.clock.now());
     return rows<RecomputedValues>(runner, traitMergeSql(withPrecedence, computed.query), [workspaceId, profileIds, ...precedence, ...computed.params]);
   }
 

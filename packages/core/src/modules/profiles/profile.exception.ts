@@ -7,6 +7,7 @@ export type ProfileExceptionCode =
   | 'MERGE_NOT_FOUND'
   | 'MERGE_ALREADY_UNDONE'
   | 'MERGE_NOT_UNDOABLE'
-  | 'INVALID_CURSOR';
+  | 'INVALID_CURSOR'
+  | 'JOB_NOT_FOUND';
 
 export class ProfileException extends PortraitException<ProfileExceptionCode> {}

@@ -23,7 +23,7 @@ const whereSchema = z
   .array(
     z.object({
       property: PROPERTY,
-      op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'exists', 'missing']),
+      op: z.enum(['eq', 'neq', 'gt', 'gte', 'lt', 'lte', 'exists', 'missing'], { error: 'must be one of eq, neq, gt, gte, lt, lte, exists, missing' }),
       value: z.union([z.string(), z.number(), z.boolean()]).optional(),
     }),
   )
@@ -33,9 +33,11 @@ type WhereConditions = z.output<typeof whereSchema>;
 
 export const computedTraitDefinitionSchema = z
   .object({
-    key: z.string().regex(TRAIT_KEY),
-    description: z.string().optional(),
-    aggregation: z.enum(['count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'share', 'days_since', 'mode']),
+    key: z.string({ error: 'must be a string' }).regex(TRAIT_KEY, 'must be a trait key, e.g. orders_last_30_days'),
+    description: z.string({ error: 'must be a string' }).max(500, 'must be at most 500 characters').optional(),
+    aggregation: z.enum(['count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'share', 'days_since', 'mode'], {
+      error: 'must be one of count, sum, avg, min, max, first, last, share, days_since, mode',
+    }),
     event: z.string().regex(EVENT_TYPE, 'must be lower snake case, e.g. order_placed'),
     property: PROPERTY.optional(),
     where: whereSchema,
@@ -123,4 +125,9 @@ export function resolveComputedTraits(overrides: ComputedTraitDefinition[] | und
   const byKey = new Map<string, ComputedTraitDefinition>();
   for (const d of [...DEFAULT_COMPUTED_TRAITS, ...(overrides ?? [])]) byKey.set(d.key, d);
   return [...byKey.values()].map((d) => computedTraitDefinitionSchema.parse(d));
+}
+
+/** Whether a definition's value moves with the clock (whole days since, a trailing window), so that it must be refreshed on a schedule. */
+export function dependsOnClock(definition: Pick<ComputedTraitDefinition, 'aggregation' | 'within'>): boolean {
+  return definition.aggregation === 'days_since' || definition.within !== undefined;
 }

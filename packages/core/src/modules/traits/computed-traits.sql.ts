@@ -8,13 +8,17 @@ type Where = Definition['where'];
  * Compiles computed-trait definitions into one parameterized subquery yielding `computed` for the
  * profile `p` of the enclosing query (used LATERAL, so each profile's events are read by index). Every name and value is a parameter; only the query's shape
  * comes from the definitions. Params: $1 workspace, $2 profile ids, then ours from `$firstParam`.
+ * What moves with the clock (`days_since`, trailing windows) is measured from `now`, a parameter too,
+ * so that the time comes from the process's `Clock` rather than from the database server.
  */
-export function compileComputedTraits(definitions: Definition[], firstParam = 3): { query: string; params: unknown[] } {
+export function compileComputedTraits(definitions: Definition[], firstParam = 3, now: Date = new Date()): { query: string; params: unknown[] } {
   const params: unknown[] = [];
   const p = (value: unknown, cast: string) => {
     params.push(value);
     return `$${params.length + firstParam - 1}::${cast}`;
   };
+  let nowParam: string | undefined;
+  const at = () => (nowParam ??= p(now.toISOString(), 'timestamptz'));
   // A JSON number read from its exact decimal text into numeric: never through a float.
   const numOf = (json: string, prop: string) => `CASE WHEN jsonb_typeof(${json} -> ${prop}) = 'number' THEN (${json} ->> ${prop})::numeric END`;
   const num = (property: string, alias = 'e') => numOf(`${alias}.properties`, p(property, 'text'));
@@ -22,7 +26,7 @@ export function compileComputedTraits(definitions: Definition[], firstParam = 3)
   const windowOf = (d: Definition, alias: string) => {
     if (!d.within) return [];
     const days = Number(d.within.slice(1, -1)) * (d.within.endsWith('W') ? 7 : 1);
-    return [`${alias}.occurred_at >= now() - make_interval(days => ${p(days, 'int')})`];
+    return [`${alias}.occurred_at >= ${at()} - make_interval(days => ${p(days, 'int')})`];
   };
   const conditions = (where: Where, alias: string) =>
     where.map((w) => {
@@ -82,7 +86,7 @@ export function compileComputedTraits(definitions: Definition[], firstParam = 3)
         expr = `round((count(*) FILTER (WHERE ${filtered}))::numeric / nullif(count(*) FILTER (WHERE ${base}), 0), 4)`;
         break;
       case 'days_since':
-        expr = `floor(extract(epoch FROM now() - max(e.occurred_at) FILTER (WHERE ${filtered})) / 86400)::int`;
+        expr = `floor(extract(epoch FROM ${at()} - max(e.occurred_at) FILTER (WHERE ${filtered})) / 86400)::int`;
         break;
       case 'mode':
         expr = modeOf(d, filtered, p, numOf);

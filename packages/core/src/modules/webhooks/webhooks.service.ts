@@ -69,7 +69,7 @@ export class WebhooksService {
         errors: parsed.error.issues.map((i) => ({ field: i.path.join('.') || '(body)', message: i.message })),
       });
     }
-    const secret = `whsec_${randomBytes(24).toString('base64url')}`;
+    const secret = newSecret();
     const [row]: SubscriptionRow[] = await this.dataSource.query(
       `INSERT INTO webhook_subscriptions (workspace_id, url, events, description, secret_sealed)
        VALUES ($1, $2, $3, $4, $5) RETURNING id, url, events, description, created_at`,
@@ -107,6 +107,38 @@ export class WebhooksService {
     });
   }
 
+  /**
+   * A new signing secret (`whsec_…`) for a subscription, returned this once; deliveries from now on are
+   * signed with it (the old one stops at once: the receiver swaps it in when it gets this answer).
+   */
+  async rotateSecret(workspaceId: string, id: string): Promise<WebhookSubscriptionView & { secret: string }> {
+    const subscription = await this.get(workspaceId, id);
+    const secret = newSecret();
+    await this.dataSource.query(`UPDATE webhook_subscriptions SET secret_sealed = $3 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, this.seal(secret)]);
+    return { ...subscription, secret };
+  }
+
+  /**
+   * Sends a delivery again: it is due at once, whatever its status (a delivered one is sent a second
+   * time, with its same event id, which receivers deduplicate on). A failed attempt is retried with
+   * backoff while the event is younger than the retry window (24 hours); an older one is tried once.
+   * Answers the delivery as it now is.
+   */
+  async redeliver(workspaceId: string, subscriptionId: string, deliveryId: string): Promise<WebhookDeliveryView> {
+    await this.get(workspaceId, subscriptionId);
+    const [row] = isUuid(deliveryId)
+      ? await this.dataSource.query(
+          `WITH due AS (
+             UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = now(), delivered_at = NULL
+             WHERE workspace_id = $1 AND subscription_id = $2 AND id = $3 RETURNING ${DELIVERY_COLUMNS})
+           SELECT * FROM due`,
+          [workspaceId, subscriptionId, deliveryId],
+        )
+      : [];
+    if (!row) throw new WebhookException('WEBHOOK_DELIVERY_NOT_FOUND', `webhook delivery ${deliveryId} does not exist`);
+    return deliveryView(row);
+  }
+
   /** The delivery log of a subscription, newest first. */
   async deliveries(workspaceId: string, id: string, query: PageQuery = {}) {
     await this.get(workspaceId, id);
@@ -116,26 +148,11 @@ export class WebhooksService {
       query,
       [id],
       ({ after, keys, orderAndLimit }) =>
-        `SELECT id, event_id, event_type, status, attempts, next_attempt_at, last_attempt_at, last_response_status, last_error, delivered_at,
-                created_at, ${keys}
+        `SELECT ${DELIVERY_COLUMNS}, ${keys}
          FROM webhook_deliveries WHERE subscription_id = $1 ${after} ${orderAndLimit}`,
       () => new WebhookException('INVALID_CURSOR', 'cursor is not one this API returned'),
     );
-    const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
-    const data: WebhookDeliveryView[] = rows.map((r) => ({
-      id: r.id as string,
-      eventId: r.event_id as string,
-      eventType: r.event_type as string,
-      status: r.status as WebhookDeliveryView['status'],
-      attempts: r.attempts as number,
-      nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
-      lastAttemptAt: iso(r.last_attempt_at),
-      lastResponseStatus: (r.last_response_status as number | null) ?? null,
-      lastError: (r.last_error as string | null) ?? null,
-      deliveredAt: iso(r.delivered_at),
-      createdAt: iso(r.created_at)!,
-    }));
-    return { data, nextCursor };
+    return { data: rows.map(deliveryView), nextCursor };
   }
 
   /** The clear signing secret of a subscription, for the delivery of its events. */
@@ -179,6 +196,29 @@ export class WebhooksService {
     );
     return { webhook_deliveries: gone.length };
   }
+}
+
+const DELIVERY_COLUMNS = `id, event_id, event_type, status, attempts, next_attempt_at, last_attempt_at, last_response_status, last_error, delivered_at, created_at`;
+
+function newSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64url')}`;
+}
+
+function deliveryView(r: Record<string, unknown>): WebhookDeliveryView {
+  const iso = (d: unknown) => (d ? new Date(d as string).toISOString() : null);
+  return {
+    id: r.id as string,
+    eventId: r.event_id as string,
+    eventType: r.event_type as string,
+    status: r.status as WebhookDeliveryView['status'],
+    attempts: r.attempts as number,
+    nextAttemptAt: r.status === 'pending' ? iso(r.next_attempt_at) : null,
+    lastAttemptAt: iso(r.last_attempt_at),
+    lastResponseStatus: (r.last_response_status as number | null) ?? null,
+    lastError: (r.last_error as string | null) ?? null,
+    deliveredAt: iso(r.delivered_at),
+    createdAt: iso(r.created_at)!,
+  };
 }
 
 function view(row: SubscriptionRow): WebhookSubscriptionView {
