@@ -10,3 +10,6 @@ export * from './validation-pipe.js';
 export * from './problem-responses.js';
 export * from './schema-primitives.js';
 export * from './openapi-document.js';
+export * from './profile-schemas.js';
+export * from './persona-schemas.js';
+export * from './privacy-schemas.js';
