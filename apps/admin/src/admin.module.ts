@@ -7,6 +7,8 @@ import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuditLogController } from './audit/audit-log.controller.js';
 import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { MergesController } from './merges/merges.controller.js';
+import { PersonasController } from './personas/personas.controller.js';
+import { ProfilesController } from './profiles/profiles.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
@@ -23,7 +25,7 @@ export class AdminModule {
     return {
       module: AdminModule,
       imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: builtInConnectors })],
-      controllers: [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController],
+      controllers: [SessionController, WorkspacesController, TokensController, ProfilesController, SegmentsController, PersonasController, MergesController, AuditLogController],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

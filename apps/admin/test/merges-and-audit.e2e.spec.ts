@@ -4,6 +4,8 @@ import { MergesService, ProfilesService } from '@portrait/core';
 import { AUDITED } from '../src/audit/audited.decorator.js';
 import { AuditLogController } from '../src/audit/audit-log.controller.js';
 import { MergesController } from '../src/merges/merges.controller.js';
+import { PersonasController } from '../src/personas/personas.controller.js';
+import { ProfilesController } from '../src/profiles/profiles.controller.js';
 import { SegmentsController } from '../src/segments/segments.controller.js';
 import { SessionController } from '../src/session/session.controller.js';
 import { TokensController } from '../src/tokens/tokens.controller.js';
@@ -92,7 +94,7 @@ describe('merges and the audit log', () => {
 
   it('audits every mutating route (sign-in writes its own entry)', () => {
     const unaudited: string[] = [];
-    for (const controller of [SessionController, WorkspacesController, TokensController, SegmentsController, MergesController, AuditLogController]) {
+    for (const controller of [SessionController, WorkspacesController, TokensController, ProfilesController, SegmentsController, PersonasController, MergesController, AuditLogController]) {
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as unknown as Record<string, unknown>)[name];
         if (typeof handler !== 'function' || name === 'constructor') continue;

@@ -12,6 +12,8 @@ import {
   segmentMemberPageSchema,
   segmentPageSchema,
   segmentPreviewSchema,
+  segmentRunListSchema,
+  segmentRunsQuery,
   segmentSchema,
   sizeHistoryQuery,
   sizeHistorySchema,
@@ -21,7 +23,7 @@ import {
 /** The stored `definition` is the API's `condition`. */
 const view = <T extends { definition: unknown }>({ definition, ...segment }: T) => ({ ...segment, condition: definition });
 
-/** Segments of a workspace: create, list with member counts, read, change, delete, preview a condition, members, size history. */
+/** Segments of a workspace: create, list with member counts, read, change, delete, preview a condition, members, size history, runs. */
 @ApiTags('segments')
 @Controller('admin/api/workspaces/:workspace/segments')
 export class SegmentsController {
@@ -114,5 +116,14 @@ export class SegmentsController {
   async getSegmentSizeHistory(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Query({ schema: sizeHistoryQuery }) query: z.output<typeof sizeHistoryQuery>) {
     return { data: await this.segments.sizeHistory(workspace.id, id, query) };
   }
-}
 
+  @Get(':id/runs')
+  @AdminRoute({ workspace: true })
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({ summary: 'A segment\'s runs', description: 'Each recompute of the segment: its kind, when it started, how long it took, the size after it and who entered and left.' })
+  @ApiOkResponse({ standardSchema: segmentRunListSchema, description: 'The runs, newest first' })
+  @ApiResponse(INVALID_INPUT)
+  async listSegmentRuns(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Query({ schema: segmentRunsQuery }) query: z.output<typeof segmentRunsQuery>) {
+    return { data: await this.segments.runs(workspace.id, id, query.limit) };
+  }
+}
