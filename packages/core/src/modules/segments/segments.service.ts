@@ -342,9 +342,10 @@ export class SegmentsService {
       if (!id || !/^\d+$/.test(id)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
       afterId = id;
     }
+    // ORDER BY the table's column: the bare `id` would name the text output column (event 10 before event 9).
     const rows: { id: string; type: SegmentMembershipEvent['type']; segment_id: string; profile_id: string; at: Date }[] = await this.dataSource.query(
       `SELECT id::text, type, segment_id, profile_id, at FROM segment_membership_events
-       WHERE workspace_id = $1 AND id > $2::bigint AND ($4::uuid IS NULL OR segment_id = $4::uuid) ORDER BY id LIMIT $3`,
+       WHERE workspace_id = $1 AND id > $2::bigint AND ($4::uuid IS NULL OR segment_id = $4::uuid) ORDER BY segment_membership_events.id LIMIT $3`,
       [workspaceId, afterId, limit + 1, query.segmentId ?? null],
     );
     const page = rows.slice(0, limit);
