@@ -89,3 +89,5 @@ export * from './modules/audit/audit-log.service.js';
 export * from './modules/audit/audit.exception.js';
 export * from './modules/segments/segment-editor.module.js';
 export * from './modules/segments/segment-editor.service.js';
+export * from './modules/profile-360/profile-360.module.js';
+export * from './modules/profile-360/profile-360.service.js';

@@ -1,6 +1,6 @@
 import { Controller, Delete, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { MergesService, PersonaException, PersonasService, PrivacyService, ProfileListingService, ProfilesService, SegmentsService, type ProfileView } from '@portrait/core';
+import { PrivacyService, Profile360Service, ProfileListingService, ProfilesService } from '@portrait/core';
 import { erasureReportSchema, eventPageSchema, profileExportSchema } from '@portrait/core/http';
 import type { z } from 'zod';
 import { CurrentWorkspace, type AdminWorkspace } from '../auth/admin-request.js';
@@ -16,8 +16,6 @@ import {
 } from './profile.schemas.js';
 
 const PROFILE_ID = { name: 'id', description: 'A profile id; a merged-away id stands for the profile it was merged into', schema: { type: 'string', format: 'uuid' } } as const;
-/** How many of the newest events and trait changes the profile 360 shows. */
-const RECENT = 20;
 
 /**
  * The people (and accounts) of a workspace: search, the profile 360, events, trait history, a data
@@ -29,9 +27,7 @@ export class ProfilesController {
   constructor(
     private readonly profiles: ProfilesService,
     private readonly listing: ProfileListingService,
-    private readonly merges: MergesService,
-    private readonly segments: SegmentsService,
-    private readonly personas: PersonasService,
+    private readonly profile360: Profile360Service,
     private readonly privacy: PrivacyService,
   ) {}
 
@@ -63,27 +59,8 @@ export class ProfilesController {
     description: 'Identities, traits with their provenance, computed traits, consent, the newest events, segments, persona, the newest trait changes and the merge log, in one answer.',
   })
   @ApiOkResponse({ standardSchema: profile360Schema, description: 'The profile 360' })
-  async getProfile(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string) {
-    const profile = await this.profiles.get(workspace.id, id);
-    const [traits, consents, events, segments, persona, traitHistory, merges] = await Promise.all([
-      this.profiles.traits(workspace.id, profile.id),
-      this.profiles.consents(workspace.id, profile.id),
-      this.profiles.events(workspace.id, profile.id, { limit: RECENT }),
-      this.segments.profileSegments(workspace.id, profile.id),
-      this.personaOf(workspace.id, profile),
-      this.profiles.traitHistory(workspace.id, profile.id, { limit: RECENT }),
-      this.merges.list(workspace.id, { profileId: profile.id, limit: 500 }),
-    ]);
-    return {
-      profile,
-      traits,
-      consents,
-      recentEvents: events.data,
-      segments: segments.segments.map((s) => ({ id: s.id, key: s.key, name: s.name, enteredAt: s.enteredAt })),
-      persona,
-      traitHistory: traitHistory.data,
-      merges,
-    };
+  getProfile(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string) {
+    return this.profile360.get(workspace.id, id);
   }
 
   @Get(':id/events')
@@ -133,17 +110,5 @@ export class ProfilesController {
   @ApiOkResponse({ standardSchema: erasureReportSchema, description: 'What was erased, per table' })
   eraseProfile(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string) {
     return this.privacy.erase(workspace.id, id);
-  }
-
-  /** The profile's persona with its name, or null (none assigned, or deleted meanwhile). */
-  private async personaOf(workspaceId: string, profile: ProfileView) {
-    if (!profile.personaId) return null;
-    try {
-      const persona = await this.personas.get(workspaceId, profile.personaId);
-      return { id: persona.id, key: persona.key, name: persona.name, score: profile.personaScore ?? 0 };
-    } catch (error) {
-      if (error instanceof PersonaException && error.code === 'PERSONA_NOT_FOUND') return null;
-      throw error;
-    }
   }
 }
