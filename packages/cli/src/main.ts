@@ -11,6 +11,7 @@ import { registerPersonaCommands } from './commands/persona.command.js';
 import { registerAdminCommands } from './commands/admin.command.js';
 import { registerSegmentCommands } from './commands/segment.command.js';
 import { registerMergeCommands } from './commands/merge.command.js';
+import { registerProfileCommands } from './commands/profile.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -27,5 +28,6 @@ registerPersonaCommands(program);
 registerAdminCommands(program);
 registerSegmentCommands(program);
 registerMergeCommands(program);
+registerProfileCommands(program);
 
 await program.parseAsync(process.argv);
