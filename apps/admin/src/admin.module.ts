@@ -1,6 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
-import { PortraitCoreModule, type Runtime } from '@portrait/core';
+import { PortraitCoreModule, type PortraitCoreOptions, type Runtime } from '@portrait/core';
 import { ProblemExceptionFilter, schemaValidationPipe } from '@portrait/core/http';
 import { builtInConnectors } from '@portrait/connectors';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
@@ -21,10 +21,11 @@ import { WorkspacesController } from './workspaces/workspaces.controller.js';
  */
 @Module({})
 export class AdminModule {
-  static forRoot(runtime: Runtime): DynamicModule {
+  /** `connectors`: the connectors built into the app (the built-in ones unless a test brings its own). */
+  static forRoot(runtime: Runtime, connectors: PortraitCoreOptions['connectors'] = builtInConnectors): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors: builtInConnectors })],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors })],
       controllers: [SessionController, WorkspacesController, TokensController, ProfilesController, SegmentsController, PersonasController, MergesController, AuditLogController],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },

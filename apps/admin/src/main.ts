@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
+import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type PortraitCoreOptions, type Runtime } from '@portrait/core';
 import { AdminModule } from './admin.module.js';
 import { ADMIN_OPENAPI_PATH, buildAdminOpenApiDocument } from './openapi/admin-openapi-document.js';
 
-export async function createAdminApp(runtime: Runtime): Promise<NestFastifyApplication> {
+export async function createAdminApp(runtime: Runtime, options: { connectors?: PortraitCoreOptions['connectors'] } = {}): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
-    AdminModule.forRoot(runtime),
+    AdminModule.forRoot(runtime, options.connectors),
     new FastifyAdapter({
       // Behind a proxy: the client address (sign-in limits, audit log) and TLS (Secure cookies) come from X-Forwarded-*.
       trustProxy: true,

@@ -91,3 +91,5 @@ export * from './modules/segments/segment-editor.module.js';
 export * from './modules/segments/segment-editor.service.js';
 export * from './modules/profile-360/profile-360.module.js';
 export * from './modules/profile-360/profile-360.service.js';
+export * from './modules/sync/segment-destinations.module.js';
+export * from './modules/sync/segment-destinations.service.js';

@@ -21,6 +21,7 @@ import { AdminUsersModule } from './modules/admin-users/admin-users.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { SegmentEditorModule } from './modules/segments/segment-editor.module.js';
 import { Profile360Module } from './modules/profile-360/profile-360.module.js';
+import { SegmentDestinationsModule } from './modules/sync/segment-destinations.module.js';
 import { SourceSegmentDestinationDispatcher } from './modules/sync/source-segment-destination-dispatcher.js';
 import type { Connector } from '@portrait/connector-sdk';
 
@@ -72,13 +73,14 @@ export class PortraitCoreModule {
         AuditModule,
         SegmentEditorModule,
         Profile360Module,
+        SegmentDestinationsModule,
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
       providers: [
         { provide: PORTRAIT_CONFIG, useValue: config },
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

@@ -32,7 +32,7 @@ export function buildAdminOpenApiDocument(app: INestApplication): OpenAPIObject 
     .addTag('workspaces', 'The caller\'s workspaces; members and their roles')
     .addTag('admin tokens', 'Tokens for automation, acting as their creator')
     .addTag('profiles', 'People and accounts: search, the profile 360, events, trait history, data export and erasure')
-    .addTag('segments', 'Segments: conditions, preview, members, size history, runs')
+    .addTag('segments', 'Segments: conditions, preview, members, size history, runs, destinations')
     .addTag('personas', 'Buyer personas: cards, weighted rules, sizes, members')
     .addTag('merges', 'The merge log of a profile, merging two profiles by hand, and undoing a merge')
     .addTag('audit log', 'Who changed or read what, when, from where')

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { ProfileFactInput } from '@portrait/connector-sdk';
-import { AdminTokensService, AdminUsersService, IngestService, loadConfig, WorkspacesService, type AdminRole, type IngestResult } from '@portrait/core';
+import { AdminTokensService, AdminUsersService, IngestService, loadConfig, WorkspacesService, type AdminRole, type IngestResult, type PortraitCoreOptions } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createAdminApp } from '../../src/main.js';
 
@@ -36,10 +36,11 @@ export interface TestAdmin {
 let counter = 0;
 let addresses = 0;
 
-export async function createTestAdmin(): Promise<TestAdmin> {
+/** `connectors`: the app's connectors instead of the built-in ones. */
+export async function createTestAdmin(options: { connectors?: PortraitCoreOptions['connectors'] } = {}): Promise<TestAdmin> {
   const db = await createTestDatabase();
   const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url });
-  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } });
+  const app = await createAdminApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } }, options);
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   const admin: TestAdmin = {

@@ -65,6 +65,14 @@ export interface SegmentRun {
   exited: number;
 }
 
+/** A destination connected to a segment, and what the last push of the segment's changes to it did. */
+export interface SegmentDestinationView {
+  sourceId: string;
+  connectedAt: string;
+  /** Null until the first push (the segment's first change after it was connected). */
+  lastPush: { at: string; synced: number; skipped: number; error: string | null } | null;
+}
+
 export interface SegmentMembershipEvent {
   id: string;
   type: 'segment.entered' | 'segment.exited';
@@ -366,9 +374,31 @@ export class SegmentsService {
     );
   }
 
-  async disconnectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
-    if (!isUuid(sourceId)) return;
-    await this.dataSource.query(`DELETE FROM segment_destinations WHERE workspace_id = $1 AND segment_id = $2 AND source_id = $3`, [workspaceId, segmentId, sourceId]);
+  /** Disconnects a destination; answers whether it was connected. */
+  async disconnectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<boolean> {
+    if (!isUuid(sourceId)) return false;
+    const [, removed]: [unknown, number] = await this.dataSource.query(`DELETE FROM segment_destinations WHERE workspace_id = $1 AND segment_id = $2 AND source_id = $3`, [
+      workspaceId,
+      segmentId,
+      sourceId,
+    ]);
+    return removed > 0;
+  }
+
+  /** The destinations connected to a segment, oldest connection first, each with its last push. */
+  async destinations(workspaceId: string, segmentId: string): Promise<SegmentDestinationView[]> {
+    await this.get(workspaceId, segmentId);
+    const rows: { source_id: string; created_at: Date; last_pushed_at: Date | null; last_synced: number | null; last_skipped: number | null; last_error: string | null }[] =
+      await this.dataSource.query(
+        `SELECT source_id, created_at, last_pushed_at, last_synced, last_skipped, last_error FROM segment_destinations
+         WHERE workspace_id = $1 AND segment_id = $2 ORDER BY created_at, source_id`,
+        [workspaceId, segmentId],
+      );
+    return rows.map((r) => ({
+      sourceId: r.source_id,
+      connectedAt: new Date(r.created_at).toISOString(),
+      lastPush: r.last_pushed_at ? { at: new Date(r.last_pushed_at).toISOString(), synced: r.last_synced ?? 0, skipped: r.last_skipped ?? 0, error: r.last_error } : null,
+    }));
   }
 
   /** A key asked for must be a handle (the body is not checked by a schema). */
