@@ -11,6 +11,8 @@ import { AdminAuthGuard } from './auth/admin-auth.guard.js';
 import { ConnectorsController } from './connectors/connectors.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { MergesController } from './merges/merges.controller.js';
+import { PersonasController } from './personas/personas.controller.js';
+import { ProfilesController } from './profiles/profiles.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
 import { SettingsController } from './settings/settings.controller.js';
@@ -39,6 +41,8 @@ export class AdminModule {
         SegmentsController,
         MergesController,
         AuditLogController,
+        ProfilesController,
+        PersonasController,
         ConnectorsController,
         SourcesController,
         RunsController,

@@ -7,6 +7,8 @@ import { AuditLogController } from '../src/audit/audit-log.controller.js';
 import { ConnectorsController } from '../src/connectors/connectors.controller.js';
 import { JobsController } from '../src/jobs/jobs.controller.js';
 import { MergesController } from '../src/merges/merges.controller.js';
+import { PersonasController } from '../src/personas/personas.controller.js';
+import { ProfilesController } from '../src/profiles/profiles.controller.js';
 import { SegmentsController } from '../src/segments/segments.controller.js';
 import { SessionController } from '../src/session/session.controller.js';
 import { SettingsController } from '../src/settings/settings.controller.js';
@@ -106,6 +108,8 @@ describe('merges and the audit log', () => {
       SegmentsController,
       MergesController,
       AuditLogController,
+      ProfilesController,
+      PersonasController,
       ConnectorsController,
       SourcesController,
       RunsController,

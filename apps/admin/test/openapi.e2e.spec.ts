@@ -76,7 +76,7 @@ describe('management API OpenAPI document', () => {
     expect(readFileSync(GENERATED, 'utf8')).toBe(generated);
   });
 
-  it('runs the main flow through the generated client: sign in, create a segment, preview, list, undo a merge, create and check a source, change computed traits', async () => {
+  it('runs the main flow through the generated client: sign in, create a segment, preview, list, undo a merge, find a profile, merge by hand, create and check a source, change computed traits', async () => {
     const ws = await admin.workspace();
     const user = await admin.user(ws.id, 'admin');
     await admin.ingest(ws.id, [person('dan', [['email', 'dan@x.io']], { country: 'BR' }), person('ga', [['ga_client_id', 'GA.1']], {}, { source: 'ga' })]);
@@ -108,6 +108,15 @@ describe('management API OpenAPI document', () => {
     const undone = await client.POST('/admin/api/workspaces/{workspace}/merges/{mergeId}/undo', { params: { path: { ...workspace, mergeId: merge!.id } } });
     expect(undone.data).toEqual({ restoredProfileId: merge!.loserId, survivorId: merge!.winnerId });
 
+    // Find the visitor by an identity, merge Dan into it by hand, and read its profile 360.
+    const found = await client.GET('/admin/api/workspaces/{workspace}/profiles', { params: { path: workspace, query: { identity: 'ga_client_id:GA.1' } } });
+    expect(found.data?.data.map((p) => p.id)).toEqual([merge!.loserId]);
+    const byHand = await client.POST('/admin/api/workspaces/{workspace}/merges', { params: { path: workspace }, body: { survivorId: merge!.loserId, mergedId: merge!.winnerId } });
+    expect(byHand.response.status).toBe(201);
+    expect(byHand.data?.reason).toMatchObject({ source: 'admin', actor: { label: user.email } });
+    const profile = await client.GET('/admin/api/workspaces/{workspace}/profiles/{id}', { params: { path: { ...workspace, id: merge!.loserId } } });
+    expect(profile.data?.profile.traits).toMatchObject({ country: 'BR' });
+    expect(profile.data?.merges.map((m) => m.id)).toContain(byHand.data!.id);
     const connectors = await client.GET('/admin/api/connectors');
     expect(connectors.data?.data.map((c) => c.id)).toContain('csv');
     const files = mkdtempSync(join(tmpdir(), 'portrait-admin-openapi-csv-'));

@@ -105,6 +105,23 @@ describe('segments', () => {
     expect(await json(badSince)).toMatchObject({ errors: [{ field: 'since' }] });
   });
 
+  it('lists a segment\'s runs, newest first: what each recompute did', async () => {
+    const [brazilSegment] = (await json<{ data: Segment[] }>(await admin.call(viewer, base))).data;
+    const response = await admin.call(viewer, `${base}/${brazilSegment!.id}/runs`);
+    expect(response.status).toBe(200);
+    const runs = (await json<{ data: { kind: string; size: number; entered: number; exited: number; durationMs: number }[] }>(response)).data;
+    // Created with two members, then widened to three.
+    expect(runs.map((r) => [r.kind, r.size, r.entered, r.exited])).toEqual([
+      ['full', 3, 1, 0],
+      ['full', 2, 2, 0],
+    ]);
+    expect((await json<{ data: unknown[] }>(await admin.call(viewer, `${base}/${brazilSegment!.id}/runs?limit=1`))).data).toHaveLength(1);
+    const badLimit = await admin.call(viewer, `${base}/${brazilSegment!.id}/runs?limit=abc`);
+    expect(badLimit.status).toBe(400);
+    expect(await json(badLimit)).toMatchObject({ errors: [{ field: 'limit' }] });
+    expect((await admin.call(undefined, `${base}/${brazilSegment!.id}/runs`)).status).toBe(401);
+  });
+
   it('refuses viewers every change (403) and changes nothing', async () => {
     const [segment] = (await json<{ data: Segment[] }>(await admin.call(viewer, base))).data;
     const before = await count(ws.id);
@@ -129,6 +146,7 @@ describe('segments', () => {
       ['DELETE', `${base}/${foreign.id}`],
       ['GET', `${base}/${foreign.id}/members`],
       ['GET', `${base}/${foreign.id}/size-history`],
+      ['GET', `${base}/${foreign.id}/runs`],
       ['GET', `${base}/not-a-uuid`],
     ] as const) {
       const response = await admin.call(editor, path, { method, body });

@@ -12,6 +12,7 @@ import { registerAdminCommands } from './commands/admin.command.js';
 import { registerSegmentCommands } from './commands/segment.command.js';
 import { registerMergeCommands } from './commands/merge.command.js';
 import { registerSettingsCommands } from './commands/settings.command.js';
+import { registerProfileCommands } from './commands/profile.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -29,5 +30,6 @@ registerAdminCommands(program);
 registerSegmentCommands(program);
 registerMergeCommands(program);
 registerSettingsCommands(program);
+registerProfileCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLogService, IngestService, MergesService, ProfilesService, SegmentsService, WorkspacesService } from '@portrait/core';
+import { builtInConnectors } from '@portrait/connectors';
+import { AuditLogService, IngestService, MergesService, ProfilesService, SegmentsService, SourcesService, WorkspacesService } from '@portrait/core';
 import { createTestCore, type TestCore } from '@portrait/core/testing';
 import { cliEnv, runCli } from './support/run-cli.js';
 
@@ -26,7 +27,7 @@ describe('portrait segment and merge', () => {
   };
 
   beforeAll(async () => {
-    core = await createTestCore();
+    core = await createTestCore({ connectors: builtInConnectors });
     ws = (await core.app.get(WorkspacesService).create('acme')).id;
     await core.app.get(WorkspacesService).create('other');
     dir = mkdtempSync(join(tmpdir(), 'portrait-segment-'));
@@ -68,6 +69,22 @@ describe('portrait segment and merge', () => {
     const missing = await run(['segment', 'preview', '--workspace', 'acme', '--file', join(dir, 'missing.json')], core.db.url);
     expect(missing.stderr).toContain('no such file');
     expect((await core.app.get(SegmentsService).list(ws)).data).toHaveLength(1);
+  });
+
+  it('lists a segment\'s runs and destinations; refuses a source that cannot receive segments', async () => {
+    const runs = await run(['segment', 'runs', '--workspace', 'acme', 'brazil'], core.db.url);
+    expect(runs.code).toBe(0);
+    expect(runs.stdout).toMatch(/^\d{4}-\S+\tfull\t\d+ ms\tsize 2\t\+2\t-0\n$/);
+    const csv = await core.app.get(SourcesService).create(ws, { connectorId: 'csv', name: 'People', config: { directory: dir, mapping: { identities: { 'E-mail': 'email' } } }, enabled: false });
+    const refused = await run(['segment', 'connect', '--workspace', 'acme', 'brazil', '--source', csv.id], core.db.url);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('sourceId: the csv connector does not receive segments');
+    const listed = await run(['segment', 'destinations', '--workspace', 'acme', 'brazil'], core.db.url);
+    expect({ code: listed.code, stdout: listed.stdout }).toEqual({ code: 0, stdout: '' });
+    const notConnected = await run(['segment', 'disconnect', '--workspace', 'acme', 'brazil', '--source', csv.id], core.db.url);
+    expect(notConnected.code).toBe(1);
+    expect(notConnected.stderr).toContain('is not a destination of segment');
+    expect((await run(['segment', 'runs', '--workspace', 'other', 'brazil'], core.db.url)).code).toBe(1);
   });
 
   it('lists the merges of a profile and undoes one; a second undo and another workspace are refused', async () => {

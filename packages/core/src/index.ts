@@ -8,6 +8,7 @@
 
 // Core module: the Nest module every app imports.
 export { PortraitCoreModule } from './portrait-core.module.js';
+export type { PortraitCoreOptions } from './portrait-core.module.js';
 
 // Configuration: validated once at start-up, injected as PORTRAIT_CONFIG.
 export { loadConfig, PORTRAIT_CONFIG } from './engine/config/portrait-config.js';
@@ -40,11 +41,12 @@ export type { IngestResult } from './modules/ingest/ingest-result.js';
 
 // Profiles: reads, listing, merges and their undo, trait recompute.
 export { isUuid, ProfilesService } from './modules/profiles/profiles.service.js';
-export type { EventView, Page, ProfileView } from './modules/profiles/profiles.service.js';
+export type { ConsentView, EventView, Page, ProfileView } from './modules/profiles/profiles.service.js';
 export { ProfileListingService } from './modules/profiles/profile-listing.service.js';
 export { MergesService } from './modules/profiles/merges.service.js';
 export type { MergeView } from './modules/profiles/merges.service.js';
 export { ProfileRecomputeService } from './modules/profiles/profile-recompute.service.js';
+export { Profile360Service } from './modules/profile-360/profile-360.service.js';
 export { ProfileException } from './modules/profiles/profile.exception.js';
 
 // Profile settings: identity rules, trait precedence, computed traits, and the jobs that backfill a change.
@@ -90,7 +92,7 @@ export { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from './modules/webh
 
 // Segments: definitions, membership, the editor's catalog.
 export { SegmentsService } from './modules/segments/segments.service.js';
-export type { SegmentMember, SegmentSizePoint, SegmentView } from './modules/segments/segments.service.js';
+export type { SegmentMember, SegmentRun, SegmentSizePoint, SegmentView } from './modules/segments/segments.service.js';
 export { SegmentMembershipService } from './modules/segments/segment-membership.service.js';
 export { SegmentEditorService } from './modules/segments/segment-editor.service.js';
 export type { SegmentConditionPreview } from './modules/segments/segment-editor.service.js';
@@ -99,9 +101,9 @@ export { SegmentException } from './modules/segments/segment.exception.js';
 
 // Personas and typology.
 export { PersonasService } from './modules/personas/personas.service.js';
-export type { PersonaView } from './modules/personas/personas.service.js';
+export type { PersonaMember, PersonaView } from './modules/personas/personas.service.js';
 export { PersonaAssignmentService } from './modules/personas/persona-assignment.service.js';
-export { personaCardSchema, TYPOLOGIES } from './modules/personas/persona-definition.js';
+export { personaCardSchema, personaEnvelopeSchema, TYPOLOGIES } from './modules/personas/persona-definition.js';
 export { PersonaException } from './modules/personas/persona.exception.js';
 
 // Sync: sources, syncs and their runs, the scheduler (embedded or BullMQ).
@@ -115,6 +117,8 @@ export type { DeadLetterSummary, DeadLetterView } from './modules/sync/sync-runs
 export { runEnded } from './modules/sync/sync-run.js';
 export type { StreamStats, SyncRunStatus, SyncRunView } from './modules/sync/sync-run.js';
 export { PluginRegistry } from './modules/sync/plugin-registry.js';
+export { SegmentDestinationsService } from './modules/sync/segment-destinations.service.js';
+export type { SegmentDestination } from './modules/sync/segment-destinations.service.js';
 export { SyncScheduler } from './modules/sync/scheduler/sync-scheduler.js';
 export { BullmqSyncScheduler } from './modules/sync/scheduler/bullmq-sync-scheduler.js';
 export { InvalidSourceConfigException } from './modules/sync/sync.exception.js';
@@ -136,4 +140,4 @@ export type { AdminRole } from './modules/admin-users/admin-roles.js';
 
 // Audit log.
 export { AuditLogService } from './modules/audit/audit-log.service.js';
-export type { AuditActor, AuditEntryView } from './modules/audit/audit-log.service.js';
+export type { AuditActor, AuditEntryInput, AuditEntryView } from './modules/audit/audit-log.service.js';

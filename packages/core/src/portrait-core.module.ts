@@ -20,6 +20,8 @@ import { SyncModule } from './modules/sync/sync.module.js';
 import { AdminUsersModule } from './modules/admin-users/admin-users.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
 import { SegmentEditorModule } from './modules/segments/segment-editor.module.js';
+import { Profile360Module } from './modules/profile-360/profile-360.module.js';
+import { SegmentDestinationsModule } from './modules/sync/segment-destinations.module.js';
 import { SourceSegmentDestinationDispatcher } from './modules/sync/source-segment-destination-dispatcher.js';
 import type { Connector } from '@portrait/connector-sdk';
 import { Clock, SystemClock } from './engine/clock/clock.js';
@@ -73,6 +75,8 @@ export class PortraitCoreModule {
         AdminUsersModule,
         AuditModule,
         SegmentEditorModule,
+        Profile360Module,
+        SegmentDestinationsModule,
         ...(options.observability === false ? [] : [ObservabilityModule]),
       ],
       providers: [
@@ -80,7 +84,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

@@ -14,8 +14,8 @@ export function buildAdminOpenApiDocument(app: INestApplication): OpenAPIObject 
     .setTitle('Portrait management API')
     .setDescription(
       [
-        'Everything an administrator of a Portrait workspace does: sources and their runs, segments and their preview, merges and undo, profile settings (identity rules, trait precedence,',
-        'computed traits, with the backfill of existing profiles as a job), API keys, webhook subscriptions, members and roles, admin tokens, the audit log.',
+        'Everything an administrator of a Portrait workspace does: sources and their runs, profiles (search, 360, export, erasure), segments and their preview, personas, merges by hand and undo,',
+        'profile settings (identity rules, trait precedence, computed traits, with the backfill of existing profiles as a job), API keys, webhook subscriptions, members and roles, admin tokens, the audit log.',
         '',
         'Sign in with `POST /admin/api/session` (a browser keeps the session cookie; send the answered CSRF token in `X-CSRF-Token` with every',
         'mutating request), or send an admin token as `Authorization: Bearer pra_…` (created by owners; no CSRF token needed).',
@@ -33,8 +33,10 @@ export function buildAdminOpenApiDocument(app: INestApplication): OpenAPIObject 
     .addTag('workspaces', 'The caller\'s workspaces; members and their roles')
     .addTag('admin tokens', 'Tokens for automation, acting as their creator')
     .addTag('sources', 'Installed connectors; sources, their connection check, schedule and syncs; runs, their live progress and dead letters')
-    .addTag('segments', 'Segments: conditions, preview, members, size history')
-    .addTag('merges', 'The merge log of a profile, and undoing a merge')
+    .addTag('profiles', 'People and accounts: search, the profile 360, events, trait history, data export and erasure')
+    .addTag('segments', 'Segments: conditions, preview, members, size history, runs, destinations')
+    .addTag('personas', 'Buyer personas: cards, weighted rules, sizes, members')
+    .addTag('merges', 'The merge log of a profile, merging two profiles by hand, and undoing a merge')
     .addTag('audit log', 'Who changed or read what, when, from where')
     .addTag('settings', 'Profile settings: identity rules, trait source precedence, computed-trait definitions')
     .addTag('jobs', 'Jobs of the worker (the backfill after a settings change) and their progress')

@@ -66,3 +66,46 @@ export const sizeHistoryQuery = z.object({
 export const sizeHistorySchema = z
   .object({ data: z.array(z.object({ at: isoDateTime, size: z.number().int() })).describe('One point per recompute that changed the size or covered the whole segment, oldest first') })
   .meta({ id: 'SegmentSizeHistory' });
+
+export const segmentRunListSchema = z
+  .object({
+    data: z.array(
+      z.object({
+        kind: z.enum(['full', 'incremental', 'scheduled']).describe('full: the whole segment (created, changed, daily); incremental: the profiles an ingest changed; scheduled: a clock-dependent segment\'s periodic run'),
+        startedAt: isoDateTime,
+        durationMs: z.number().int(),
+        size: z.number().int().describe('Members after the run'),
+        entered: z.number().int(),
+        exited: z.number().int(),
+      }),
+    ),
+  })
+  .meta({ id: 'SegmentRunList', description: 'The recorded recomputes of a segment, newest first' });
+
+export const segmentRunsQuery = z.object({
+  limit: z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(1, 'must be at least 1').max(200, 'must be at most 200').optional().describe('How many runs, 1 to 200 (default 50)'),
+});
+
+export const segmentDestinationSchema = z
+  .object({
+    sourceId: z.uuid(),
+    source: z.object({
+      name: z.string(),
+      connectorId: z.string().describe('The connector that receives the segment (an email-marketing tag, an ad audience…)'),
+      enabled: z.boolean().describe('A disabled source receives nothing'),
+      status: z.enum(['ok', 'needs_attention']).describe('needs_attention: the channel refused its credentials'),
+    }),
+    connectedAt: isoDateTime,
+    lastPush: z
+      .object({
+        at: isoDateTime,
+        synced: z.number().int().describe('Members the channel took'),
+        skipped: z.number().int().describe('Members it could not address (no e-mail, …)'),
+        error: z.string().nullable().describe('Why the push failed; null when it went through'),
+      })
+      .nullable()
+      .describe('The last push of the segment\'s entered and exited members; null before the first'),
+  })
+  .meta({ id: 'SegmentDestination', description: 'A source connected to a segment as its destination' });
+
+export const segmentDestinationListSchema = z.object({ data: z.array(segmentDestinationSchema) }).meta({ id: 'SegmentDestinationList' });

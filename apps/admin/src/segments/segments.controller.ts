@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
 import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { SegmentEditorService, SegmentsService } from '@portrait/core';
+import { SegmentDestinationsService, SegmentEditorService, SegmentsService } from '@portrait/core';
 import type { z } from 'zod';
 import { CurrentWorkspace, type AdminWorkspace } from '../auth/admin-request.js';
 import { Audited } from '../audit/audited.decorator.js';
@@ -9,9 +9,13 @@ import { pageQuery, uuidParam } from '../openapi/admin-schemas.js';
 import {
   createSegmentSchema,
   previewSegmentSchema,
+  segmentDestinationListSchema,
+  segmentDestinationSchema,
   segmentMemberPageSchema,
   segmentPageSchema,
   segmentPreviewSchema,
+  segmentRunListSchema,
+  segmentRunsQuery,
   segmentSchema,
   sizeHistoryQuery,
   sizeHistorySchema,
@@ -21,13 +25,14 @@ import {
 /** The stored `definition` is the API's `condition`. */
 const view = <T extends { definition: unknown }>({ definition, ...segment }: T) => ({ ...segment, condition: definition });
 
-/** Segments of a workspace: create, list with member counts, read, change, delete, preview a condition, members, size history. */
+/** Segments of a workspace: create, list with member counts, read, change, delete, preview a condition, members, size history, runs, destinations. */
 @ApiTags('segments')
 @Controller('admin/api/workspaces/:workspace/segments')
 export class SegmentsController {
   constructor(
     private readonly segments: SegmentsService,
     private readonly editor: SegmentEditorService,
+    private readonly destinations: SegmentDestinationsService,
   ) {}
 
   @Post()
@@ -114,5 +119,50 @@ export class SegmentsController {
   async getSegmentSizeHistory(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Query({ schema: sizeHistoryQuery }) query: z.output<typeof sizeHistoryQuery>) {
     return { data: await this.segments.sizeHistory(workspace.id, id, query) };
   }
-}
 
+  @Get(':id/runs')
+  @AdminRoute({ workspace: true })
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({ summary: 'A segment\'s runs', description: 'Each recompute of the segment: its kind, when it started, how long it took, the size after it and who entered and left.' })
+  @ApiOkResponse({ standardSchema: segmentRunListSchema, description: 'The runs, newest first' })
+  @ApiResponse(INVALID_INPUT)
+  async listSegmentRuns(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Query({ schema: segmentRunsQuery }) query: z.output<typeof segmentRunsQuery>) {
+    return { data: await this.segments.runs(workspace.id, id, query.limit) };
+  }
+
+  @Get(':id/destinations')
+  @AdminRoute({ workspace: true })
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({ summary: 'List a segment\'s destinations', description: 'The sources its entered and exited members are pushed to, each with its last push.' })
+  @ApiOkResponse({ standardSchema: segmentDestinationListSchema, description: 'The connected destinations' })
+  async listSegmentDestinations(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string) {
+    return { data: await this.destinations.list(workspace.id, id) };
+  }
+
+  @Put(':id/destinations/:sourceId')
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('segment.destination.connect', 'segment', 'id')
+  @ApiParam(uuidParam('id'))
+  @ApiParam(uuidParam('sourceId'))
+  @ApiOperation({
+    summary: 'Connect a destination',
+    description: 'A source of the workspace whose connector receives segments; from the segment\'s next change on, who enters and leaves is pushed to it. Idempotent.',
+  })
+  @ApiOkResponse({ standardSchema: segmentDestinationSchema, description: 'The connected destination' })
+  @ApiResponse(INVALID_INPUT)
+  connectSegmentDestination(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Param('sourceId') sourceId: string) {
+    return this.destinations.connect(workspace.id, id, sourceId);
+  }
+
+  @Delete(':id/destinations/:sourceId')
+  @HttpCode(204)
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('segment.destination.disconnect', 'segment', 'id')
+  @ApiParam(uuidParam('id'))
+  @ApiParam(uuidParam('sourceId'))
+  @ApiOperation({ summary: 'Disconnect a destination', description: 'Nothing more is pushed to it; what it received stays there.' })
+  @ApiNoContentResponse({ description: 'Disconnected' })
+  async disconnectSegmentDestination(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Param('sourceId') sourceId: string): Promise<void> {
+    await this.destinations.disconnect(workspace.id, id, sourceId);
+  }
+}

@@ -242,6 +242,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/workspaces/{workspace}/segments/{id}/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A segment's runs
+         * @description Each recompute of the segment: its kind, when it started, how long it took, the size after it and who entered and left.
+         */
+        get: operations["listSegmentRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/segments/{id}/destinations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a segment's destinations
+         * @description The sources its entered and exited members are pushed to, each with its last push.
+         */
+        get: operations["listSegmentDestinations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/segments/{id}/destinations/{sourceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Connect a destination
+         * @description A source of the workspace whose connector receives segments; from the segment's next change on, who enters and leaves is pushed to it. Idempotent.
+         */
+        put: operations["connectSegmentDestination"];
+        post?: never;
+        /**
+         * Disconnect a destination
+         * @description Nothing more is pushed to it; what it received stays there.
+         */
+        delete: operations["disconnectSegmentDestination"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/workspaces/{workspace}/profiles/{id}/merges": {
         parameters: {
             query?: never;
@@ -256,6 +320,26 @@ export interface paths {
         get: operations["listProfileMerges"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/merges": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Merge two profiles by hand
+         * @description The admin picks the survivor: `mergedId` goes into `survivorId` as an ingest merge would — its identities, records, events, consent and account links move, the survivor is recomputed — and the merge is logged with the admin as its reason, undoable with `POST …/merges/{mergeId}/undo`.
+         */
+        post: operations["mergeProfiles"];
         delete?: never;
         options?: never;
         head?: never;
@@ -294,6 +378,179 @@ export interface paths {
          * @description Every change and every read of personal data in the workspace, newest first; page with `cursor`.
          */
         get: operations["readAuditLog"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/profiles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Search profiles
+         * @description By any identifier (`identity=email:ana@example.org`, normalized as at ingest) or by name (`name=ana silva`, found in first and last name, case-insensitively); without either, every live profile. In the order profiles last changed; page with `cursor`.
+         */
+        get: operations["searchProfiles"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/profiles/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a profile 360
+         * @description Identities, traits with their provenance, computed traits, consent, the newest events, segments, persona, the newest trait changes and the merge log, in one answer.
+         */
+        get: operations["getProfile"];
+        put?: never;
+        post?: never;
+        /**
+         * Erase a person
+         * @description The right to erasure: deletes the profile and every profile merged into it from every table — identities, records, events, consent, trait history, merges, segment memberships, webhook deliveries, dead letters holding its identifiers. Linked accounts stay; their link goes. Irreversible.
+         */
+        delete: operations["eraseProfile"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/profiles/{id}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a profile's events
+         * @description Newest first, with the events of profiles merged into it; filter by `type`, page with `cursor`.
+         */
+        get: operations["listProfileEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/profiles/{id}/trait-history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a profile's trait changes
+         * @description Newest first, with the changes of profiles merged into it; `trait` keeps one trait's; page with `cursor`.
+         */
+        get: operations["listProfileTraitHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/profiles/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export everything held on a person
+         * @description A data subject access request: the profile, identifiers, source records, trait history, events, consent, account links and merges — of the profile and every profile merged into it.
+         */
+        get: operations["exportProfile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/personas": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List personas
+         * @description Oldest first, each with its card, rules and size (profiles assigned it now); page with `cursor`.
+         */
+        get: operations["listPersonas"];
+        put?: never;
+        /**
+         * Create a persona
+         * @description Rules are checked against the condition language and the workspace's data; profiles are assigned before the answer.
+         */
+        post: operations["createPersona"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/personas/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a persona */
+        get: operations["getPersona"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a persona
+         * @description Its profiles get their next best persona, or none.
+         */
+        delete: operations["deletePersona"];
+        options?: never;
+        head?: never;
+        /**
+         * Change a persona
+         * @description The given fields replace the current ones; the whole persona is checked again and profiles are assigned again.
+         */
+        patch: operations["updatePersona"];
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/personas/{id}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a persona's profiles
+         * @description Profile ids assigned the persona, with their score, in id order; page with `cursor`.
+         */
+        get: operations["listPersonaMembers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1045,6 +1302,56 @@ export interface components {
                 size: number;
             }[];
         };
+        /** @description The recorded recomputes of a segment, newest first */
+        SegmentRunList: {
+            data: {
+                /**
+                 * @description full: the whole segment (created, changed, daily); incremental: the profiles an ingest changed; scheduled: a clock-dependent segment's periodic run
+                 * @enum {string}
+                 */
+                kind: "full" | "incremental" | "scheduled";
+                /** Format: date-time */
+                startedAt: string;
+                durationMs: number;
+                /** @description Members after the run */
+                size: number;
+                entered: number;
+                exited: number;
+            }[];
+        };
+        SegmentDestinationList: {
+            data: components["schemas"]["SegmentDestination"][];
+        };
+        /** @description A source connected to a segment as its destination */
+        SegmentDestination: {
+            /** Format: uuid */
+            sourceId: string;
+            source: {
+                name: string;
+                /** @description The connector that receives the segment (an email-marketing tag, an ad audience…) */
+                connectorId: string;
+                /** @description A disabled source receives nothing */
+                enabled: boolean;
+                /**
+                 * @description needs_attention: the channel refused its credentials
+                 * @enum {string}
+                 */
+                status: "ok" | "needs_attention";
+            };
+            /** Format: date-time */
+            connectedAt: string;
+            /** @description The last push of the segment's entered and exited members; null before the first */
+            lastPush: {
+                /** Format: date-time */
+                at: string;
+                /** @description Members the channel took */
+                synced: number;
+                /** @description Members it could not address (no e-mail, …) */
+                skipped: number;
+                /** @description Why the push failed; null when it went through */
+                error: string | null;
+            } | null;
+        };
         MergeList: {
             data: components["schemas"]["Merge"][];
         };
@@ -1061,19 +1368,37 @@ export interface components {
              * @description The profile merged into it
              */
             loserId: string;
-            /** @description What linked them: the identifiers and the record that brought them together */
+            /** @description What linked them: the identifiers and the record that brought them together, or the admin who merged them by hand */
             reason: {
-                /** @description The identifiers the two profiles shared */
+                /** @description The identifiers the two profiles shared (empty for a merge made by hand) */
                 linkedBy: {
                     type: string;
                     value: string;
                 }[];
+                /** @description The source of the record that linked them, or `admin` for a merge made by hand */
                 source: string;
+                /** @description That record's id, or for a merge made by hand who made it */
                 externalId: string;
+                /** @description A merge made by hand: the admin who made it */
+                actor?: {
+                    /** Format: uuid */
+                    userId?: string;
+                    /** @description The user's e-mail, or `cli:<os user>` */
+                    label: string;
+                    /** @enum {string} */
+                    via: "session" | "token" | "cli";
+                };
             };
             /** Format: date-time */
             createdAt: string;
             undoneAt: string | null;
+        };
+        /** @description Two profiles of the workspace to merge by hand; a merged-away id stands for its surviving profile */
+        CreateMerge: {
+            /** @description The profile to keep */
+            survivorId: string;
+            /** @description The profile to merge into it */
+            mergedId: string;
         };
         UndoneMerge: {
             /**
@@ -1111,6 +1436,332 @@ export interface components {
             } | null;
             /** @description The client address */
             ip: string | null;
+        };
+        /** @description Live profiles in the order they last changed; an identity search answers the one profile holding it, or none */
+        ProfileSearchPage: {
+            data: components["schemas"]["Profile"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description A unified profile of a person or an account (company) */
+        Profile: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "person" | "account";
+            /** @description Current trait values, one per key, after source precedence */
+            traits: {
+                [key: string]: unknown;
+            };
+            /** @description Computed traits: lifetime_value, orders_count, … */
+            computed: {
+                [key: string]: unknown;
+            };
+            identities: components["schemas"]["Identity"][];
+            /** @description People: the accounts they belong to. Accounts: their people. */
+            linked: string[];
+            /** @description The best-matching buyer persona (people only); null when none reaches its minimum score */
+            personaId: string | null;
+            /** @description The profile's score (0 to 1) for that persona; null without one */
+            personaScore: number | null;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+            /**
+             * Format: uuid
+             * @description Set when the id asked for was merged into this profile: the id asked for
+             */
+            mergedFrom?: string;
+        };
+        Identity: {
+            /** @description Identifier type: email, user_id, anonymous_id, phone, shopify_customer_id, … */
+            type: string;
+            /** @description Normalized value (emails lower-cased, phones E.164) */
+            value: string;
+            /** @description The source that first brought it */
+            source: string;
+            /** Format: date-time */
+            firstSeenAt: string;
+        };
+        /** @description Everything known about a person or an account, in one answer */
+        Profile360: {
+            profile: components["schemas"]["Profile"];
+            /** @description Each trait with the source and time of the value kept, and what every source record says */
+            traits: components["schemas"]["ProfileTraitsVerbose"];
+            /** @description By purpose, newest first */
+            consents: components["schemas"]["Consent"][];
+            /** @description The 20 newest events (all of them: `GET …/profiles/{id}/events`) */
+            recentEvents: components["schemas"]["Event"][];
+            /** @description The segments it belongs to now */
+            segments: {
+                /** Format: uuid */
+                id: string;
+                key: string;
+                name: string;
+                /** Format: date-time */
+                enteredAt: string;
+            }[];
+            /** @description Its best-matching buyer persona and score; null when none reaches its minimum */
+            persona: {
+                /** Format: uuid */
+                id: string;
+                key: string;
+                name: string;
+                score: number;
+            } | null;
+            /** @description The 20 newest trait changes (all of them: `GET …/profiles/{id}/trait-history`) */
+            traitHistory: components["schemas"]["TraitChange"][];
+            /** @description The merges it took part in, newest first */
+            merges: components["schemas"]["Merge"][];
+        };
+        VerboseTrait: {
+            /** @description Any JSON value */
+            value: unknown;
+            /** @description Source of the value kept */
+            source: string;
+            /**
+             * Format: date-time
+             * @description When that source observed it
+             */
+            observedAt: string;
+        };
+        /** @description Trait values with provenance (verbose=true) */
+        ProfileTraitsVerbose: {
+            /** Format: uuid */
+            profileId: string;
+            traits: {
+                [key: string]: components["schemas"]["VerboseTrait"];
+            };
+            /** @description What each source record says, with the time of each observation */
+            observations: {
+                source: string;
+                externalId: string;
+                /** Format: date-time */
+                observedAt: string;
+                traits: {
+                    [key: string]: {
+                        /** @description Any JSON value */
+                        value: unknown;
+                        /** Format: date-time */
+                        observedAt: string;
+                    };
+                };
+            }[];
+        };
+        /** @description What a source said about a purpose */
+        Consent: {
+            purpose: string;
+            source: string;
+            granted: boolean;
+            /**
+             * Format: date-time
+             * @description When the source stated it
+             */
+            at: string;
+        };
+        Event: {
+            id: string;
+            /** @description Event type in lower snake case: order_placed, page_viewed, … */
+            type: string;
+            source: string;
+            /** Format: date-time */
+            occurredAt: string;
+            properties: {
+                [key: string]: unknown;
+            };
+        };
+        TraitChange: {
+            id: string;
+            /**
+             * Format: uuid
+             * @description The profile it changed on (this one, or one merged into it since)
+             */
+            profileId: string;
+            /** @description Per trait: its value before and after, and the source */
+            changes: {
+                [key: string]: unknown;
+            };
+            /** Format: date-time */
+            changedAt: string;
+        };
+        EventPage: {
+            data: components["schemas"]["Event"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        TraitHistoryPage: {
+            data: components["schemas"]["TraitChange"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description Everything held on a person (a data subject access request) */
+        ProfileExport: {
+            /** Format: uuid */
+            profileId: string;
+            /** @description Profiles merged into this one; their data is included */
+            mergedProfileIds: string[];
+            /** Format: date-time */
+            exportedAt: string;
+            /** @description The profile row: traits, their sources, computed traits */
+            profile: {
+                [key: string]: unknown;
+            };
+            /** @description Every identifier, with the source that brought it */
+            identities: {
+                [key: string]: unknown;
+            }[];
+            /** @description What each source holds, with the time of each observation */
+            sourceRecords: {
+                [key: string]: unknown;
+            }[];
+            /** @description The history of trait changes */
+            traitChanges: {
+                [key: string]: unknown;
+            }[];
+            /** @description Every event */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** @description Consent per purpose and source */
+            consents: {
+                [key: string]: unknown;
+            }[];
+            /** @description Links to accounts (companies) */
+            accountLinks: {
+                [key: string]: unknown;
+            }[];
+            /** @description The merge log entries involving these profiles */
+            merges: {
+                [key: string]: unknown;
+            }[];
+            /** @description Identifiers withheld from the profile by the identity rules */
+            identityConflicts: {
+                [key: string]: unknown;
+            }[];
+        };
+        ErasureReport: {
+            /** Format: uuid */
+            profileId: string;
+            /** @description The profile and every profile that had been merged into it */
+            erasedProfileIds: string[];
+            /** @description Rows deleted per table */
+            deleted: {
+                [key: string]: number;
+            };
+        };
+        PersonaPage: {
+            data: components["schemas"]["Persona"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description A buyer persona: a card and weighted matching rules. A profile's score for a persona is the weight of the rules it matches over the total weight; each person is assigned the persona with the highest score that reaches that persona's minimum (ties: the older persona). */
+        Persona: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description A stable handle, unique among the workspace's personas */
+            key: string;
+            summary: string | null;
+            card: components["schemas"]["PersonaCard"];
+            rules: components["schemas"]["PersonaRule"][];
+            /** @description The score (0 to 1) a profile must reach to be assigned this persona */
+            minScore: number;
+            /** @description Revision of the rules: bumped by each change of the rules or the minimum score */
+            version: number;
+            /** @description Profiles assigned this persona now */
+            size: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        /** @description Who the persona is, every part optional: free-form demographics (`{age_range: "30-45", location: "São Paulo"}`), role, goals, pain points, fears, information sources, preferred channels and typology (need_based, deal_based, impulsive, loyal) */
+        PersonaCard: {
+            demographics?: {
+                [key: string]: string | number | boolean;
+            };
+            role?: string;
+            goals?: string[];
+            pain_points?: string[];
+            fears?: string[];
+            information_sources?: string[];
+            preferred_channels?: string[];
+            /** @enum {string} */
+            typology?: "need_based" | "deal_based" | "impulsive" | "loyal";
+        };
+        /** @description A weighted matching rule */
+        PersonaRule: {
+            /** @description A condition tree of the segment language v1 (`{all: [...]}`, `{any: [...]}`, `{not: {...}}` over leaves on traits, account traits, computed traits, identities, events, consent and typologies) */
+            condition: {
+                [key: string]: unknown;
+            };
+            /** @description What a profile earns when the condition holds (greater than 0) */
+            weight: number;
+            /** @description What the rule stands for, for people */
+            label?: string;
+        };
+        /** @description A buyer persona: `name`, `rules` (Weighted matching rules: each `{condition, weight, label?}`, the condition written in the segment language (checked against the workspace's data, errors named `rules.<i>.condition.…`); leaves on segments and personas are refused), and optionally `key`, `summary`, `card` (demographics, role, goals, pain_points, fears, information_sources, preferred_channels, typology: need_based, deal_based, impulsive, loyal) and `minScore` (0 to 1, default 0.5) */
+        CreatePersona: {
+            name: string;
+            key?: string;
+            summary?: string | null;
+            card?: {
+                demographics?: {
+                    [key: string]: string | number | boolean;
+                };
+                role?: string;
+                goals?: string[];
+                pain_points?: string[];
+                fears?: string[];
+                information_sources?: string[];
+                preferred_channels?: string[];
+                /** @enum {string} */
+                typology?: "need_based" | "deal_based" | "impulsive" | "loyal";
+            };
+            rules: {
+                condition: unknown;
+                weight: number;
+                label?: string;
+            }[];
+            minScore?: number;
+        };
+        /** @description The fields to change (a given `card` or `rules` replaces the whole of it); the workspace's profiles are assigned again */
+        UpdatePersona: {
+            name?: string;
+            key?: string;
+            summary?: string | null;
+            card?: {
+                demographics?: {
+                    [key: string]: string | number | boolean;
+                };
+                role?: string;
+                goals?: string[];
+                pain_points?: string[];
+                fears?: string[];
+                information_sources?: string[];
+                preferred_channels?: string[];
+                /** @enum {string} */
+                typology?: "need_based" | "deal_based" | "impulsive" | "loyal";
+            };
+            rules?: {
+                condition: unknown;
+                weight: number;
+                label?: string;
+            }[];
+            minScore?: number;
+        };
+        PersonaMemberPage: {
+            data: {
+                /** Format: uuid */
+                profileId: string;
+                /** @description The profile's score for the persona */
+                score: number;
+                /** Format: date-time */
+                assignedAt: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
         };
         ConnectorList: {
             data: components["schemas"]["Connector"][];
@@ -2697,6 +3348,235 @@ export interface operations {
             };
         };
     };
+    listSegmentRuns: {
+        parameters: {
+            query?: {
+                /** @description How many runs, 1 to 200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The runs, newest first */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentRunList"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listSegmentDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connected destinations */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDestinationList"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    connectSegmentDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The source id */
+                sourceId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The connected destination */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDestination"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    disconnectSegmentDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The source id */
+                sourceId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Disconnected */
+            204: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listProfileMerges: {
         parameters: {
             query?: never;
@@ -2733,6 +3613,84 @@ export interface operations {
             };
             /** @description No such workspace among the caller's, or no such thing in it. */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    mergeProfiles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateMerge"];
+            };
+        };
+        responses: {
+            /** @description The merge, as the merge log keeps it */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Merge"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The merged profile would hold more identifiers of a type than the workspace's identity rules allow (`MERGE_IDENTITY_CONFLICT`) */
+            409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -2858,6 +3816,701 @@ export interface operations {
             };
             /** @description Refused: the caller's role in the workspace is below owner (`ROLE_REQUIRED`). */
             403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    searchProfiles: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description `type:value` of any identifier (`email:Ana@Example.org`, `user_id:42`); the value is normalized as at ingest */
+                identity?: string;
+                /** @description Text found in the first and last name (or `name`), case-insensitively */
+                name?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of profiles */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileSearchPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A profile id; a merged-away id stands for the profile it was merged into */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The profile 360 */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Profile360"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    eraseProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A profile id; a merged-away id stands for the profile it was merged into */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was erased, per table */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErasureReport"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProfileEvents: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Only events of this type, e.g. order_placed */
+                type?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A profile id; a merged-away id stands for the profile it was merged into */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of events */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listProfileTraitHistory: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Only changes of this trait */
+                trait?: string;
+            };
+            header?: never;
+            path: {
+                /** @description A profile id; a merged-away id stands for the profile it was merged into */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of trait changes */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TraitHistoryPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    exportProfile: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A profile id; a merged-away id stands for the profile it was merged into */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProfileExport"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPersonas: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of personas */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createPersona: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreatePersona"];
+            };
+        };
+        responses: {
+            /** @description The persona with its size */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Persona"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getPersona: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The persona with its size */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Persona"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deletePersona: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updatePersona: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdatePersona"];
+            };
+        };
+        responses: {
+            /** @description The changed persona */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Persona"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listPersonaMembers: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of members */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaMemberPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

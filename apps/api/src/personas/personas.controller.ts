@@ -4,8 +4,8 @@ import { PersonasService, type ApiKeyPrincipal } from '@portrait/core';
 import type { z } from 'zod';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
-import { problemResponse } from '@portrait/core/http';
-import { personaPageQuery, personaPageSchema, personaSchema } from './persona.schemas.js';
+import { personaPageSchema, personaSchema, problemResponse } from '@portrait/core/http';
+import { personaPageQuery } from './persona.schemas.js';
 
 const PERSONA_ID = { name: 'id', description: 'A persona id', schema: { type: 'string', format: 'uuid' } } as const;
 

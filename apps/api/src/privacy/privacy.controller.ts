@@ -3,8 +3,7 @@ import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@ne
 import { PrivacyService, type ApiKeyPrincipal } from '@portrait/core';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
-import { problemResponse } from '@portrait/core/http';
-import { erasureReportSchema, profileExportSchema } from './privacy.schemas.js';
+import { erasureReportSchema, problemResponse, profileExportSchema } from '@portrait/core/http';
 
 const PROFILE_ID = { name: 'id', description: 'A profile id (a merged-away id designates its surviving profile)', schema: { type: 'string', format: 'uuid' } } as const;
 const NOT_FOUND = problemResponse(404, 'No such profile in the key\'s workspace');

@@ -5,17 +5,8 @@ import type { z } from 'zod';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiProblem } from '@portrait/core/http';
-import { problemResponse } from '@portrait/core/http';
-import {
-  eventPageSchema,
-  eventsQuery,
-  listProfilesQuery,
-  lookupQuery,
-  profilePageSchema,
-  profileSchema,
-  profileTraitsResponseSchema,
-  traitsQuery,
-} from './profile.schemas.js';
+import { eventPageSchema, problemResponse, profilePageSchema, profileSchema, profileTraitsResponseSchema } from '@portrait/core/http';
+import { eventsQuery, listProfilesQuery, lookupQuery, traitsQuery } from './profile.schemas.js';
 
 const PROFILE_ID = { name: 'id', description: 'A profile id; an id merged into another profile answers with the surviving profile', schema: { type: 'string', format: 'uuid' } } as const;
 const NOT_FOUND = problemResponse(404, 'No such profile in the key\'s workspace');

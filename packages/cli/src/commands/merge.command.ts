@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { AuditLogService, isUuid, MergesService, ProfilesService, type MergeView } from '@portrait/core';
+import { AuditLogService, isUuid, MergesService, Profile360Service, ProfilesService, type MergeView } from '@portrait/core';
 import { cliActor, fail, requireWorkspace, withCore } from './with-core.js';
 
-/** `portrait merge list|undo`: the merge log of a profile, and undoing a merge (the services of the management API). */
+/** `portrait merge list|profiles|undo`: the merge log of a profile, merging two profiles by hand, and undoing a merge (the services of the management API). */
 export function registerMergeCommands(program: Command): void {
   const merge = program.command('merge').description('profile merges');
 
@@ -22,6 +22,23 @@ export function registerMergeCommands(program: Command): void {
     });
 
   merge
+    .command('profiles <profile>')
+    .description('merge a profile (an id, or type:value of one of its identifiers) into the survivor you pick; logged with you as its reason, undoable')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .requiredOption('--survivor <profile>', 'the profile to keep (an id, or type:value)')
+    .action(async (reference: string, options: { workspace: string; survivor: string }) => {
+      await withCore(async (app) => {
+        const workspace = await requireWorkspace(app, options.workspace);
+        const profiles = app.get(Profile360Service);
+        const [survivorId, mergedId] = [await profiles.resolve(workspace.id, options.survivor), await profiles.resolve(workspace.id, reference)];
+        const actor = cliActor();
+        const merged = await app.get(MergesService).merge(workspace.id, survivorId, mergedId, { label: actor.label, via: 'cli' });
+        await app.get(AuditLogService).record({ workspaceId: workspace.id, actor, action: 'merge.create', target: { type: 'merge', id: merged.id } });
+        console.log(`merged profile ${merged.loserId} into ${merged.winnerId}: merge ${merged.id} (undo: pnpm portrait merge undo --workspace ${workspace.slug} ${merged.id})`);
+      });
+    });
+
+  merge
     .command('undo <mergeId>')
     .description('undo a merge: the merged-away profile lives again')
     .requiredOption('--workspace <slug>', 'the workspace')
@@ -37,6 +54,6 @@ export function registerMergeCommands(program: Command): void {
 }
 
 function formatMerge(m: MergeView): string {
-  const linkedBy = m.reason.linkedBy.map((i) => `${i.type}=${i.value}`).join(',');
+  const linkedBy = m.reason.actor ? `hand (${m.reason.actor.label})` : m.reason.linkedBy.map((i) => `${i.type}=${i.value}`).join(',');
   return [m.id, m.createdAt, `${m.loserId} into ${m.winnerId}`, `by ${linkedBy}`, m.undoneAt ? `undone ${m.undoneAt}` : 'active'].join('\t');
 }

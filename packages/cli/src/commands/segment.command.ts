@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
-import { AuditLogService, SegmentEditorService, SegmentException, SegmentsService, type SegmentView } from '@portrait/core';
-import { cliActor, fail, readJsonFile, requireWorkspace, withCore } from './with-core.js';
+import type { INestApplicationContext } from '@nestjs/common';
+import { AuditLogService, isUuid, SegmentDestinationsService, SegmentEditorService, SegmentException, SegmentsService, type SegmentView } from '@portrait/core';
+import { auditCli, cliActor, fail, readJsonFile, requireWorkspace, withCore } from './with-core.js';
 
 /**
- * `portrait segment create|list|preview`: segments of a workspace, through the same service as the
- * management API. A segment file is `{"name", "condition", "key"?, "description"?}`; preview reads only
- * its `condition`.
+ * `portrait segment create|list|preview|runs|destinations|connect|disconnect`: segments of a workspace,
+ * through the same services as the management API. A segment file is `{"name", "condition", "key"?,
+ * "description"?}`; preview reads only its `condition`. A segment is named by its id or its key.
  */
 export function registerSegmentCommands(program: Command): void {
   const segment = program.command('segment').description('manage segments');
@@ -56,6 +57,65 @@ export function registerSegmentCommands(program: Command): void {
         for (const p of preview.sample) console.log([p.id, p.kind, JSON.stringify(p.traits)].join('\t'));
       });
     });
+
+  segment
+    .command('runs <segment>')
+    .description('the recomputes of a segment (its id or key), newest first: kind, start, duration, size, entered, exited')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .action(async (reference: string, options: { workspace: string }) => {
+      await withCore(async (app) => {
+        const workspace = await requireWorkspace(app, options.workspace);
+        const found = await findSegment(app, workspace.id, reference);
+        for (const r of await app.get(SegmentsService).runs(workspace.id, found.id)) {
+          console.log([r.startedAt, r.kind, `${r.durationMs} ms`, `size ${r.size}`, `+${r.entered}`, `-${r.exited}`].join('\t'));
+        }
+      });
+    });
+
+  segment
+    .command('destinations <segment>')
+    .description('the destinations of a segment (its id or key), each with what its last push did')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .action(async (reference: string, options: { workspace: string }) => {
+      await withCore(async (app) => {
+        const workspace = await requireWorkspace(app, options.workspace);
+        const found = await findSegment(app, workspace.id, reference);
+        for (const d of await app.get(SegmentDestinationsService).list(workspace.id, found.id)) {
+          const push = d.lastPush ? `last push ${d.lastPush.at}: ${d.lastPush.error ? `failed: ${d.lastPush.error}` : `${d.lastPush.synced} synced, ${d.lastPush.skipped} skipped`}` : 'not pushed yet';
+          console.log([d.sourceId, d.source.name, d.source.connectorId, push].join('\t'));
+        }
+      });
+    });
+
+  segment
+    .command('connect <segment>')
+    .description('connect a destination (a source whose connector receives segments) to a segment: who enters and leaves is pushed to it from its next change on')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .requiredOption('--source <id>', 'the destination source')
+    .action(async (reference: string, options: { workspace: string; source: string }) => {
+      await withCore(async (app) => {
+        const workspace = await requireWorkspace(app, options.workspace);
+        const found = await findSegment(app, workspace.id, reference);
+        const connected = await invalidAsFields(app.get(SegmentDestinationsService).connect(workspace.id, found.id, options.source));
+        await auditCli(app, { workspaceId: workspace.id, action: 'segment.destination.connect', target: { type: 'segment', id: found.id } });
+        console.log(`segment ${found.key} now pushes to ${connected.source.name} (${connected.sourceId})`);
+      });
+    });
+
+  segment
+    .command('disconnect <segment>')
+    .description('disconnect a destination from a segment')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .requiredOption('--source <id>', 'the destination source')
+    .action(async (reference: string, options: { workspace: string; source: string }) => {
+      await withCore(async (app) => {
+        const workspace = await requireWorkspace(app, options.workspace);
+        const found = await findSegment(app, workspace.id, reference);
+        await app.get(SegmentDestinationsService).disconnect(workspace.id, found.id, options.source);
+        await auditCli(app, { workspaceId: workspace.id, action: 'segment.destination.disconnect', target: { type: 'segment', id: found.id } });
+        console.log(`segment ${found.key} no longer pushes to ${options.source}`);
+      });
+    });
 }
 
 function segmentFile(file: string, needsName: boolean): { name?: unknown; condition: unknown } {
@@ -75,6 +135,12 @@ async function invalidAsFields<T>(work: Promise<T>): Promise<T> {
     if (error instanceof SegmentException && error.errors.length) fail(`invalid segment:\n${error.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}`);
     throw error;
   }
+}
+
+/** A segment by its id or its key. */
+function findSegment(app: INestApplicationContext, workspaceId: string, reference: string): Promise<SegmentView> {
+  const segments = app.get(SegmentsService);
+  return isUuid(reference) ? segments.get(workspaceId, reference) : segments.getByKey(workspaceId, reference);
 }
 
 function formatSegment(s: SegmentView): string {

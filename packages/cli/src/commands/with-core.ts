@@ -3,7 +3,20 @@ import { userInfo } from 'node:os';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { builtInConnectors } from '@portrait/connectors';
-import { embeddedSecretKey, loadConfigOrExit, pendingMigrations, PortraitCoreModule, PortraitException, resolveDatabase, runMigrations, WorkspacesService, type AuditActor, type PortraitConfig } from '@portrait/core';
+import {
+  AuditLogService,
+  embeddedSecretKey,
+  loadConfigOrExit,
+  pendingMigrations,
+  PortraitCoreModule,
+  PortraitException,
+  resolveDatabase,
+  runMigrations,
+  WorkspacesService,
+  type AuditActor,
+  type AuditEntryInput,
+  type PortraitConfig,
+} from '@portrait/core';
 
 /**
  * Runs `work` with the core's services on the configured database: DATABASE_URL, or the embedded
@@ -80,4 +93,9 @@ export function cliActor(): AuditActor {
     /* no user entry for this uid (containers) */
   }
   return { label: `cli:${name}`, via: 'cli' };
+}
+
+/** Writes a command's audit entry (a change, or a read of personal data), as the operator at the CLI. */
+export function auditCli(app: INestApplicationContext, entry: Omit<AuditEntryInput, 'actor'>): Promise<void> {
+  return app.get(AuditLogService).record({ ...entry, actor: cliActor() });
 }

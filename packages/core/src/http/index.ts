@@ -19,3 +19,8 @@ export { isoDateTime, jsonValue, pageCursor, pageLimit } from './schema-primitiv
 // OpenAPI: the document built from the routes' schemas, and the problem responses they declare.
 export { createOpenApiDocument } from './openapi-document.js';
 export { problemResponse } from './problem-responses.js';
+
+// Response schemas of profiles, personas and privacy requests, answered alike by both HTTP apps.
+export { eventPageSchema, eventSchema, profilePageSchema, profileSchema, profileTraitsResponseSchema, profileTraitsVerboseSchema } from './profile-schemas.js';
+export { personaPageSchema, personaSchema } from './persona-schemas.js';
+export { erasureReportSchema, profileExportSchema } from './privacy-schemas.js';

@@ -116,6 +116,12 @@ describe('segments', () => {
     const events = await segments.membershipEvents(ws, { segmentId: nested.id, limit: 200 });
     expect(events.data.every((e) => e.type === 'segment.entered')).toBe(true);
     expect(events.data.length).toBe(Math.min(200, expected.length));
+    // Oldest first by event number (not by its text: event 10 comes after event 9), page after page.
+    const ids = events.data.map((e) => Number(e.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    const firstPage = await segments.membershipEvents(ws, { segmentId: nested.id, limit: 5 });
+    const secondPage = await segments.membershipEvents(ws, { segmentId: nested.id, limit: 5, cursor: firstPage.nextCursor! });
+    expect([...firstPage.data, ...secondPage.data].map((e) => e.id)).toEqual(events.data.slice(0, 10).map((e) => e.id));
     // A second run changes nothing and writes no event.
     const [again] = await membership.recompute(ws, nested.id);
     expect({ entered: again!.entered, exited: again!.exited, size: again!.size }).toEqual({ entered: 0, exited: 0, size: expected.length });

@@ -57,9 +57,10 @@ export class AuditLogService {
       if (!id || !/^\d+$/.test(id)) throw new AuditException('INVALID_CURSOR', 'cursor is not one this API returned', { errors: [{ field: 'cursor', message: 'is not one this API returned' }] });
       before = id;
     }
+    // ORDER BY the table's column: the bare `id` would name the text output column (entry 9 after entry 10).
     const found: AuditRow[] = await this.dataSource.query(
       `SELECT id::text, at, actor_user_id, actor, via, action, target_type, target_id, ip FROM audit_log
-       WHERE workspace_id = $1 AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY id DESC LIMIT $2`,
+       WHERE workspace_id = $1 AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY audit_log.id DESC LIMIT $2`,
       [workspaceId, limit + 1, before],
     );
     const page = found.slice(0, limit);

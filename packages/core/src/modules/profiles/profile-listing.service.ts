@@ -17,6 +17,19 @@ export interface ProfileListQuery {
   typology?: string;
   /** Only the members of this segment (an id; the caller checks that it exists). */
   segmentId?: string;
+  /**
+   * Only profiles whose name holds this text, case-insensitively: `first_name` and `last_name` together
+   * (`Ana Silva`), or `name` (accounts, and sources that send one whole).
+   */
+  name?: string;
+}
+
+/** The text a name search is matched against: `first_name last_name name`, of the profile `p`. */
+const NAME_TEXT = `concat_ws(' ', p.traits->>'first_name', p.traits->>'last_name', p.traits->>'name')`;
+
+/** A LIKE pattern matching `text` anywhere, its own `%`, `_` and `\` taken literally. */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
 /** The persona, typology and segment filters of a profile list as SQL conditions on `p`, their values pushed to `params`. */
@@ -66,6 +79,10 @@ export class ProfileListingService {
       where.push(`p.kind = $${params.length}`);
     }
     where.push(...membershipFilters(query, params));
+    if (query.name !== undefined) {
+      params.push(containsPattern(query.name.trim().replace(/\s+/g, ' ')));
+      where.push(`${NAME_TEXT} ILIKE $${params.length}`);
+    }
     // updated_at with its microseconds goes in the cursor (a JS Date keeps only milliseconds).
     const found: (ProfileRow & { updated_at_text: string })[] = await this.dataSource.query(
       `SELECT ${PROFILE_VIEW_COLUMNS}, p.updated_at::text AS updated_at_text

@@ -7,6 +7,8 @@ export type ProfileExceptionCode =
   | 'MERGE_NOT_FOUND'
   | 'MERGE_ALREADY_UNDONE'
   | 'MERGE_NOT_UNDOABLE'
+  | 'INVALID_MERGE'
+  | 'MERGE_IDENTITY_CONFLICT'
   | 'INVALID_CURSOR'
   | 'JOB_NOT_FOUND';
 

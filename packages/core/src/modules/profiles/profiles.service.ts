@@ -39,6 +39,14 @@ export interface EventView {
   properties: Record<string, unknown>;
 }
 
+/** A consent statement of a profile: what a source said about a purpose, and when. */
+export interface ConsentView {
+  purpose: string;
+  source: string;
+  granted: boolean;
+  at: string;
+}
+
 export interface Page<T> {
   data: T[];
   nextCursor: string | null;
@@ -191,7 +199,17 @@ export class ProfilesService {
     return { data: page, nextCursor: found.length > limit && last ? encodeCursor([last.occurredAt, last.id]) : null };
   }
 
-  /** Each trait with its value and provenance, and every source's own observations. */
+  /** The consent statements of the profile (and of the profiles merged into it), by purpose, newest first. */
+  async consents(workspaceId: string, id: string): Promise<ConsentView[]> {
+    const survivor = await this.resolveId(workspaceId, id);
+    if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
+    const found: { purpose: string; source: string; granted: boolean; at: Date }[] = await this.dataSource.query(
+      `SELECT purpose, source, granted, at FROM consents WHERE workspace_id = $1 AND profile_id = $2 ORDER BY purpose, at DESC, source`,
+      [workspaceId, survivor],
+    );
+    return found.map((c) => ({ purpose: c.purpose, source: c.source, granted: c.granted, at: new Date(c.at).toISOString() }));
+  }
+
   /** The identity values of these profiles (as stored: normalized), read in the caller's transaction. */
   async identityValuesIn(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<string[]> {
     const found = await rows<{ value: string }>(
@@ -226,6 +244,7 @@ export class ProfilesService {
     return deleted;
   }
 
+  /** Each trait with its value and provenance, and every source's own observations. */
   async traits(workspaceId: string, id: string) {
     const survivor = await this.resolveId(workspaceId, id);
     if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);

@@ -1,6 +1,6 @@
 import { PortraitException } from '../../engine/errors/portrait.exception.js';
 
-export type SegmentExceptionCode = 'INVALID_SEGMENT' | 'SEGMENT_NOT_FOUND' | 'SEGMENT_CYCLE' | 'INVALID_CURSOR';
+export type SegmentExceptionCode = 'INVALID_SEGMENT' | 'SEGMENT_NOT_FOUND' | 'SEGMENT_CYCLE' | 'INVALID_CURSOR' | 'INVALID_DESTINATION' | 'DESTINATION_NOT_FOUND';
 
 /** A field-level problem in a segment definition; `field` is a path such as `all[1].any[0].op`. */
 export interface SegmentFieldError {

@@ -65,6 +65,14 @@ export interface SegmentRun {
   exited: number;
 }
 
+/** A destination connected to a segment, and what the last push of the segment's changes to it did. */
+export interface SegmentDestinationView {
+  sourceId: string;
+  connectedAt: string;
+  /** Null until the first push (the segment's first change after it was connected). */
+  lastPush: { at: string; synced: number; skipped: number; error: string | null } | null;
+}
+
 export interface SegmentMembershipEvent {
   id: string;
   type: 'segment.entered' | 'segment.exited';
@@ -353,9 +361,10 @@ export class SegmentsService {
       if (!id || !/^\d+$/.test(id)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
       afterId = id;
     }
+    // ORDER BY the table's column: the bare `id` would name the text output column (event 10 before event 9).
     const rows: { id: string; type: SegmentMembershipEvent['type']; segment_id: string; profile_id: string; at: Date }[] = await this.dataSource.query(
       `SELECT id::text, type, segment_id, profile_id, at FROM segment_membership_events
-       WHERE workspace_id = $1 AND id > $2::bigint AND ($4::uuid IS NULL OR segment_id = $4::uuid) ORDER BY id LIMIT $3`,
+       WHERE workspace_id = $1 AND id > $2::bigint AND ($4::uuid IS NULL OR segment_id = $4::uuid) ORDER BY segment_membership_events.id LIMIT $3`,
       [workspaceId, afterId, limit + 1, query.segmentId ?? null],
     );
     const page = rows.slice(0, limit);
@@ -376,9 +385,31 @@ export class SegmentsService {
     );
   }
 
-  async disconnectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
-    if (!isUuid(sourceId)) return;
-    await this.dataSource.query(`DELETE FROM segment_destinations WHERE workspace_id = $1 AND segment_id = $2 AND source_id = $3`, [workspaceId, segmentId, sourceId]);
+  /** Disconnects a destination; answers whether it was connected. */
+  async disconnectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<boolean> {
+    if (!isUuid(sourceId)) return false;
+    const [, removed]: [unknown, number] = await this.dataSource.query(`DELETE FROM segment_destinations WHERE workspace_id = $1 AND segment_id = $2 AND source_id = $3`, [
+      workspaceId,
+      segmentId,
+      sourceId,
+    ]);
+    return removed > 0;
+  }
+
+  /** The destinations connected to a segment, oldest connection first, each with its last push. */
+  async destinations(workspaceId: string, segmentId: string): Promise<SegmentDestinationView[]> {
+    await this.get(workspaceId, segmentId);
+    const rows: { source_id: string; created_at: Date; last_pushed_at: Date | null; last_synced: number | null; last_skipped: number | null; last_error: string | null }[] =
+      await this.dataSource.query(
+        `SELECT source_id, created_at, last_pushed_at, last_synced, last_skipped, last_error FROM segment_destinations
+         WHERE workspace_id = $1 AND segment_id = $2 ORDER BY created_at, source_id`,
+        [workspaceId, segmentId],
+      );
+    return rows.map((r) => ({
+      sourceId: r.source_id,
+      connectedAt: new Date(r.created_at).toISOString(),
+      lastPush: r.last_pushed_at ? { at: new Date(r.last_pushed_at).toISOString(), synced: r.last_synced ?? 0, skipped: r.last_skipped ?? 0, error: r.last_error } : null,
+    }));
   }
 
   /** A key asked for must be a handle (the body is not checked by a schema). */

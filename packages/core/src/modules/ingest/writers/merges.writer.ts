@@ -1,49 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import type { QueryRunner } from 'typeorm';
-import { lockProfileRows } from '../../../engine/database/sql.js';
+import { writeProfileMerges } from '../../profiles/profile-merges.writer.js';
 import type { ProfileMerge } from '../steps/plan.step.js';
 
-/** The tables whose rows belong to a profile, and the column that says which. */
-const PROFILE_ROWS = [
-  ['identities', 'profile_id'],
-  ['source_records', 'profile_id'],
-  ['events', 'profile_id'],
-  ['consents', 'profile_id'],
-  ['account_links', 'person_id'],
-  ['account_links', 'account_id'],
-] as const;
-
 /**
- * Merges of stored profiles: the loser points at its winner; its rows move to the final survivor;
- * each merge is logged (winner, loser, the identifiers and record that linked them) for its undo.
- * A statement per table, whatever the number of merges (none for none).
+ * The batch's merges of stored profiles (the profiles module writes them): each logged with the
+ * identifiers and the record that linked the two profiles, for its undo.
  */
 export async function writeMerges(runner: QueryRunner, workspaceId: string, merges: ProfileMerge[]): Promise<void> {
-  if (merges.length === 0) return;
-  const moves = merges.map((m) => ({ loser: m.loser, winner: m.winner, target: m.survivor }));
-  const movesJson = JSON.stringify(moves);
-  // Recomputes of earlier batches may hold some of these rows: take them in the same order they do.
-  await lockProfileRows(runner, moves.map((m) => m.loser));
-  await runner.query(
-    `UPDATE profiles p SET merged_into = m.winner, updated_at = now()
-     FROM json_to_recordset($2::json) AS m(loser uuid, winner uuid) WHERE p.id = m.loser AND p.workspace_id = $1`,
-    [workspaceId, movesJson],
-  );
-  for (const [table, column] of PROFILE_ROWS) {
-    // By profile id only (ids are unique across workspaces and were resolved in this workspace):
-    // a workspace_id condition here lets the planner scan a whole workspace's rows.
-    await runner.query(
-      `UPDATE ${table} t SET ${column} = m.target FROM json_to_recordset($1::json) AS m(loser uuid, target uuid)
-       WHERE t.${column} = m.loser`,
-      [movesJson],
-    );
-  }
-  await runner.query(
-    `INSERT INTO merges (id, workspace_id, winner_id, loser_id, reason)
-     SELECT x.id, $1, x.winner, x.loser, x.reason FROM json_to_recordset($2::json) AS x(id uuid, winner uuid, loser uuid, reason jsonb)`,
-    [
-      workspaceId,
-      JSON.stringify(merges.map((m) => ({ id: randomUUID(), winner: m.winner, loser: m.loser, reason: { linkedBy: m.linkedBy, source: m.source, externalId: m.externalId } }))),
-    ],
+  await writeProfileMerges(
+    runner,
+    workspaceId,
+    merges.map((m) => ({ winner: m.winner, loser: m.loser, survivor: m.survivor, reason: { linkedBy: m.linkedBy, source: m.source, externalId: m.externalId } })),
   );
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { isoDateTime } from '@portrait/core/http';
+import { isoDateTime } from './schema-primitives.js';
+
+/** A person's data export and erasure report, as both HTTP apps answer them. */
 
 const rowsOf = (description: string) => z.array(z.record(z.string(), z.unknown())).describe(description);
 

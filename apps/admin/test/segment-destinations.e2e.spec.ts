@@ -1,0 +1,103 @@
+import { SegmentEditorService, SourcesService } from '@portrait/core';
+import { createTestAdmin, json, person, type TestAdmin, type TestSession } from './support/test-admin.js';
+import { connectorsWithDestination, pushed } from './support/test-destination.js';
+
+type Destination = { sourceId: string; source: { name: string; connectorId: string }; lastPush: { synced: number; skipped: number; error: string | null } | null };
+
+describe('segment destinations', () => {
+  let admin: TestAdmin;
+  let ws: { id: string; slug: string };
+  let other: { id: string; slug: string };
+  let editor: TestSession;
+  let viewer: TestSession;
+  let segment: string;
+  let base: string;
+  let tags: string;
+  let csv: string;
+  let theirs: string;
+  let theirSegment: string;
+  const brazil = { trait: 'country', op: 'eq', value: 'BR' };
+  const connections = async () => (await admin.db.dataSource.query(`SELECT count(*)::int AS n FROM segment_destinations`))[0].n as number;
+
+  beforeAll(async () => {
+    admin = await createTestAdmin({ connectors: connectorsWithDestination });
+    ws = await admin.workspace();
+    other = await admin.workspace();
+    editor = await admin.session(ws.id, 'admin');
+    viewer = await admin.session(ws.id, 'viewer');
+    await admin.ingest(ws.id, [person('ana', [['email', 'ana@example.org']], { country: 'BR' })]);
+    const sources = admin.app.get(SourcesService);
+    tags = (await sources.create(ws.id, { connectorId: 'tagger', name: 'Tags', config: { list: 'vip' } })).id;
+    csv = (await sources.create(ws.id, { connectorId: 'csv', name: 'People', config: { directory: '/tmp', mapping: { identities: { 'E-mail': 'email' } } }, enabled: false })).id;
+    theirs = (await sources.create(other.id, { connectorId: 'tagger', name: 'Their tags', config: { list: 'theirs' } })).id;
+    segment = (await admin.app.get(SegmentEditorService).create(ws.id, { name: 'Brazil', condition: brazil })).id;
+    theirSegment = (await admin.app.get(SegmentEditorService).create(other.id, { name: 'Theirs', condition: brazil })).id;
+    base = `/admin/api/workspaces/${ws.slug}/segments/${segment}/destinations`;
+  });
+  afterAll(() => admin?.close());
+
+  it('connects a destination (idempotently), then shows what the last push of the segment\'s changes did', async () => {
+    const connected = await admin.call(editor, `${base}/${tags}`, { method: 'PUT' });
+    expect(connected.status).toBe(200);
+    expect(await json(connected)).toMatchObject({ sourceId: tags, source: { name: 'Tags', connectorId: 'tagger', enabled: true, status: 'ok' }, lastPush: null });
+    expect((await admin.call(editor, `${base}/${tags}`, { method: 'PUT' })).status).toBe(200);
+    expect(await connections()).toBe(1);
+
+    // Bia enters the segment: she is pushed; a member without an e-mail is skipped.
+    await admin.ingest(ws.id, [person('bia', [['email', 'bia@example.org']], { country: 'BR' }), person('caio', [['phone', '+5511912345678']], { country: 'BR' })]);
+    expect(pushed).toContainEqual({ key: 'brazil', entered: expect.arrayContaining(['bia@example.org', '-']), exited: [] });
+    const listed = await json<{ data: Destination[] }>(await admin.call(viewer, base));
+    expect(listed.data).toEqual([expect.objectContaining({ sourceId: tags, lastPush: expect.objectContaining({ synced: 1, skipped: 1, error: null }) })]);
+  });
+
+  it('keeps a failed push\'s reason on the connection', async () => {
+    const refusing = (await admin.app.get(SourcesService).create(ws.id, { connectorId: 'tagger', name: 'Refusing', config: { list: 'refused' } })).id;
+    expect((await admin.call(editor, `${base}/${refusing}`, { method: 'PUT' })).status).toBe(200);
+    await admin.ingest(ws.id, [person('dora', [['email', 'dora@example.org']], { country: 'BR' })]);
+    const listed = await json<{ data: Destination[] }>(await admin.call(viewer, base));
+    expect(listed.data.find((d) => d.sourceId === refusing)?.lastPush).toMatchObject({ synced: 0, error: expect.stringContaining('refused the push') });
+    expect(listed.data.find((d) => d.sourceId === tags)?.lastPush).toMatchObject({ synced: 1, error: null });
+    expect((await admin.call(editor, `${base}/${refusing}`, { method: 'DELETE' })).status).toBe(204);
+  });
+
+  it('refuses a source that cannot receive segments (400 naming sourceId), viewers (403), anonymous callers (401), storing nothing', async () => {
+    const before = await connections();
+    const notDestination = await admin.call(editor, `${base}/${csv}`, { method: 'PUT' });
+    expect(notDestination.status).toBe(400);
+    expect(await json(notDestination)).toMatchObject({ code: 'INVALID_DESTINATION', errors: [{ field: 'sourceId' }] });
+    expect((await admin.call(viewer, `${base}/${tags}`, { method: 'DELETE' })).status).toBe(403);
+    const byViewer = await admin.call(viewer, `${base}/${csv}`, { method: 'PUT' });
+    expect(byViewer.status).toBe(403);
+    expect(await json(byViewer)).toMatchObject({ code: 'ROLE_REQUIRED' });
+    expect((await admin.call(undefined, `${base}/${tags}`, { method: 'PUT' })).status).toBe(401);
+    expect((await admin.call(undefined, base)).status).toBe(401);
+    expect(await connections()).toBe(before);
+  });
+
+  it('answers 404 for another workspace\'s sources and segments, connecting and disconnecting nothing', async () => {
+    const before = await connections();
+    for (const [method, path] of [
+      ['PUT', `${base}/${theirs}`],
+      ['PUT', `${base}/not-a-uuid`],
+      ['DELETE', `${base}/${theirs}`],
+      ['GET', `/admin/api/workspaces/${ws.slug}/segments/${theirSegment}/destinations`],
+      ['PUT', `/admin/api/workspaces/${ws.slug}/segments/${theirSegment}/destinations/${tags}`],
+      ['PUT', `/admin/api/workspaces/${other.slug}/segments/${theirSegment}/destinations/${theirs}`],
+    ] as const) {
+      const response = await admin.call(editor, path, { method });
+      expect({ method, path, status: response.status }).toEqual({ method, path, status: 404 });
+    }
+    expect(await connections()).toBe(before);
+  });
+
+  it('disconnects a destination (204): nothing more is pushed to it; a second time is a 404', async () => {
+    expect((await admin.call(editor, `${base}/${tags}`, { method: 'DELETE' })).status).toBe(204);
+    const again = await admin.call(editor, `${base}/${tags}`, { method: 'DELETE' });
+    expect(again.status).toBe(404);
+    expect(await json(again)).toMatchObject({ code: 'DESTINATION_NOT_FOUND' });
+    expect((await json<{ data: Destination[] }>(await admin.call(viewer, base))).data).toEqual([]);
+    const pushes = pushed.length;
+    await admin.ingest(ws.id, [person('eva', [['email', 'eva@example.org']], { country: 'BR' })]);
+    expect(pushed).toHaveLength(pushes);
+  });
+});

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { isoDateTime, jsonValue } from './schema-primitives.js';
+
+/** Profiles as both HTTP apps answer them (the public API's reads, the management API's profile 360). */
+
+export const identitySchema = z
+  .object({
+    type: z.string().describe('Identifier type: email, user_id, anonymous_id, phone, shopify_customer_id, …'),
+    value: z.string().describe('Normalized value (emails lower-cased, phones E.164)'),
+    source: z.string().describe('The source that first brought it'),
+    firstSeenAt: isoDateTime,
+  })
+  .meta({ id: 'Identity' });
+
+export const profileSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(['person', 'account']),
+    traits: z.record(z.string(), jsonValue).describe('Current trait values, one per key, after source precedence'),
+    computed: z.record(z.string(), jsonValue).describe('Computed traits: lifetime_value, orders_count, …'),
+    identities: z.array(identitySchema),
+    linked: z.array(z.uuid()).describe('People: the accounts they belong to. Accounts: their people.'),
+    personaId: z.uuid().nullable().describe('The best-matching buyer persona (people only); null when none reaches its minimum score'),
+    personaScore: z.number().nullable().describe('The profile\'s score (0 to 1) for that persona; null without one'),
+    createdAt: isoDateTime,
+    updatedAt: isoDateTime,
+    mergedFrom: z.uuid().optional().describe('Set when the id asked for was merged into this profile: the id asked for'),
+  })
+  .meta({ id: 'Profile', description: 'A unified profile of a person or an account (company)' });
+
+export const profilePageSchema = z
+  .object({ data: z.array(profileSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page') })
+  .meta({ id: 'ProfilePage' });
+
+export const eventSchema = z
+  .object({
+    id: z.string(),
+    type: z.string().describe('Event type in lower snake case: order_placed, page_viewed, …'),
+    source: z.string(),
+    occurredAt: isoDateTime,
+    properties: z.record(z.string(), jsonValue),
+  })
+  .meta({ id: 'Event' });
+
+export const eventPageSchema = z
+  .object({ data: z.array(eventSchema), nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page') })
+  .meta({ id: 'EventPage' });
+
+export const profileTraitsSchema = z
+  .object({ profileId: z.uuid(), traits: z.record(z.string(), jsonValue) })
+  .meta({ id: 'ProfileTraits', description: 'Trait values (verbose=false)' });
+
+export const verboseTraitSchema = z
+  .object({ value: jsonValue, source: z.string().describe('Source of the value kept'), observedAt: isoDateTime.describe('When that source observed it') })
+  .meta({ id: 'VerboseTrait' });
+
+export const profileTraitsVerboseSchema = z
+  .object({
+    profileId: z.uuid(),
+    traits: z.record(z.string(), verboseTraitSchema),
+    observations: z
+      .array(
+        z.object({
+          source: z.string(),
+          externalId: z.string(),
+          observedAt: isoDateTime,
+          traits: z.record(z.string(), z.object({ value: jsonValue, observedAt: isoDateTime })),
+        }),
+      )
+      .describe('What each source record says, with the time of each observation'),
+  })
+  .meta({ id: 'ProfileTraitsVerbose', description: 'Trait values with provenance (verbose=true)' });
+
+export const profileTraitsResponseSchema = z.union([profileTraitsSchema, profileTraitsVerboseSchema]);

@@ -1,0 +1,59 @@
+import { Injectable } from '@nestjs/common';
+import { SegmentException } from '../segments/segment.exception.js';
+import { SegmentsService, type SegmentDestinationView } from '../segments/segments.service.js';
+import { PluginRegistry } from './plugin-registry.js';
+import { SourceRepository } from './source-repository.js';
+
+/** A connected destination with the source it is. */
+export interface SegmentDestination extends SegmentDestinationView {
+  source: { name: string; connectorId: string; enabled: boolean; status: 'ok' | 'needs_attention' };
+}
+
+/**
+ * Connecting segments to destinations — sources whose connector receives segments (`syncSegment`,
+ * capability `destination`) — for the management API and the CLI. The connection and its last push
+ * belong to the segments module; which sources can receive segments, to the sync engine.
+ */
+@Injectable()
+export class SegmentDestinationsService {
+  constructor(
+    private readonly segments: SegmentsService,
+    private readonly sources: SourceRepository,
+    private readonly registry: PluginRegistry,
+  ) {}
+
+  async list(workspaceId: string, segmentId: string): Promise<SegmentDestination[]> {
+    const connected = await this.segments.destinations(workspaceId, segmentId);
+    return Promise.all(connected.map(async (d) => ({ ...d, source: this.describe(await this.sources.find(d.sourceId, workspaceId)) })));
+  }
+
+  /**
+   * Connects a source of the workspace to a segment (idempotent): from the segment's next change on,
+   * entered and exited members are pushed to it. SOURCE_NOT_FOUND for a source of another workspace;
+   * INVALID_DESTINATION (field `sourceId`) for one whose connector does not receive segments.
+   */
+  async connect(workspaceId: string, segmentId: string, sourceId: string): Promise<SegmentDestination> {
+    await this.segments.get(workspaceId, segmentId);
+    const source = await this.sources.find(sourceId, workspaceId);
+    const connector = this.registry.get(source.connector_id);
+    if (!connector.syncSegment || !connector.manifest.capabilities.destination) {
+      throw new SegmentException('INVALID_DESTINATION', `source ${source.name} cannot receive segments`, [
+        { field: 'sourceId', message: `the ${connector.manifest.id} connector does not receive segments` },
+      ]);
+    }
+    await this.segments.connectDestination(workspaceId, segmentId, source.id);
+    return (await this.list(workspaceId, segmentId)).find((d) => d.sourceId === source.id)!;
+  }
+
+  /** Disconnects a destination from a segment; DESTINATION_NOT_FOUND when it was not connected. */
+  async disconnect(workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
+    await this.segments.get(workspaceId, segmentId);
+    if (!(await this.segments.disconnectDestination(workspaceId, segmentId, sourceId))) {
+      throw new SegmentException('DESTINATION_NOT_FOUND', `source ${sourceId} is not a destination of segment ${segmentId}`);
+    }
+  }
+
+  private describe(row: { name: string; connector_id: string; enabled: boolean; status: 'ok' | 'needs_attention' }): SegmentDestination['source'] {
+    return { name: row.name, connectorId: row.connector_id, enabled: row.enabled, status: row.status };
+  }
+}
