@@ -33,7 +33,7 @@ import { costPacer, type QueryCost } from './cost-pacer.js';
  */
 
 /** The Admin API version the connector is written and tested against. */
-export const SHOPIFY_API_VERSION = ApiVersion.October25;
+export const SHOPIFY_API_VERSION = ApiVersion.July26;
 
 /** 429 and 503 are retried by the SDK itself (with the Retry-After it is given). */
 const SDK_RETRIES = 3;
