@@ -81,6 +81,19 @@ describe('check()', () => {
     expect(parsed.error!.issues[0]).toMatchObject({ path: ['shop'], message: expect.stringContaining('myshopify.com') });
     expect(shopifyConfigSchema.parse({ shop: 'https://Acme.myshopify.com/admin', accessToken: 'x' }).shop).toBe('acme.myshopify.com');
   });
+
+  it('takes an adminApiOrigin only on this machine (the token goes there), and an empty one as Shopify', () => {
+    const base = { shop: 'acme.myshopify.com', accessToken: 'x' };
+    for (const origin of ['https://evil.example.com', 'http://10.0.0.5:8443', 'http://127.0.0.1:8443/admin', 'ftp://127.0.0.1', 'not a url']) {
+      const parsed = shopifyConfigSchema.safeParse({ ...base, adminApiOrigin: origin });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error!.issues[0]).toMatchObject({ path: ['adminApiOrigin'], message: expect.stringContaining('a server on this machine') });
+    }
+    expect(shopifyConfigSchema.parse({ ...base, adminApiOrigin: 'http://127.0.0.1:8443/' }).adminApiOrigin).toBe('http://127.0.0.1:8443');
+    expect(shopifyConfigSchema.parse({ ...base, adminApiOrigin: 'http://localhost:9000' }).adminApiOrigin).toBe('http://localhost:9000');
+    expect(shopifyConfigSchema.parse({ ...base, adminApiOrigin: '' }).adminApiOrigin).toBeUndefined();
+    expect(shopifyConfigSchema.parse(base).adminApiOrigin).toBeUndefined();
+  });
 });
 
 describe('the 60-day window', () => {
