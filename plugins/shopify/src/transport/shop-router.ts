@@ -1,3 +1,5 @@
+// The Node adapter first: the transport the router passes unrouted requests to is the one it installs.
+import '@shopify/shopify-api/adapters/node';
 import { abstractFetch, setAbstractFetchFunc } from '@shopify/shopify-api/runtime';
 
 /**
@@ -41,7 +43,7 @@ function routedFetch(input: string | URL | Request, init?: RequestInit): Promise
 
 /** Makes the router the SDK's transport (again, if something replaced it); unrouted requests use the transport it replaces. */
 export function installShopRouter(): void {
-  if (abstractFetch !== (routedFetch as unknown)) passThrough = (abstractFetch as typeof fetch | undefined) ?? globalThis.fetch.bind(globalThis);
+  if (abstractFetch !== (routedFetch as unknown)) passThrough = abstractFetch as typeof fetch;
   setAbstractFetchFunc(routedFetch as never);
 }
 
