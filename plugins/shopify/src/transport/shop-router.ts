@@ -26,16 +26,20 @@ export interface ShopRoute {
 const routes: ShopRoute[] = [];
 let passThrough: typeof fetch | undefined;
 
+function urlOf(input: string | URL | Request): URL {
+  return new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+}
+
 /** The same request, sent to `origin` (path and query kept) with the original host in the forwarding header. */
 export function forwardTo(origin: string, input: string | URL | Request, init?: RequestInit): [URL, RequestInit] {
-  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  const url = urlOf(input);
   const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
   headers.set(FORWARDED_HOST_HEADER, url.hostname);
   return [new URL(`${url.pathname}${url.search}`, origin), { ...init, headers, method: init?.method ?? (input instanceof Request ? input.method : undefined) }];
 }
 
 function routedFetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
-  const url = new URL(typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+  const url = urlOf(input);
   const route = routes.findLast((r) => !r.fallback && r.matches(url)) ?? routes.findLast((r) => r.fallback && r.matches(url));
   if (!route) return passThrough!(input, init);
   return passThrough!(...forwardTo(route.origin, input, init));
