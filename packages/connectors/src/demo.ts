@@ -1,6 +1,8 @@
 import type { StartDemoSandbox } from '@portrait/connector-sdk';
 import csv from '@portrait/plugin-csv';
 import { startDemoSandbox as csvDemo } from '@portrait/plugin-csv/demo';
+import shopify from '@portrait/plugin-shopify';
+import { startDemoSandbox as shopifyDemo } from '@portrait/plugin-shopify/demo';
 
 /** A built-in connector's demo sandbox, by the id of the connector it feeds. */
 export interface BuiltInDemoSandbox {
@@ -12,4 +14,7 @@ export interface BuiltInDemoSandbox {
  * The demo sandbox of each built-in connector that has one: what `pnpm start` points the `demo`
  * workspace's sources at. Only the process that fills the demo imports this entry.
  */
-export const builtInDemoSandboxes: readonly BuiltInDemoSandbox[] = [{ connectorId: csv.manifest.id, start: csvDemo }];
+export const builtInDemoSandboxes: readonly BuiltInDemoSandbox[] = [
+  { connectorId: csv.manifest.id, start: csvDemo },
+  { connectorId: shopify.manifest.id, start: shopifyDemo },
+];

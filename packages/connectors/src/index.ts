@@ -1,5 +1,6 @@
 import type { Connector } from '@portrait/connector-sdk';
 import csv from '@portrait/plugin-csv';
+import shopify from '@portrait/plugin-shopify';
 
 /**
  * The connectors built into Portrait, listed once: the API, the admin, the worker and the CLI all
@@ -7,4 +8,4 @@ import csv from '@portrait/plugin-csv';
  * dependency in this package. This entry loads only the connectors' own code: their demo sandboxes
  * (and the testkit they are built on) are behind `@portrait/connectors/demo`.
  */
-export const builtInConnectors: readonly Connector[] = [csv];
+export const builtInConnectors: readonly Connector[] = [csv, shopify];

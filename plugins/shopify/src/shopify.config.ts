@@ -37,7 +37,32 @@ export const shopifyConfigSchema = z.object({
     .describe(
       "Read orders older than 60 days. Needs the read_all_orders scope, which Shopify grants on request; without it Shopify returns only the last 60 days of orders.",
     ),
+  adminApiOrigin: z
+    .string()
+    .trim()
+    .refine((value) => value === '' || isLocalOrigin(value), 'must be the origin of a server on this machine, e.g. http://127.0.0.1:8443 (or empty for Shopify)')
+    .transform((value) => (value === '' ? undefined : new URL(value).origin))
+    .optional()
+    .describe(
+      "For a local Shopify-compatible server such as the sandbox: its origin (http://127.0.0.1:<port>), to which the shop's Admin API requests and bulk result downloads are sent. Leave empty for Shopify.",
+    ),
 });
+
+/**
+ * `http(s)://<loopback>[:port]` and nothing more: the access token goes wherever this points, so it
+ * may only point at this machine, never at another host.
+ */
+function isLocalOrigin(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return false;
+  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
+}
 
 export type ShopifyConfig = z.infer<typeof shopifyConfigSchema>;
 export type ShopifyConfigInput = z.input<typeof shopifyConfigSchema>;

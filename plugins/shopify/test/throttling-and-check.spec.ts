@@ -3,6 +3,7 @@ import { readStream } from '@portrait/testkit';
 import connector from '../src/index.js';
 import { ShopifySandbox } from '../src/sandbox/index.js';
 import { shopifyConfigSchema } from '../src/shopify.config.js';
+import { SHOPIFY_API_VERSION } from '../src/transport/admin-client.js';
 import { sandboxConfig } from './sandbox-config.js';
 
 const ctx = () => createConnectorContext({ retry: { baseDelayMs: 50, maxDelayMs: 1000 } });
@@ -20,7 +21,7 @@ describe('Shopify cost-based pacing', () => {
   it('pages through a shop on the 100-points/s plan at the restore rate without ever being THROTTLED', async () => {
     sandbox = await ShopifySandbox.start({ shop: shop(), customers: 40, orders: 70, plan: 'standard', bulkRunMs: 600_000 });
     // A bulk operation already running for the shop: the connector pages instead (the costly path).
-    expect(sandbox.bulk.start('{ customers { edges { node { id } } } }', (sandbox as unknown as { context(): never }).context())).toMatchObject({ userErrors: [] });
+    sandbox.occupyBulkQueries(SHOPIFY_API_VERSION);
     const config = shopifyConfigSchema.parse(sandboxConfig(sandbox));
     const started = Date.now();
     const outcome = await readStream(connector, { stream: 'orders', mode: 'full', state: undefined }, config, ctx());
@@ -41,7 +42,7 @@ describe('Shopify cost-based pacing', () => {
     sandbox = await ShopifySandbox.start({ shop: shop(), customers: 30, orders: 30, plan: 'plus', bulkRunMs: 600_000 });
     // Another app drained the shop's bucket.
     sandbox.bucket.take(sandbox.bucket.currentlyAvailable() - 10);
-    sandbox.bulk.start('{ customers { edges { node { id } } } }', (sandbox as unknown as { context(): never }).context());
+    sandbox.occupyBulkQueries(SHOPIFY_API_VERSION);
     const config = shopifyConfigSchema.parse(sandboxConfig(sandbox));
     const outcome = await readStream(connector, { stream: 'orders', mode: 'full', state: undefined }, config, ctx());
     expect(sandbox.throttled).toBeGreaterThanOrEqual(1);
@@ -79,6 +80,19 @@ describe('check()', () => {
     expect(parsed.success).toBe(false);
     expect(parsed.error!.issues[0]).toMatchObject({ path: ['shop'], message: expect.stringContaining('myshopify.com') });
     expect(shopifyConfigSchema.parse({ shop: 'https://Acme.myshopify.com/admin', accessToken: 'x' }).shop).toBe('acme.myshopify.com');
+  });
+
+  it('takes an adminApiOrigin only on this machine (the token goes there), and an empty one as Shopify', () => {
+    const base = { shop: 'acme.myshopify.com', accessToken: 'x' };
+    for (const origin of ['https://evil.example.com', 'http://10.0.0.5:8443', 'http://127.0.0.1:8443/admin', 'ftp://127.0.0.1', 'not a url']) {
+      const parsed = shopifyConfigSchema.safeParse({ ...base, adminApiOrigin: origin });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error!.issues[0]).toMatchObject({ path: ['adminApiOrigin'], message: expect.stringContaining('a server on this machine') });
+    }
+    expect(shopifyConfigSchema.parse({ ...base, adminApiOrigin: 'http://127.0.0.1:8443/' }).adminApiOrigin).toBe('http://127.0.0.1:8443');
+    expect(shopifyConfigSchema.parse({ ...base, adminApiOrigin: 'http://localhost:9000' }).adminApiOrigin).toBe('http://localhost:9000');
+    expect(shopifyConfigSchema.parse({ ...base, adminApiOrigin: '' }).adminApiOrigin).toBeUndefined();
+    expect(shopifyConfigSchema.parse(base).adminApiOrigin).toBeUndefined();
   });
 });
 

@@ -3,7 +3,7 @@ import { gid, SHOP_CURRENCY, type SandboxCustomer, type SandboxOrder, type ShopD
 
 /**
  * The subset of Shopify's GraphQL Admin API the connector reads, as SDL: the same type, field,
- * argument and enum names as the real schema (2025-10), so any valid query over the subset runs and
+ * argument and enum names as the real schema (2026-07), so any valid query over the subset runs and
  * an invalid one gets graphql-js's errors in Shopify's envelope.
  */
 export const ADMIN_SDL = /* GraphQL */ `
@@ -26,7 +26,7 @@ export const ADMIN_SDL = /* GraphQL */ `
   }
 
   type Mutation {
-    bulkOperationRunQuery(query: String!, groupObjects: Boolean): BulkOperationRunQueryPayload
+    bulkOperationRunQuery(query: String!, groupObjects: Boolean! = false): BulkOperationRunQueryPayload
   }
 
   type Shop implements Node { id: ID! name: String! myshopifyDomain: String! currencyCode: CurrencyCode! email: String! ianaTimezone: String! }

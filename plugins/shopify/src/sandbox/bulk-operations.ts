@@ -9,8 +9,8 @@ import type { ExecutionContext } from './admin-schema.js';
 import { gid, type SandboxCustomer, type SandboxOrder } from './shop-data.js';
 
 /**
- * Bulk operations as Shopify runs them: one query at a time per shop, over a snapshot of the data
- * taken when it starts; the result is a JSONL file where each node of a connection is its own line
+ * Bulk operations as Shopify runs them: up to five queries at a time per app and shop from API version
+ * 2026-01 on (one before), each over a snapshot of the data taken when it starts; the result is a JSONL file where each node of a connection is its own line
  * and a nested connection's nodes follow their parent with `__parentId`. Lists that are not
  * connections (an order's `refunds`) stay inline.
  */
@@ -33,6 +33,11 @@ export interface BulkOperationRecord {
 const CHUNK = 500;
 export const BULK_STORAGE_HOST = 'storage.googleapis.com';
 export const BULK_STORAGE_PREFIX = '/shopify-tiers-assets-prod-us-east1/bulk-operation-outputs/';
+
+/** How many bulk query operations an app may run at once on a shop, by the API version it calls. */
+export function bulkQueryLimit(apiVersion: string): number {
+  return apiVersion === 'unstable' || apiVersion >= '2026-01' ? 5 : 1;
+}
 
 export class BulkOperations {
   private readonly operations = new Map<string, BulkOperationRecord>();
@@ -59,12 +64,18 @@ export class BulkOperations {
     return [...this.operations.values()].find((op) => op.token === token);
   }
 
-  /** Starts an operation, or answers Shopify's userErrors. */
-  start(query: string, ctx: ExecutionContext): { bulkOperation: ReturnType<BulkOperations['view']> | null; userErrors: { field: string[] | null; message: string; code: string | null }[] } {
-    if (this.current && (this.current.status === 'RUNNING' || this.current.status === 'CREATED')) {
+  /** Operations still CREATED or RUNNING. */
+  running(): BulkOperationRecord[] {
+    return this.list().filter((op) => op.status === 'RUNNING' || op.status === 'CREATED');
+  }
+
+  /** Starts an operation when fewer than `limit` run (see `bulkQueryLimit`), or answers Shopify's userErrors. */
+  start(query: string, ctx: ExecutionContext, limit = 1): { bulkOperation: ReturnType<BulkOperations['view']> | null; userErrors: { field: string[] | null; message: string; code: string | null }[] } {
+    const running = this.running();
+    if (running.length >= limit) {
       return {
         bulkOperation: null,
-        userErrors: [{ field: null, message: `A bulk query operation for this app and shop is already in progress: ${this.current.id}.`, code: 'OPERATION_IN_PROGRESS' }],
+        userErrors: [{ field: null, message: `A bulk query operation for this app and shop is already in progress: ${running.at(-1)!.id}.`, code: 'OPERATION_IN_PROGRESS' }],
       };
     }
     let document: DocumentNode;

@@ -1,4 +1,4 @@
-import { ShopifySandbox } from './shopify-sandbox.js';
+import { SANDBOX_API_VERSION, ShopifySandbox } from './shopify-sandbox.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the API's JSON answers, read by field name
 type Answer = Record<string, any>;
@@ -11,8 +11,8 @@ describe('ShopifySandbox', () => {
   });
   afterAll(() => sandbox.close());
 
-  const graphql = async (query: string, variables: Record<string, unknown> = {}, token = sandbox.accessToken) => {
-    const response = await fetch(`${sandbox.url}/admin/api/2025-10/graphql.json`, {
+  const graphql = async (query: string, variables: Record<string, unknown> = {}, token = sandbox.accessToken, on = sandbox, version = SANDBOX_API_VERSION) => {
+    const response = await fetch(`${on.url}/admin/api/${version}/graphql.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-shopify-access-token': token },
       body: JSON.stringify({ query, variables }),
@@ -57,14 +57,28 @@ describe('ShopifySandbox', () => {
     sandbox.bucket.refund(2000);
   });
 
-  it('runs one bulk operation at a time and writes its result as JSONL with children after their parent', async () => {
+  it('runs five bulk query operations at a time from API version 2026-01 on, one before', async () => {
+    const busy = await ShopifySandbox.start({ shop: 'sandbox-spec-bulk.myshopify.com', customers: 5, orders: 5, bulkRunMs: 600_000 });
+    try {
+      const run = (version: string) =>
+        graphql('mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } userErrors { message code } } }', { q: '{ customers { edges { node { id } } } }' }, busy.accessToken, busy, version);
+      const inProgress = { bulkOperation: null, userErrors: [{ message: expect.stringContaining('already in progress'), code: 'OPERATION_IN_PROGRESS' }] };
+      expect((await run('2025-10')).body.data.bulkOperationRunQuery).toMatchObject({ bulkOperation: { id: expect.any(String) }, userErrors: [] });
+      expect((await run('2025-10')).body.data.bulkOperationRunQuery).toEqual(inProgress);
+      for (let i = 2; i <= 5; i++) expect((await run('2026-07')).body.data.bulkOperationRunQuery).toMatchObject({ bulkOperation: { id: expect.any(String) }, userErrors: [] });
+      expect((await run('2026-07')).body.data.bulkOperationRunQuery).toEqual(inProgress);
+      expect(busy.bulk.running()).toHaveLength(5);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  it('writes a bulk operation\'s result as JSONL with children after their parent', async () => {
     const run = await graphql('mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id status } userErrors { message code } } }', {
       q: '{ orders { edges { node { id lineItems { edges { node { id quantity } } } } } } }',
     });
     const op = run.body.data.bulkOperationRunQuery.bulkOperation;
     expect(op).toMatchObject({ id: expect.stringMatching(/^gid:\/\/shopify\/BulkOperation\/\d+$/), status: 'RUNNING' });
-    const again = await graphql('mutation($q: String!) { bulkOperationRunQuery(query: $q) { bulkOperation { id } userErrors { message code } } }', { q: '{ customers { edges { node { id } } } }' });
-    expect(again.body.data.bulkOperationRunQuery).toEqual({ bulkOperation: null, userErrors: [{ message: expect.stringContaining('already in progress'), code: 'OPERATION_IN_PROGRESS' }] });
     let done: Answer | undefined;
     while (done?.status !== 'COMPLETED') {
       await new Promise((resolve) => setTimeout(resolve, 20));

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { execute, GraphQLError, Kind, parse, validate, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { createSandboxServer, json, type ConformanceMutation, type ConformanceSandbox, type FaultRule, type SandboxFaults, type SandboxRequest, type SandboxServer, type Population } from '@portrait/testkit';
 import { buildAdminSchema, type ExecutionContext } from './admin-schema.js';
-import { BULK_STORAGE_PREFIX, BulkOperations } from './bulk-operations.js';
+import { BULK_STORAGE_PREFIX, bulkQueryLimit, BulkOperations } from './bulk-operations.js';
 import { actualQueryCost, LeakyBucket, MAX_QUERY_COST, requestedQueryCost } from './query-cost.js';
 import { gid, ShopData, type SandboxCustomer, type SandboxOrder } from './shop-data.js';
 import { registerSandboxShop, SANDBOX_HOST_HEADER } from './sandbox-transport.js';
@@ -48,6 +48,9 @@ export interface ShopifySandboxOptions {
   host?: string;
   port?: number;
 }
+
+/** The API version the sandbox's schema follows and its webhooks name. */
+export const SANDBOX_API_VERSION = '2026-07';
 
 export const SANDBOX_ACCESS_TOKEN = 'shpat_sandbox0000000000000000000000';
 export const SANDBOX_API_SECRET = 'shpss_sandbox_webhook_secret_0000000';
@@ -124,7 +127,8 @@ export class ShopifySandbox implements ConformanceSandbox {
     return new Date(Date.parse(this.data.clock.now()) - 60 * 86_400_000).toISOString();
   }
 
-  private context(): ExecutionContext {
+  /** The context of one request, made to the API version in its path. */
+  private context(apiVersion: string = SANDBOX_API_VERSION): ExecutionContext {
     return {
       data: this.data,
       shop: { name: 'Portrait Sandbox Outfitters', domain: this.shop },
@@ -135,7 +139,7 @@ export class ShopifySandbox implements ConformanceSandbox {
         const op = this.bulk.get(id);
         return op ? this.bulk.view(op) : null;
       },
-      runBulkQuery: (query: string) => this.bulk.start(query, this.context()),
+      runBulkQuery: (query: string) => this.bulk.start(query, this.context(apiVersion), bulkQueryLimit(apiVersion)),
     };
   }
 
@@ -171,7 +175,7 @@ export class ShopifySandbox implements ConformanceSandbox {
         extensions: { cost: { requestedQueryCost: requested, actualQueryCost: null, throttleStatus: this.bucket.status() } },
       });
     }
-    const result = await execute({ schema: this.schema, document, variableValues: variables, contextValue: this.context() });
+    const result = await execute({ schema: this.schema, document, variableValues: variables, contextValue: this.context(request.params.version) });
     const data = result.data ? this.corruptNodes(result.data as Record<string, unknown>, request) : result.data;
     const actual = Math.min(requested, actualQueryCost(data));
     this.bucket.refund(requested - actual);
@@ -227,6 +231,18 @@ export class ShopifySandbox implements ConformanceSandbox {
     return { changedCustomers, customers, orders };
   }
 
+  /**
+   * Starts as many bulk query operations as a client of `apiVersion` may run at once (each RUNNING for
+   * `bulkRunMs`): what the shop looks like while another process of the app exports it.
+   */
+  occupyBulkQueries(apiVersion: string): void {
+    const ctx = this.context(apiVersion);
+    for (let i = this.bulk.running().length; i < bulkQueryLimit(apiVersion); i++) {
+      const { userErrors } = this.bulk.start('{ customers { edges { node { id } } } }', ctx, bulkQueryLimit(apiVersion));
+      if (userErrors.length) throw new Error(userErrors[0]!.message);
+    }
+  }
+
   /** The conformance suite's change: 3 customers updated, 4 orders added and 1 refunded. */
   async mutate(): Promise<ConformanceMutation> {
     const changed = this.change({ customers: 3, orders: 4, refunds: 1 });
@@ -248,7 +264,7 @@ export class ShopifySandbox implements ConformanceSandbox {
         'x-shopify-topic': topic,
         'x-shopify-hmac-sha256': hmac,
         'x-shopify-shop-domain': this.shop,
-        'x-shopify-api-version': '2025-10',
+        'x-shopify-api-version': SANDBOX_API_VERSION,
         'x-shopify-webhook-id': options.webhookId ?? randomUUID(),
         'x-shopify-triggered-at': new Date().toISOString(),
         'x-shopify-event-id': randomUUID(),

@@ -3,8 +3,8 @@ import type { AdminClient } from '../transport/admin-client.js';
 
 /**
  * How both streams read Shopify. A first (or full) sync runs a bulk operation and streams its JSONL;
- * when the shop already runs one (one at a time per app and shop), it pages through the GraphQL
- * connection instead. Later syncs page through what changed: `sortKey: UPDATED_AT` with
+ * when the app already runs as many as Shopify allows on the shop (five at a time from API version
+ * 2026-01), it pages through the GraphQL connection instead. Later syncs page through what changed: `sortKey: UPDATED_AT` with
  * `query: "updated_at:>='<cursor>'"`. A checkpoint follows each page (or each `pageSize` records of a
  * bulk file), so a stopped run resumes where it was: the same bulk operation, the same page.
  */

@@ -24,6 +24,7 @@ import {
 } from '@portrait/connector-sdk';
 import type { ShopifyConfig } from '../shopify.config.js';
 import { costPacer, type QueryCost } from './cost-pacer.js';
+import { forwardTo, routeShop } from './shop-router.js';
 
 /**
  * Every call to Shopify goes through `@shopify/shopify-api`'s Admin GraphQL client (pinned API
@@ -33,7 +34,7 @@ import { costPacer, type QueryCost } from './cost-pacer.js';
  */
 
 /** The Admin API version the connector is written and tested against. */
-export const SHOPIFY_API_VERSION = ApiVersion.October25;
+export const SHOPIFY_API_VERSION = ApiVersion.July26;
 
 /** 429 and 503 are retried by the SDK itself (with the Retry-After it is given). */
 const SDK_RETRIES = 3;
@@ -63,7 +64,9 @@ export function createShopify(config: Pick<ShopifyConfig, 'accessToken' | 'webho
   });
 }
 
-export function createAdminClient(config: Pick<ShopifyConfig, 'shop' | 'accessToken' | 'webhookSecret'>, ctx: ConnectorContext): AdminClient {
+export function createAdminClient(config: Pick<ShopifyConfig, 'shop' | 'accessToken' | 'webhookSecret' | 'adminApiOrigin'>, ctx: ConnectorContext): AdminClient {
+  // A local Shopify-compatible server (the sandbox) answers for the shop: the SDK's requests go there.
+  if (config.adminApiOrigin) routeShop(config.shop, config.adminApiOrigin);
   const shopify = createShopify(config);
   const session = shopify.session.customAppSession(config.shop);
   const client = new shopify.clients.Graphql({ session });
@@ -103,7 +106,9 @@ export function createAdminClient(config: Pick<ShopifyConfig, 'shop' | 'accessTo
       // The result file is not an Admin API call: it is fetched from storage through the SDK's runtime transport.
       const response = await withRetry(
         async () => {
-          const res = (await abstractFetch(url, { signal: ctx.signal })) as Response;
+          // From a local server, the file is its own too.
+          const [target, init] = config.adminApiOrigin ? forwardTo(config.adminApiOrigin, url, { signal: ctx.signal }) : [url, { signal: ctx.signal }];
+          const res = (await abstractFetch(target, init)) as Response;
           if (res.status === 429) throw new ConnectorRateLimitError(`bulk result download: HTTP 429`);
           if (res.status >= 500) throw new ConnectorTransientError(`bulk result download: HTTP ${res.status}`, { status: res.status });
           if (!res.ok) throw new ConnectorRequestError(`bulk result download: HTTP ${res.status}`, { status: res.status });
