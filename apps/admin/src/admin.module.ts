@@ -22,6 +22,25 @@ import { TokensController } from './tokens/tokens.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { WorkspacesController } from './workspaces/workspaces.controller.js';
 
+/** Every controller of the management API (the audit test walks their routes). */
+export const ADMIN_CONTROLLERS = [
+  SessionController,
+  WorkspacesController,
+  TokensController,
+  SegmentsController,
+  MergesController,
+  AuditLogController,
+  ProfilesController,
+  PersonasController,
+  ConnectorsController,
+  SourcesController,
+  RunsController,
+  SettingsController,
+  JobsController,
+  ApiKeysController,
+  WebhooksController,
+] as const;
+
 /**
  * The admin app: the management API under /admin/api (and, later, the web UI) for workspace
  * administrators. Every route under /admin/api needs a session or an admin token (AdminAuthGuard);
@@ -34,23 +53,7 @@ export class AdminModule {
     return {
       module: AdminModule,
       imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors, clock: runtime.clock })],
-      controllers: [
-        SessionController,
-        WorkspacesController,
-        TokensController,
-        SegmentsController,
-        MergesController,
-        AuditLogController,
-        ProfilesController,
-        PersonasController,
-        ConnectorsController,
-        SourcesController,
-        RunsController,
-        SettingsController,
-        JobsController,
-        ApiKeysController,
-        WebhooksController,
-      ],
+      controllers: [...ADMIN_CONTROLLERS],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },

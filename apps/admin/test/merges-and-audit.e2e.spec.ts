@@ -1,22 +1,8 @@
 import { RequestMethod } from '@nestjs/common';
 import { METHOD_METADATA } from '@nestjs/common/constants.js';
 import { MergesService, ProfilesService } from '@portrait/core';
-import { ApiKeysController } from '../src/api-keys/api-keys.controller.js';
+import { ADMIN_CONTROLLERS } from '../src/admin.module.js';
 import { AUDITED } from '../src/audit/audited.decorator.js';
-import { AuditLogController } from '../src/audit/audit-log.controller.js';
-import { ConnectorsController } from '../src/connectors/connectors.controller.js';
-import { JobsController } from '../src/jobs/jobs.controller.js';
-import { MergesController } from '../src/merges/merges.controller.js';
-import { PersonasController } from '../src/personas/personas.controller.js';
-import { ProfilesController } from '../src/profiles/profiles.controller.js';
-import { SegmentsController } from '../src/segments/segments.controller.js';
-import { SessionController } from '../src/session/session.controller.js';
-import { SettingsController } from '../src/settings/settings.controller.js';
-import { RunsController } from '../src/sources/runs.controller.js';
-import { SourcesController } from '../src/sources/sources.controller.js';
-import { TokensController } from '../src/tokens/tokens.controller.js';
-import { WebhooksController } from '../src/webhooks/webhooks.controller.js';
-import { WorkspacesController } from '../src/workspaces/workspaces.controller.js';
 import { createTestAdmin, json, person, type TestAdmin, type TestSession } from './support/test-admin.js';
 
 type Merge = { id: string; winnerId: string; loserId: string; undoneAt: string | null };
@@ -101,23 +87,7 @@ describe('merges and the audit log', () => {
 
   it('audits every mutating route (sign-in writes its own entry)', () => {
     const unaudited: string[] = [];
-    const controllers = [
-      SessionController,
-      WorkspacesController,
-      TokensController,
-      SegmentsController,
-      MergesController,
-      AuditLogController,
-      ProfilesController,
-      PersonasController,
-      ConnectorsController,
-      SourcesController,
-      RunsController,
-      SettingsController,
-      JobsController,
-      ApiKeysController,
-      WebhooksController,
-    ];
+    const controllers = ADMIN_CONTROLLERS;
     for (const controller of controllers) {
       for (const name of Object.getOwnPropertyNames(controller.prototype)) {
         const handler = (controller.prototype as unknown as Record<string, unknown>)[name];
