@@ -75,6 +75,42 @@ describe('portrait source create / sync', () => {
     expect(actions.map((a: { action: string }) => a.action)).toEqual(['source.check', 'source.disable', 'source.enable', 'source.check']);
   }, 90_000);
 
+  it('lists a run\'s dead letters, and retries them once a settings change lifted their cause', async () => {
+    const env = { ...cliEnv(), DATABASE_URL: db.url, PORTRAIT_SECRET_KEY: 'c'.repeat(40) };
+    const files = mkdtempSync(join(tmpdir(), 'portrait-cli-retry-'));
+    const settings = join(files, 'settings.json');
+    try {
+      writeFileSync(join(files, 'guests.csv'), 'E-mail\nana@example.com\nfront-desk@hotel.example\n\n');
+      writeFileSync(join(files, 'guests-2.csv'), 'E-mail\n"  "\n');
+      expect((await runCli(['workspace', 'create', 'hotel'], env)).code).toBe(0);
+      writeFileSync(settings, JSON.stringify({ identity: { blockedValues: ['front-desk@hotel.example'] } }));
+      expect((await runCli(['settings', 'set', '--workspace', 'hotel', '--file', settings], env)).code).toBe(0);
+      const config = JSON.stringify({ directory: files, mapping: { identities: { 'E-mail': 'email' } } });
+      expect((await runCli(['source', 'create', '--workspace', 'hotel', '--connector', 'csv', '--name', 'guests', '--config', config], env)).code).toBe(0);
+      expect((await runCli(['sync', 'csv', '--workspace', 'hotel'], env)).code).toBe(0);
+
+      const listed = await runCli(['source', 'dead-letters', 'csv', '--workspace', 'hotel'], env);
+      expect(listed.stderr).toBe('');
+      expect(listed.stdout).toMatch(/\trows\tfact \d+ of a rows batch\tno usable identity/);
+      expect(listed.stdout).toMatch(/2 dead letters in run [0-9a-f-]{36}\n$/);
+
+      writeFileSync(settings, JSON.stringify({ identity: { blockedValues: [] } }));
+      expect((await runCli(['settings', 'set', '--workspace', 'hotel', '--file', settings], env)).code).toBe(0);
+      const retried = await runCli(['source', 'retry', 'csv', '--workspace', 'hotel'], env);
+      expect(retried.stderr).toBe('');
+      expect(retried.stdout).toMatch(/^not retryable\t[0-9a-f-]{36}\t/m);
+      expect(retried.stdout).toMatch(/run [0-9a-f-]{36}: 1 retried, 1 stored, 0 refused again, 1 not retryable/);
+      const [{ n }] = await db.dataSource.query(`SELECT count(*)::int AS n FROM identities WHERE value = 'front-desk@hotel.example'`);
+      expect(n).toBe(1);
+      expect((await runCli(['source', 'dead-letters', 'csv', '--workspace', 'hotel'], env)).stdout).toMatch(/1 dead letter in run/);
+      const unknown = await runCli(['source', 'retry', 'csv', '--workspace', 'hotel', '--run', '00000000-0000-4000-8000-000000000000'], env);
+      expect(unknown.code).toBe(1);
+      expect(unknown.stderr).toContain('no run 00000000-0000-4000-8000-000000000000 of source guests');
+    } finally {
+      rmSync(files, { recursive: true, force: true });
+    }
+  }, 60_000);
+
   it('resumes a sync killed mid-way (SIGKILL) from its last checkpoint, ending with exactly the records of an uninterrupted sync', async () => {
     const rows = 3000;
     const big = mkdtempSync(join(tmpdir(), 'portrait-cli-kill-'));

@@ -114,6 +114,8 @@ export type { SyncOutcome, WebhookOutcome } from './modules/sync/sync.service.js
 export type { SyncProgress } from './modules/sync/sync-runner.js';
 export { SyncRunsService } from './modules/sync/sync-runs.service.js';
 export type { DeadLetterSummary, DeadLetterView } from './modules/sync/sync-runs.service.js';
+export { DeadLetterRetryService, MAX_RETRY_IDS } from './modules/sync/dead-letter-retry.service.js';
+export type { DeadLetterRetryOutcome } from './modules/sync/dead-letter-retry.service.js';
 export { runEnded } from './modules/sync/sync-run.js';
 export type { StreamStats, SyncRunStatus, SyncRunView } from './modules/sync/sync-run.js';
 export { PluginRegistry } from './modules/sync/plugin-registry.js';

@@ -1,6 +1,6 @@
-import { Controller, Get, HttpCode, type OnApplicationShutdown, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, type OnApplicationShutdown, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { SyncRunsService, SyncService } from '@portrait/core';
+import { DeadLetterRetryService, SyncRunsService, SyncService } from '@portrait/core';
 import { problemResponse } from '@portrait/core/http';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { z } from 'zod';
@@ -10,7 +10,7 @@ import { AdminRoute, INVALID_INPUT } from '../openapi/admin-route.decorators.js'
 import { pageQuery, uuidParam } from '../openapi/admin-schemas.js';
 import { writeRunEvents } from './run-events.js';
 import { runOut } from './run-view.js';
-import { deadLetterPageSchema, deadLetterSchema, runSchema } from './source.schemas.js';
+import { deadLetterPageSchema, deadLetterRetrySchema, deadLetterSchema, retryDeadLettersSchema, runSchema } from './source.schemas.js';
 
 /** A run of a source: read it, follow it live, cancel it, read what it could not store. */
 @ApiTags('sources')
@@ -22,6 +22,7 @@ export class RunsController implements OnApplicationShutdown {
   constructor(
     private readonly runs: SyncRunsService,
     private readonly sync: SyncService,
+    private readonly retries: DeadLetterRetryService,
   ) {}
 
   onApplicationShutdown(): void {
@@ -102,5 +103,27 @@ export class RunsController implements OnApplicationShutdown {
   @ApiOkResponse({ standardSchema: deadLetterSchema, description: 'The dead letter' })
   getRunDeadLetter(@CurrentWorkspace() workspace: AdminWorkspace, @Param('runId') runId: string, @Param('deadLetterId') deadLetterId: string) {
     return this.runs.deadLetterOfRun(workspace.id, runId, deadLetterId);
+  }
+
+  @Post(':runId/dead-letters/retry')
+  @HttpCode(200)
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('sync_run.dead_letters.retry', 'sync_run', 'runId')
+  @ApiParam(uuidParam('runId'))
+  @ApiOperation({
+    summary: 'Retry a run\'s dead letters',
+    description: [
+      'Submits to the ingest again the dead letters whose record is a fact refused for what it holds (a blocked identity value, a limit, no usable identity),',
+      'after a settings change lifted the cause: those stored now are deleted, the others keep the reason the ingest gives today.',
+      'Records that are not a fact (the connector could not read them) are answered as `notRetryable` and kept: correct them at the channel and sync again.',
+      'No body (or `{}`) retries every dead letter of the run, `{ "ids": [...] }` those named.',
+    ].join(' '),
+  })
+  @ApiOkResponse({ standardSchema: deadLetterRetrySchema, description: 'What the retry came to' })
+  @ApiResponse(INVALID_INPUT)
+  @ApiResponse(problemResponse(404, 'The run, or one of the named dead letters, does not exist (`SYNC_RUN_NOT_FOUND`, `DEAD_LETTER_NOT_FOUND`): nothing was retried'))
+  @ApiResponse(problemResponse(409, 'Some of these dead letters were retried or deleted meanwhile (`DEAD_LETTER_RETRY_CONFLICT`): that chunk stored nothing'))
+  retryRunDeadLetters(@CurrentWorkspace() workspace: AdminWorkspace, @Param('runId') runId: string, @Body({ schema: retryDeadLettersSchema }) body: z.output<typeof retryDeadLettersSchema>) {
+    return this.retries.retryOfRun(workspace.id, runId, body?.ids);
   }
 }

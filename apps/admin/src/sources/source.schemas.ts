@@ -1,3 +1,4 @@
+import { MAX_RETRY_IDS } from '@portrait/core';
 import { isoDateTime } from '@portrait/core/http';
 import { z } from 'zod';
 
@@ -118,3 +119,29 @@ export const deadLetterPageSchema = z
 export const deadLetterSchema = z
   .object({ ...deadLetterFields, payload: z.unknown().describe('The record as it came from the channel (personal data: reading it is audited)') })
   .meta({ id: 'DeadLetter' });
+
+export const retryDeadLettersSchema = z
+  .object({
+    ids: z
+      .array(z.uuid())
+      .min(1)
+      .max(MAX_RETRY_IDS)
+      .optional()
+      .describe(`The dead letters to retry (at most ${MAX_RETRY_IDS}); without it, every dead letter of the run`),
+  })
+  .strict()
+  .optional()
+  .meta({ id: 'RetryDeadLetters' });
+
+const deadLetterReason = z.object({ id: z.uuid(), reason: z.string() });
+
+export const deadLetterRetrySchema = z
+  .object({
+    retried: z.number().int().describe('Dead letters whose record is a fact, submitted to the ingest again'),
+    stored: z.number().int().describe('Of those, stored now: their dead letters are deleted'),
+    refused: z.array(deadLetterReason).describe('Still refused: each dead letter is kept with the reason the ingest gives today'),
+    notRetryable: z
+      .array(deadLetterReason)
+      .describe('Records that are not a fact (the connector could not read them): kept as they were; correct them at the channel and sync again'),
+  })
+  .meta({ id: 'DeadLetterRetry' });

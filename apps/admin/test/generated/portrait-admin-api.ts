@@ -848,6 +848,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/workspaces/{workspace}/runs/{runId}/dead-letters/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Retry a run's dead letters
+         * @description Submits to the ingest again the dead letters whose record is a fact refused for what it holds (a blocked identity value, a limit, no usable identity), after a settings change lifted the cause: those stored now are deleted, the others keep the reason the ingest gives today. Records that are not a fact (the connector could not read them) are answered as `notRetryable` and kept: correct them at the channel and sync again. No body (or `{}`) retries every dead letter of the run, `{ "ids": [...] }` those named.
+         */
+        post: operations["retryRunDeadLetters"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/workspaces/{workspace}/settings/identity": {
         parameters: {
             query?: never;
@@ -1961,6 +1981,28 @@ export interface components {
             createdAt: string;
             /** @description The record as it came from the channel (personal data: reading it is audited) */
             payload: unknown;
+        };
+        RetryDeadLetters: {
+            /** @description The dead letters to retry (at most 1000); without it, every dead letter of the run */
+            ids?: string[];
+        };
+        DeadLetterRetry: {
+            /** @description Dead letters whose record is a fact, submitted to the ingest again */
+            retried: number;
+            /** @description Of those, stored now: their dead letters are deleted */
+            stored: number;
+            /** @description Still refused: each dead letter is kept with the reason the ingest gives today */
+            refused: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+            }[];
+            /** @description Records that are not a fact (the connector could not read them): kept as they were; correct them at the channel and sync again */
+            notRetryable: {
+                /** Format: uuid */
+                id: string;
+                reason: string;
+            }[];
         };
         /** @description The identity rules in force: the workspace's overrides over the defaults */
         IdentitySettings: {
@@ -5470,6 +5512,90 @@ export interface operations {
             };
             /** @description No such workspace among the caller's, or no such thing in it. */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    retryRunDeadLetters: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The run id */
+                runId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RetryDeadLetters"];
+            };
+        };
+        responses: {
+            /** @description What the retry came to */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeadLetterRetry"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description The run, or one of the named dead letters, does not exist (`SYNC_RUN_NOT_FOUND`, `DEAD_LETTER_NOT_FOUND`): nothing was retried
+             *
+             *     No such workspace among the caller's, or no such thing in it.
+             */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Some of these dead letters were retried or deleted meanwhile (`DEAD_LETTER_RETRY_CONFLICT`): that chunk stored nothing */
+            409: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

@@ -1,6 +1,18 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Command } from 'commander';
-import { AuditLogService, InvalidSourceConfigException, SourcesService, SyncService, WorkspacesService, type SourceView, type SyncProgress, type SyncRunView } from '@portrait/core';
+import {
+  AuditLogService,
+  DeadLetterRetryService,
+  InvalidSourceConfigException,
+  PortraitException,
+  SourcesService,
+  SyncRunsService,
+  SyncService,
+  WorkspacesService,
+  type SourceView,
+  type SyncProgress,
+  type SyncRunView,
+} from '@portrait/core';
 import { cliActor, fail, withCore } from './with-core.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -8,7 +20,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /**
  * `portrait sync <sourceId|connectorId>`: runs one sync in the foreground (progress per stream on
  * stderr when it is a terminal) and prints the run's summary; and `portrait source
- * create|list|check|enable|disable` (the services of the management API's source routes).
+ * create|list|check|enable|disable|dead-letters|retry` (the services of the management API's source routes).
  */
 export function registerSyncCommands(program: Command): void {
   program
@@ -118,6 +130,62 @@ export function registerSyncCommands(program: Command): void {
         });
       });
   }
+
+  source
+    .command('dead-letters <source>')
+    .description("list the records a run of a source could not store, with their reasons (the source's latest run that has any, or --run)")
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .option('--run <runId>', 'a run of the source')
+    .action(async (target: string, options: { workspace: string; run?: string }) => {
+      await withCore(async (app) => {
+        const found = await findSource(app, target, options.workspace);
+        const runId = await runWithDeadLetters(app, found, options.run);
+        const runs = app.get(SyncRunsService);
+        let cursor: string | undefined;
+        let count = 0;
+        do {
+          const page = await runs.deadLettersOfRun(found.workspaceId, runId, { limit: 100, cursor });
+          for (const d of page.data) console.log(`${d.id}\t${d.stream ?? '-'}\t${d.location ?? '-'}\t${d.reason}`);
+          count += page.data.length;
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        await app.get(AuditLogService).record({ workspaceId: found.workspaceId, actor: cliActor(), action: 'sync_run.dead_letters.read', target: { type: 'sync_run', id: runId } });
+        console.log(`${count} dead letter${count === 1 ? '' : 's'} in run ${runId}`);
+      });
+    });
+
+  source
+    .command('retry <source>')
+    .description("submit a run's dead letters to the ingest again, after a settings change lifted their cause (the latest run that has any, or --run)")
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .option('--run <runId>', 'a run of the source')
+    .action(async (target: string, options: { workspace: string; run?: string }) => {
+      await withCore(async (app) => {
+        const found = await findSource(app, target, options.workspace);
+        const runId = await runWithDeadLetters(app, found, options.run);
+        const outcome = await app.get(DeadLetterRetryService).retryOfRun(found.workspaceId, runId);
+        await app.get(AuditLogService).record({ workspaceId: found.workspaceId, actor: cliActor(), action: 'sync_run.dead_letters.retry', target: { type: 'sync_run', id: runId } });
+        for (const r of outcome.refused) console.log(`refused\t${r.id}\t${r.reason}`);
+        for (const r of outcome.notRetryable) console.log(`not retryable\t${r.id}\t${r.reason}`);
+        console.log(
+          `run ${runId}: ${outcome.retried} retried, ${outcome.stored} stored, ${outcome.refused.length} refused again, ${outcome.notRetryable.length} not retryable (not a fact: correct at the channel and sync again)`,
+        );
+      });
+    });
+}
+
+/** The run named by `--run` (it must be of the source), or the source's latest run that dead-lettered something. */
+async function runWithDeadLetters(app: INestApplicationContext, source: SourceView, runId: string | undefined): Promise<string> {
+  const runs = app.get(SyncRunsService);
+  if (runId) {
+    if (!UUID.test(runId)) fail(`no run ${runId} of source ${source.name}`);
+    const run = await runs.get(runId, source.workspaceId).catch((error: unknown) => (error instanceof PortraitException ? undefined : Promise.reject(error)));
+    if (!run || run.sourceId !== source.id) fail(`no run ${runId} of source ${source.name}`);
+    return run.id;
+  }
+  const latest = (await runs.list(source.workspaceId, source.id, 500)).find((r) => Object.values(r.stats).some((s) => s.deadLettered > 0));
+  if (!latest) fail(`no run of source ${source.name} (${source.id}) has dead letters`);
+  return latest.id;
 }
 
 /** The audit entry of a command on a source, as the management API writes it for the same change. */

@@ -3,6 +3,7 @@ import type { Connector } from '@portrait/connector-sdk';
 import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
 import { CryptoModule } from '../../engine/crypto/crypto.module.js';
 import { IngestModule } from '../ingest/ingest.module.js';
+import { DeadLetterRetryService } from './dead-letter-retry.service.js';
 import { BUILTIN_CONNECTORS, PluginRegistry } from './plugin-registry.js';
 import { BullmqSyncScheduler } from './scheduler/bullmq-sync-scheduler.js';
 import { EmbeddedSyncScheduler } from './scheduler/embedded-sync-scheduler.js';
@@ -33,6 +34,7 @@ export class SyncModule {
         SourceRepository,
         SourcesService,
         SyncRunsService,
+        DeadLetterRetryService,
         SyncRunner,
         SyncService,
         EmbeddedSyncScheduler,
@@ -43,7 +45,7 @@ export class SyncModule {
           useFactory: (config: PortraitConfig, embedded: EmbeddedSyncScheduler, distributed: BullmqSyncScheduler) => (config.redisUrl ? distributed : embedded),
         },
       ],
-      exports: [CryptoModule, PluginRegistry, SourceRepository, SourcesService, SyncRunsService, SyncService, SyncScheduler],
+      exports: [CryptoModule, PluginRegistry, SourceRepository, SourcesService, SyncRunsService, DeadLetterRetryService, SyncService, SyncScheduler],
     };
   }
 }
