@@ -132,6 +132,19 @@ describe('profiles', () => {
       expect(bad.status).toBe(400);
       expect(await json(bad)).toMatchObject({ errors: [{ field: 'limit' }] });
       expect((await admin.call(viewer, `${base}/${ana}/trait-history?cursor=x`)).status).toBe(400);
+      // Cursors that decode but hold what the database cannot take are refused too, never a 500.
+      const forged = (parts: unknown[]) => Buffer.from(JSON.stringify(parts)).toString('base64url');
+      for (const path of [
+        `events?cursor=${forged(['yesterday', '1'])}`,
+        `events?cursor=${forged(['2026-01-01T00:00:00.000Z', 'x'])}`,
+        `events?cursor=${forged(['2026-01-01T00:00:00.000Z', '99999999999999999999'])}`,
+        `events?cursor=${forged(['2026-13-45T00:00:00.000Z', '1'])}`,
+        `trait-history?cursor=${forged(['99999999999999999999'])}`,
+        `trait-history?cursor=${forged(['-1'])}`,
+      ]) {
+        const response = await admin.call(viewer, `${base}/${ana}/${path}`);
+        expect({ path, status: response.status }).toEqual({ path, status: 400 });
+      }
     });
 
     it('answers 404 for another workspace\'s profile, an unknown id or a malformed one; 401 without a session', async () => {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { decodeCursor, encodeCursor, pageLimit, type Page } from '../profiles/profiles.service.js';
+import { decodeSerialCursor, encodeCursor, pageLimit, type Page } from '../profiles/profiles.service.js';
 import { AuditException } from './audit.exception.js';
 
 /** Who acted: an admin user through a session or a token, or an operator at the command line. */
@@ -53,8 +53,8 @@ export class AuditLogService {
     const limit = pageLimit(query.limit);
     let before: string | null = null;
     if (query.cursor) {
-      const [id] = decodeCursor(query.cursor);
-      if (!id || !/^\d+$/.test(id)) throw new AuditException('INVALID_CURSOR', 'cursor is not one this API returned', { errors: [{ field: 'cursor', message: 'is not one this API returned' }] });
+      const id = decodeSerialCursor(query.cursor);
+      if (!id) throw new AuditException('INVALID_CURSOR', 'cursor is not one this API returned', { errors: [{ field: 'cursor', message: 'is not one this API returned' }] });
       before = id;
     }
     // ORDER BY the table's column: the bare `id` would name the text output column (entry 9 after entry 10).

@@ -166,8 +166,9 @@ export class ProfilesService {
     const params: unknown[] = [workspaceId, survivor, limit + 1];
     const where: string[] = [];
     if (query.cursor) {
-      const [at, eventId] = decodeCursor(query.cursor);
-      params.push(at, eventId);
+      const position = decodeTimeSerialCursor(query.cursor);
+      if (!position) throw new ProfileException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(...position);
       where.push(`(e.occurred_at, e.id) < ($${params.length - 1}::timestamptz, $${params.length}::bigint)`);
     }
     if (query.type) {
@@ -276,7 +277,9 @@ export class ProfilesService {
     const params: unknown[] = [workspaceId, survivor, limit + 1];
     let extra = '';
     if (query.cursor) {
-      params.push(decodeCursor(query.cursor)[0]);
+      const id = decodeSerialCursor(query.cursor);
+      if (!id) throw new ProfileException('INVALID_CURSOR', 'cursor is not one this API returned');
+      params.push(id);
       extra += ` AND c.id < $${params.length}::bigint`;
     }
     if (query.trait) {
@@ -334,6 +337,23 @@ const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2
 export function decodeTimeIdCursor(cursor: string): [at: string, id: string] | undefined {
   const [at, id] = decodeCursor(cursor);
   return at && id && TIMESTAMP_TEXT.test(at) && isUuid(id) ? [at, id] : undefined;
+}
+
+/** A bigint id as cursors hold them (at most 18 digits: always within bigint). */
+const SERIAL = /^\d{1,18}$/;
+/** An ISO timestamp as `toISOString` writes it (years 0001–9999). */
+const ISO_TEXT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** The position of a keyset cursor over a bigint id alone; undefined when the cursor holds anything else. */
+export function decodeSerialCursor(cursor: string): string | undefined {
+  const [id] = decodeCursor(cursor);
+  return id && SERIAL.test(id) ? id : undefined;
+}
+
+/** The position of a keyset cursor over (an ISO timestamp, a bigint id); undefined when it holds anything else. */
+function decodeTimeSerialCursor(cursor: string): [at: string, id: string] | undefined {
+  const [at, id] = decodeCursor(cursor);
+  return at && id && ISO_TEXT.test(at) && !Number.isNaN(Date.parse(at)) && SERIAL.test(id) ? [at, id] : undefined;
 }
 
 export function isUuid(value: string): boolean {

@@ -4,7 +4,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { inTransaction, rows } from '../../engine/database/sql.js';
 import { freeKey, handleFromName, isKeyTaken } from '../../engine/database/handle-keys.js';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
-import { decodeCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
+import { decodeSerialCursor, encodeCursor, isUuid, pageLimit, type Page, type ProfileView } from '../profiles/profiles.service.js';
 import { ProfileListingService, type ProfileListQuery } from '../profiles/profile-listing.service.js';
 import { ProfileException } from '../profiles/profile.exception.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
@@ -357,8 +357,8 @@ export class SegmentsService {
     const limit = pageLimit(query.limit);
     let afterId = '0';
     if (query.cursor) {
-      const [id] = decodeCursor(query.cursor);
-      if (!id || !/^\d+$/.test(id)) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
+      const id = decodeSerialCursor(query.cursor);
+      if (!id) throw new SegmentException('INVALID_CURSOR', 'cursor is not one this API returned');
       afterId = id;
     }
     // ORDER BY the table's column: the bare `id` would name the text output column (event 10 before event 9).
