@@ -131,47 +131,43 @@ export function registerSyncCommands(program: Command): void {
       });
   }
 
-  source
-    .command('dead-letters <source>')
-    .description("list the records a run of a source could not store, with their reasons (the source's latest run that has any, or --run)")
-    .requiredOption('--workspace <slug>', 'the workspace')
-    .option('--run <runId>', 'a run of the source')
-    .action(async (target: string, options: { workspace: string; run?: string }) => {
-      await withCore(async (app) => {
-        const found = await findSource(app, target, options.workspace);
-        const runId = await runWithDeadLetters(app, found, options.run);
-        const runs = app.get(SyncRunsService);
-        let cursor: string | undefined;
-        let count = 0;
-        do {
-          const page = await runs.deadLettersOfRun(found.workspaceId, runId, { limit: 100, cursor });
-          for (const d of page.data) console.log(`${d.id}\t${d.stream ?? '-'}\t${d.location ?? '-'}\t${d.reason}`);
-          count += page.data.length;
-          cursor = page.nextCursor ?? undefined;
-        } while (cursor);
-        await app.get(AuditLogService).record({ workspaceId: found.workspaceId, actor: cliActor(), action: 'sync_run.dead_letters.read', target: { type: 'sync_run', id: runId } });
-        console.log(`${count} dead letter${count === 1 ? '' : 's'} in run ${runId}`);
+  /** A command on one run of a source (`--run`, or its latest run with dead letters), audited as the management API audits the same route. */
+  const onRun = (name: string, description: string, action: string, work: (app: INestApplicationContext, source: SourceView, runId: string) => Promise<void>) =>
+    source
+      .command(`${name} <source>`)
+      .description(`${description} (the source's latest run that has any, or --run)`)
+      .requiredOption('--workspace <slug>', 'the workspace')
+      .option('--run <runId>', 'a run of the source')
+      .action(async (target: string, options: { workspace: string; run?: string }) => {
+        await withCore(async (app) => {
+          const found = await findSource(app, target, options.workspace);
+          const runId = await runWithDeadLetters(app, found, options.run);
+          await work(app, found, runId);
+          await app.get(AuditLogService).record({ workspaceId: found.workspaceId, actor: cliActor(), action, target: { type: 'sync_run', id: runId } });
+        });
       });
-    });
 
-  source
-    .command('retry <source>')
-    .description("submit a run's dead letters to the ingest again, after a settings change lifted their cause (the latest run that has any, or --run)")
-    .requiredOption('--workspace <slug>', 'the workspace')
-    .option('--run <runId>', 'a run of the source')
-    .action(async (target: string, options: { workspace: string; run?: string }) => {
-      await withCore(async (app) => {
-        const found = await findSource(app, target, options.workspace);
-        const runId = await runWithDeadLetters(app, found, options.run);
-        const outcome = await app.get(DeadLetterRetryService).retryOfRun(found.workspaceId, runId);
-        await app.get(AuditLogService).record({ workspaceId: found.workspaceId, actor: cliActor(), action: 'sync_run.dead_letters.retry', target: { type: 'sync_run', id: runId } });
-        for (const r of outcome.refused) console.log(`refused\t${r.id}\t${r.reason}`);
-        for (const r of outcome.notRetryable) console.log(`not retryable\t${r.id}\t${r.reason}`);
-        console.log(
-          `run ${runId}: ${outcome.retried} retried, ${outcome.stored} stored, ${outcome.refused.length} refused again, ${outcome.notRetryable.length} not retryable (not a fact: correct at the channel and sync again)`,
-        );
-      });
-    });
+  onRun('dead-letters', 'list the records a run of a source could not store, with their reasons', 'sync_run.dead_letters.read', async (app, found, runId) => {
+    const runs = app.get(SyncRunsService);
+    let cursor: string | undefined;
+    let count = 0;
+    do {
+      const page = await runs.deadLettersOfRun(found.workspaceId, runId, { limit: 100, cursor });
+      for (const d of page.data) console.log(`${d.id}\t${d.stream ?? '-'}\t${d.location ?? '-'}\t${d.reason}`);
+      count += page.data.length;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    console.log(`${count} dead letter${count === 1 ? '' : 's'} in run ${runId}`);
+  });
+
+  onRun('retry', "submit a run's dead letters to the ingest again, after a settings change lifted their cause", 'sync_run.dead_letters.retry', async (app, found, runId) => {
+    const outcome = await app.get(DeadLetterRetryService).retryOfRun(found.workspaceId, runId);
+    for (const r of outcome.refused) console.log(`refused\t${r.id}\t${r.reason}`);
+    for (const r of outcome.notRetryable) console.log(`not retryable\t${r.id}\t${r.reason}`);
+    console.log(
+      `run ${runId}: ${outcome.retried} retried, ${outcome.stored} stored, ${outcome.refused.length} refused again, ${outcome.notRetryable.length} not retryable (not a fact: correct at the channel and sync again)`,
+    );
+  });
 }
 
 /** The run named by `--run` (it must be of the source), or the source's latest run that dead-lettered something. */
