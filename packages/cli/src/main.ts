@@ -13,6 +13,7 @@ import { registerSegmentCommands } from './commands/segment.command.js';
 import { registerMergeCommands } from './commands/merge.command.js';
 import { registerSettingsCommands } from './commands/settings.command.js';
 import { registerProfileCommands } from './commands/profile.command.js';
+import { registerSecretsCommands } from './commands/secrets.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -27,6 +28,7 @@ registerCreateConnectorCommand(program);
 registerSyncCommands(program);
 registerPersonaCommands(program);
 registerAdminCommands(program);
+registerSecretsCommands(program);
 registerSegmentCommands(program);
 registerMergeCommands(program);
 registerSettingsCommands(program);

@@ -52,6 +52,11 @@ export class SecretBox {
     }
   }
 
+  /** The id of the key that seals now (undefined without one). */
+  get currentKeyId(): string | undefined {
+    return this.current?.id;
+  }
+
   /** Whether a key is configured to seal with. */
   get canSeal(): boolean {
     return this.current !== undefined;

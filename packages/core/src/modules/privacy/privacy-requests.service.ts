@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { PrivacyRequest } from '@portrait/connector-sdk';
 import type { DataSource } from 'typeorm';
+import { resealColumn } from '../../engine/crypto/reseal.js';
 import { SecretBox } from '../../engine/crypto/secret-box.js';
 import { poolQuery } from '../../engine/database/sql.js';
 import { ProfileException } from '../profiles/profile.exception.js';
@@ -119,6 +120,11 @@ export class PrivacyRequestsService {
     const outcome = completed ? { ...view(completed), repeated: false } : { ...(await this.get(workspaceId, claimed.id)), repeated: true };
     this.logger.log({ privacyRequestId: outcome.id, sourceId, type: outcome.type, status: outcome.status, profiles: outcome.profiles }, 'privacy request carried out');
     return outcome;
+  }
+
+  /** Seals again under the current key every stored export sealed under another (`portrait secrets rotate`); answers how many. */
+  resealExports(): Promise<number> {
+    return resealColumn(this.dataSource, this.secretBox, { table: 'privacy_requests', ciphertext: 'export_sealed', keyId: 'export_key_id' });
   }
 
   /** The workspace's privacy requests, newest first. */

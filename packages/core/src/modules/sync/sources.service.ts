@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createConnectorContext, type CheckResult, type Connector } from '@portrait/connector-sdk';
 import type { DataSource } from 'typeorm';
+import { resealColumn } from '../../engine/crypto/reseal.js';
 import { SecretBox } from '../../engine/crypto/secret-box.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { SyncScheduler } from './scheduler/sync-scheduler.js';
@@ -110,6 +111,11 @@ export class SourcesService {
   }
 
   /** Deletes the source with its checkpoints, runs and dead letters. Profiles it fed stay. */
+  /** Seals again under the current key every source's secrets sealed under another (`portrait secrets rotate`); answers how many. */
+  resealSecrets(): Promise<number> {
+    return resealColumn(this.dataSource, this.secretBox, { table: 'sources', ciphertext: 'secrets', keyId: 'secrets_key_id' });
+  }
+
   async delete(workspaceId: string, sourceId: string): Promise<void> {
     const row = await this.repository.find(sourceId, workspaceId);
     await this.dataSource.query(`DELETE FROM sources WHERE id = $1 AND workspace_id = $2`, [row.id, workspaceId]);

@@ -23,6 +23,7 @@ interface ClaimedDelivery {
   created_at: Date;
   url: string;
   secret_sealed: string;
+  secret_key_id: string | null;
 }
 
 /**
@@ -50,7 +51,7 @@ export class WebhookDeliveryService {
        WHERE s.id = d.subscription_id AND d.id IN (
          SELECT id FROM webhook_deliveries WHERE status = 'pending' AND next_attempt_at <= now()
          ORDER BY next_attempt_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING d.id, d.payload, d.attempts, d.created_at, s.url, s.secret_sealed)
+       RETURNING d.id, d.payload, d.attempts, d.created_at, s.url, s.secret_sealed, s.secret_key_id)
        SELECT * FROM claimed`,
       [limit, LEASE_SECONDS],
     );
@@ -63,7 +64,7 @@ export class WebhookDeliveryService {
     let status: number | null = null;
     let error: string | null = null;
     try {
-      const signature = signWebhook(this.webhooks.unseal(delivery.secret_sealed), Math.floor(Date.now() / 1000), body);
+      const signature = signWebhook(this.webhooks.unseal(delivery), Math.floor(Date.now() / 1000), body);
       const response = await fetch(delivery.url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'user-agent': 'Portrait-Webhooks/1', [WEBHOOK_SIGNATURE_HEADER]: signature },

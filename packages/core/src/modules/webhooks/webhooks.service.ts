@@ -1,9 +1,11 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { z } from 'zod';
 import { PORTRAIT_CONFIG, type PortraitConfig } from '../../engine/config/portrait-config.js';
+import { SecretBox } from '../../engine/crypto/secret-box.js';
+import { resealColumn } from '../../engine/crypto/reseal.js';
 import { rows } from '../../engine/database/sql.js';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
 import { isUuid } from '../profiles/profiles.service.js';
@@ -51,15 +53,23 @@ interface SubscriptionRow {
   created_at: Date;
 }
 
+/** A subscription's signing secret as stored: sealed, with the id of the key that sealed it (null: the earlier format). */
+export interface SealedSigningSecret {
+  secret_sealed: string;
+  secret_key_id: string | null;
+}
+
 /**
  * Webhook subscriptions of a workspace. The signing secret (`whsec_…`) is returned once, at creation;
- * it is stored sealed with AES-256-GCM under PORTRAIT_SECRET_KEY because deliveries must sign with it.
+ * it is stored sealed by the secret box (AES-256-GCM under PORTRAIT_SECRET_KEY, the embedded key
+ * without one) because deliveries must sign with it, and opens after a key rotation like any secret.
  */
 @Injectable()
 export class WebhooksService {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(PORTRAIT_CONFIG) private readonly config: PortraitConfig,
+    private readonly secretBox: SecretBox,
   ) {}
 
   async create(workspaceId: string, input: unknown): Promise<WebhookSubscriptionView & { secret: string }> {
@@ -71,9 +81,9 @@ export class WebhooksService {
     }
     const secret = newSecret();
     const [row]: SubscriptionRow[] = await this.dataSource.query(
-      `INSERT INTO webhook_subscriptions (workspace_id, url, events, description, secret_sealed)
-       VALUES ($1, $2, $3, $4, $5) RETURNING id, url, events, description, created_at`,
-      [workspaceId, parsed.data.url, [...new Set(parsed.data.events)], parsed.data.description ?? null, this.seal(secret)],
+      `INSERT INTO webhook_subscriptions (workspace_id, url, events, description, secret_sealed, secret_key_id)
+       VALUES ($1, $2, $3, $4, $5, $6) RETURNING id, url, events, description, created_at`,
+      [workspaceId, parsed.data.url, [...new Set(parsed.data.events)], parsed.data.description ?? null, ...this.seal(secret)],
     );
     return { ...view(row!), secret };
   }
@@ -114,7 +124,11 @@ export class WebhooksService {
   async rotateSecret(workspaceId: string, id: string): Promise<WebhookSubscriptionView & { secret: string }> {
     const subscription = await this.get(workspaceId, id);
     const secret = newSecret();
-    await this.dataSource.query(`UPDATE webhook_subscriptions SET secret_sealed = $3 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id, this.seal(secret)]);
+    await this.dataSource.query(`UPDATE webhook_subscriptions SET secret_sealed = $3, secret_key_id = $4 WHERE workspace_id = $1 AND id = $2`, [
+      workspaceId,
+      id,
+      ...this.seal(secret),
+    ]);
     return { ...subscription, secret };
   }
 
@@ -156,30 +170,42 @@ export class WebhooksService {
   }
 
   /** The clear signing secret of a subscription, for the delivery of its events. */
-  unseal(sealed: string): string {
+  unseal(stored: SealedSigningSecret): string {
+    if (stored.secret_key_id) return this.secretBox.open({ ciphertext: stored.secret_sealed, keyId: stored.secret_key_id });
+    return this.openEarlierFormat(stored.secret_sealed);
+  }
+
+  /** Seals again under the current key every signing secret sealed under another key or in the earlier format (`portrait secrets rotate`); answers how many. */
+  resealSecrets(): Promise<number> {
+    return resealColumn(this.dataSource, this.secretBox, { table: 'webhook_subscriptions', ciphertext: 'secret_sealed', keyId: 'secret_key_id' }, (sealed, keyId) =>
+      this.unseal({ secret_sealed: sealed, secret_key_id: keyId }),
+    );
+  }
+
+  private seal(secret: string): [ciphertext: string, keyId: string] {
+    const sealed = this.secretBox.seal(secret);
+    return [sealed.ciphertext, sealed.keyId];
+  }
+
+  /**
+   * Opens a secret sealed in the earlier format, `keyId.iv.tag.data` with AES-256-GCM under
+   * sha256("portrait.webhooks:" + key), by the current key or one of the previous ones.
+   */
+  private openEarlierFormat(sealed: string): string {
     const [keyId, iv, tag, data] = sealed.split('.');
-    if (keyId !== this.keyId()) throw new WebhookException('SECRET_KEY_REQUIRED', 'a webhook secret was sealed with another PORTRAIT_SECRET_KEY');
-    const decipher = createDecipheriv('aes-256-gcm', this.key(), Buffer.from(iv!, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag!, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(data!, 'base64url')), decipher.final()]).toString('utf8');
-  }
-
-  private seal(secret: string): string {
-    const iv = randomBytes(12);
-    const cipher = createCipheriv('aes-256-gcm', this.key(), iv);
-    const data = Buffer.concat([cipher.update(secret, 'utf8'), cipher.final()]);
-    return [this.keyId(), iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), data.toString('base64url')].join('.');
-  }
-
-  private key(): Buffer {
-    if (!this.config.secretKey) {
-      throw new WebhookException('SECRET_KEY_REQUIRED', 'webhook signing secrets are stored encrypted: set PORTRAIT_SECRET_KEY');
+    for (const secretKey of [this.config.secretKey, ...(this.config.previousSecretKeys ?? [])]) {
+      if (!secretKey) continue;
+      const key = createHash('sha256').update(`portrait.webhooks:${secretKey}`).digest();
+      if (createHash('sha256').update(key).digest('hex').slice(0, 8) !== keyId) continue;
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv!, 'base64url'));
+        decipher.setAuthTag(Buffer.from(tag!, 'base64url'));
+        return Buffer.concat([decipher.update(Buffer.from(data!, 'base64url')), decipher.final()]).toString('utf8');
+      } catch {
+        throw new WebhookException('SECRET_UNREADABLE', 'a webhook secret could not be opened (corrupted or tampered with)');
+      }
     }
-    return createHash('sha256').update(`portrait.webhooks:${this.config.secretKey}`).digest();
-  }
-
-  private keyId(): string {
-    return createHash('sha256').update(this.key()).digest('hex').slice(0, 8);
+    throw new WebhookException('SECRET_KEY_REQUIRED', 'a webhook secret was sealed with a key that is neither PORTRAIT_SECRET_KEY nor one of PORTRAIT_SECRET_KEYS_PREVIOUS');
   }
 
   /**
