@@ -34,7 +34,7 @@ describe('Segment-compatible tracking API', () => {
 
     const profile = await byUser('u-1');
     expect(profile.identities.map((i) => `${i.type}:${i.value}`).sort()).toEqual(['anonymous_id:anon-1', 'email:ana@example.org', 'user_id:u-1']);
-    expect(profile.traits).toEqual({ email: 'Ana@Example.org', first_name: 'Ana', job_title: 'CTO', city: 'Recife', country: 'BR', postal_code: '50000', age: 31, plan_tier: 'gold' });
+    expect(profile.traits).toEqual({ email: 'ana@example.org', first_name: 'Ana', job_title: 'CTO', city: 'Recife', country: 'BR', postal_code: '50000', age: 31, plan_tier: 'gold' });
     const traits = await profiles.traits(ws, profile.id);
     expect(traits.traits.first_name).toMatchObject({ source: 'api', observedAt: '2026-03-01T10:00:00.000Z' });
   });
