@@ -61,7 +61,8 @@ describe('logs hold no personal data', () => {
     const failed = await post('/v1/identify', { userId: secrets.failingUserId, traits: { email: secrets.failingEmail } }, { 'request-id': requestId });
     expect(failed.status).toBe(500);
     const nul = await api.call(key, `/v1/profiles/lookup?type=email&value=${encodeURIComponent(`${secrets.failingEmail}\u0000`)}`);
-    expect(nul.status).toBeLessThan(600);
+    // Today PostgreSQL refuses the NUL byte (SQL state 22021, a 500); refused before the database, a 400 or 404.
+    expect([400, 404, 500]).toContain(nul.status);
 
     await new Promise((resolve) => setTimeout(resolve, 200));
     const log = lines.join('\n');
