@@ -21,8 +21,8 @@ const ECOMMERCE_EVENTS: Record<string, Mapper> = {
   'Order Completed': orderCompleted,
   'Order Refunded': orderRefunded,
   'Order Cancelled': orderCancelled,
-  'Product Viewed': (p) => ({ type: 'product_viewed', properties: product(p) }),
-  'Product Added': (p) => ({ type: 'product_added', properties: { ...product(p), ...(p.cart_id !== undefined ? { cart_id: p.cart_id } : {}) } }),
+  'Product Viewed': (p) => ({ type: 'product_viewed', properties: product(p, false) }),
+  'Product Added': (p) => ({ type: 'product_added', properties: { ...product(p, true), ...(p.cart_id !== undefined ? { cart_id: p.cart_id } : {}) } }),
   'Checkout Started': checkoutStarted,
   'Coupon Applied': couponApplied,
 };
@@ -134,11 +134,11 @@ function lineItem(p: Record<string, unknown>): LineItem {
   };
 }
 
-/** Product Viewed / Added: one product's properties under Portrait's names. */
-function product(p: Record<string, unknown>): Record<string, unknown> {
+/** Product Viewed / Added: one product's properties under Portrait's names (a quantity only when given, or 1 for a product added). */
+function product(p: Record<string, unknown>, added: boolean): Record<string, unknown> {
   const rest = without(p, ['product_id', 'sku', 'category', 'name', 'variant', 'price', 'quantity', 'currency', 'cart_id']);
   const { product_id, sku, variant, product_type, title, quantity, price } = lineItem(p);
-  return { ...rest, product_id, sku, variant, product_type, title, quantity, price, currency: currency(p.currency) };
+  return { ...rest, product_id, sku, variant, product_type, title, ...(added || amount(p.quantity) !== null ? { quantity } : {}), price, currency: currency(p.currency) };
 }
 
 function products(p: Record<string, unknown>): Record<string, unknown>[] {
