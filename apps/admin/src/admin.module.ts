@@ -52,7 +52,7 @@ export class AdminModule {
   static forRoot(runtime: Runtime, connectors: readonly Connector[] = builtInConnectors): DynamicModule {
     return {
       module: AdminModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors, clock: runtime.clock })],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'admin', connectors, clock: runtime.clock, logDestination: runtime.logDestination })],
       controllers: [...ADMIN_CONTROLLERS],
       providers: [
         { provide: APP_GUARD, useClass: AdminAuthGuard },

@@ -22,7 +22,7 @@ export class ApiModule {
   static forRoot(runtime: Runtime, connectors: readonly Connector[] = []): DynamicModule {
     return {
       module: ApiModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api', connectors: [...builtInConnectors, ...connectors], clock: runtime.clock }), RateLimitModule],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'api', connectors: [...builtInConnectors, ...connectors], clock: runtime.clock, logDestination: runtime.logDestination }), RateLimitModule],
       controllers: [ProfilesController, PrivacyController, TrackingController, WebhooksController, SegmentsController, PersonasController, SourceWebhooksController],
       providers: [
         ApiKeyGuard,

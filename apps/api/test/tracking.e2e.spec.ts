@@ -34,17 +34,17 @@ describe('Segment-compatible tracking API', () => {
 
     const profile = await byUser('u-1');
     expect(profile.identities.map((i) => `${i.type}:${i.value}`).sort()).toEqual(['anonymous_id:anon-1', 'email:ana@example.org', 'user_id:u-1']);
-    expect(profile.traits).toEqual({ email: 'Ana@Example.org', first_name: 'Ana', job_title: 'CTO', city: 'Recife', country: 'BR', postal_code: '50000', age: 31, plan_tier: 'gold' });
+    expect(profile.traits).toEqual({ email: 'ana@example.org', first_name: 'Ana', job_title: 'CTO', city: 'Recife', country: 'BR', postal_code: '50000', age: 31, plan_tier: 'gold' });
     const traits = await profiles.traits(ws, profile.id);
     expect(traits.traits.first_name).toMatchObject({ source: 'api', observedAt: '2026-03-01T10:00:00.000Z' });
   });
 
   it('track: the event name in snake case, properties kept, a replayed messageId stored once', async () => {
-    const message = { userId: 'u-2', event: 'Order Completed', properties: { order_id: 'o-1', total: 42.5 }, timestamp: '2026-03-02T10:00:00Z', messageId: 'm-track-1' };
+    const message = { userId: 'u-2', event: 'Plan Upgraded', properties: { plan: 'pro', amount: 42.5 }, timestamp: '2026-03-02T10:00:00Z', messageId: 'm-track-1' };
     expect((await post('/v1/track', message)).status).toBe(200);
     expect((await post('/v1/track', message)).status).toBe(200);
     const { data } = await profiles.events(ws, (await byUser('u-2')).id);
-    expect(data).toEqual([{ id: expect.any(String), type: 'order_completed', source: 'api', occurredAt: '2026-03-02T10:00:00.000Z', properties: { order_id: 'o-1', total: 42.5 } }]);
+    expect(data).toEqual([{ id: expect.any(String), type: 'plan_upgraded', source: 'api', occurredAt: '2026-03-02T10:00:00.000Z', properties: { plan: 'pro', amount: 42.5 } }]);
   });
 
   it('page and screen: page_viewed and screen_viewed events with the name; an anonymous visitor joins the user once identified', async () => {
@@ -157,7 +157,7 @@ describe('Segment-compatible tracking API', () => {
     const failures: unknown[] = [];
     analytics.on('error', (error) => failures.push(error));
     analytics.identify({ userId: 'sdk-user', traits: { email: 'sdk@example.org', firstName: 'Sol' } });
-    analytics.track({ userId: 'sdk-user', event: 'Checkout Started', properties: { cart_value: 99 } });
+    analytics.track({ userId: 'sdk-user', event: 'Trial Started', properties: { trial_days: 14 } });
     analytics.track({ anonymousId: 'sdk-anon', event: 'Viewed Page' });
     await analytics.closeAndFlush({ timeout: 20_000 });
     expect(failures).toEqual([]);
@@ -166,7 +166,7 @@ describe('Segment-compatible tracking API', () => {
     expect(profile.identities.map((i) => `${i.type}:${i.value}`)).toEqual(expect.arrayContaining(['email:sdk@example.org', 'user_id:sdk-user']));
     expect(profile.traits).toMatchObject({ first_name: 'Sol', email: 'sdk@example.org' });
     const events = (await profiles.events(ws, profile.id)).data;
-    expect(events).toEqual([expect.objectContaining({ type: 'checkout_started', source: 'api', properties: { cart_value: 99 } })]);
+    expect(events).toEqual([expect.objectContaining({ type: 'trial_started', source: 'api', properties: { trial_days: 14 } })]);
     expect(await profiles.findByIdentity(ws, 'anonymous_id', 'sdk-anon')).toBeDefined();
   });
 });

@@ -22,7 +22,7 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   void app
     .get(SyncScheduler)
     .start()
-    .catch((error: Error) => logger.error({ error: error.message }, 'the sync scheduler could not start'));
+    .catch((error: Error) => logger.error({ err: error }, 'the sync scheduler could not start'));
   return app;
 }
 

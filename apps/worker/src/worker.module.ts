@@ -8,7 +8,7 @@ export class WorkerModule {
   static forRoot(runtime: Runtime): DynamicModule {
     return {
       module: WorkerModule,
-      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'worker', connectors: builtInConnectors, clock: runtime.clock })],
+      imports: [PortraitCoreModule.forRoot({ config: runtime.config, databaseUrl: runtime.database.url, appName: 'worker', connectors: builtInConnectors, clock: runtime.clock, logDestination: runtime.logDestination })],
     };
   }
 }

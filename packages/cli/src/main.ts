@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import 'reflect-metadata';
 import { Command } from 'commander';
+import { serializeError } from '@portrait/core';
 import { registerDatabaseCommands } from './commands/db.command.js';
 import { registerStartCommand } from './commands/start.command.js';
 import { registerWorkspaceCommands } from './commands/workspace.command.js';
@@ -34,4 +35,10 @@ registerMergeCommands(program);
 registerSettingsCommands(program);
 registerProfileCommands(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  // Not Node's own report of the error: a database error's would print the statement's parameters.
+  process.stderr.write(`portrait: unexpected error: ${JSON.stringify(serializeError(error))}\n`);
+  process.exit(1);
+}

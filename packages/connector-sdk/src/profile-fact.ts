@@ -146,7 +146,12 @@ export function namespaced(channel: string, key: string): string {
 /** Event types of the shared vocabulary, used by the default computed traits. */
 export const EVENT_VOCABULARY = {
   order_placed: 'An order was placed. properties: order_id, total (number), currency, discount_total, discount_codes[], line_items[] (each: product_id, product_type, quantity, price)',
-  order_refunded: 'An order (or part of it) was refunded. properties: order_id, amount',
+  order_refunded: 'An order (or part of it) was refunded. properties: order_id, amount, currency, line_items[] (each: product_id, product_type, quantity, amount)',
+  order_cancelled: 'An order was cancelled (its total stays counted; refunds subtract). properties: order_id, reason',
+  product_viewed: 'A product was viewed. properties: product_id, sku, title, product_type, price, currency',
+  product_added: 'A product was added to a cart. properties: product_id, sku, title, product_type, quantity, price, currency, cart_id',
+  checkout_started: 'A checkout started. properties: order_id, total (number), currency, discount_total, discount_codes[], line_items[]',
+  coupon_applied: 'A coupon was applied to a cart or order. properties: coupon_id, discount_code, discount_total',
   email_sent: 'A campaign email was sent. properties: campaign_id',
   email_opened: 'A campaign email was opened. properties: campaign_id',
   email_clicked: 'A link in a campaign email was clicked. properties: campaign_id, url',

@@ -27,6 +27,7 @@ export { pendingMigrations, resolveDatabase, runMigrations } from './engine/data
 
 // Logging.
 export { createLogger } from './engine/logger/logger.js';
+export { serializeError } from './engine/logger/log-serializers.js';
 export { PortraitLogger } from './engine/logger/portrait-logger.service.js';
 
 // Errors: the base class of every module's coded exception.

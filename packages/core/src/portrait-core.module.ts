@@ -24,6 +24,7 @@ import { Profile360Module } from './modules/profile-360/profile-360.module.js';
 import { SegmentDestinationsModule } from './modules/sync/segment-destinations.module.js';
 import { SourceSegmentDestinationDispatcher } from './modules/sync/source-segment-destination-dispatcher.js';
 import type { Connector } from '@portrait/connector-sdk';
+import type { DestinationStream } from 'pino';
 import { Clock, SystemClock } from './engine/clock/clock.js';
 
 export interface PortraitCoreOptions {
@@ -38,6 +39,8 @@ export interface PortraitCoreOptions {
   connectors?: readonly Connector[];
   /** The time the process goes by; the machine's clock unless given (tests). */
   clock?: Clock;
+  /** Where the logs go: stdout unless given (tests read what an app logged). */
+  logDestination?: DestinationStream;
 }
 
 /** The core of Portrait, booted by every app: configuration, database, logging and the domain modules. */
@@ -53,7 +56,8 @@ export class PortraitCoreModule {
       module: PortraitCoreModule,
       imports: [
         LoggerModule.forRoot({
-          ...loggerOptions(config, options.appName),
+          ...loggerOptions(config, options.appName, options.logDestination !== undefined),
+          ...(options.logDestination ? { stream: options.logDestination } : {}),
           genReqId: (req, res) => {
             const existing = req.headers['request-id'] ?? req.headers['x-request-id'];
             const id = typeof existing === 'string' && existing.length <= 128 ? existing : randomUUID();

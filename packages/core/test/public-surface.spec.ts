@@ -110,6 +110,7 @@ describe('the public surface of @portrait/core', () => {
       'roleAtLeast',
       'runEnded',
       'runMigrations',
+      'serializeError',
       'traitPrecedenceSchema',
       'traitSourcesSchema',
       'verifyWebhookSignature',

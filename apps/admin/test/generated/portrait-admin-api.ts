@@ -1565,6 +1565,8 @@ export interface components {
                         value: unknown;
                         /** Format: date-time */
                         observedAt: string;
+                        /** @description The value as the source sent it, when Portrait normalized it (email, phone) */
+                        raw?: unknown;
                     };
                 };
             }[];

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EVENT_TYPE, type ProfileFactInput } from '@portrait/connector-sdk';
 import type { FieldError } from '@portrait/core/http';
+import { ecommerceEventOf } from './segment-ecommerce.js';
 import { accountTraits, personTraits, snakeCaseKey } from './segment-traits.js';
 import type { SegmentMessage, SegmentMessageType } from './segment-message.schemas.js';
 
@@ -27,7 +28,8 @@ export interface MessageEnvelope {
  * One Segment message as one ProfileFact of the `api` source:
  * userId → `user_id`, anonymousId → `anonymous_id`, traits.email/phone → identifiers too;
  * identify → traits (and context.traits on every call); track → an event named in snake case,
- * deduplicated by messageId; page/screen → `page_viewed`/`screen_viewed`; group → the user's account
+ * deduplicated by messageId — Segment's e-commerce events (spec v2) as Portrait's (`Order Completed` →
+ * `order_placed`, deduplicated by order id; see segment-ecommerce.ts); page/screen → `page_viewed`/`screen_viewed`; group → the user's account
  * (group_id identifier, account traits); alias → previousId (as anonymous_id) joined to userId.
  */
 export function segmentMessageToFact(type: SegmentMessageType, message: SegmentMessage, envelope: MessageEnvelope): MappedMessage {
@@ -69,9 +71,13 @@ export function segmentMessageToFact(type: SegmentMessageType, message: SegmentM
       break;
     case 'track': {
       const name = (message as { event: string }).event;
-      const eventType = eventTypeOf(name);
-      if (!eventType) errors.push({ field: field('event'), message: 'must contain a letter (event names are stored in snake case: Order Completed → order_completed)' });
-      else fact.events = [{ type: eventType, occurredAt: fact.observedAt, properties: { ...properties }, dedupeKey }];
+      const ecommerce = ecommerceEventOf(name, properties);
+      const eventType = ecommerce?.type ?? eventTypeOf(name);
+      if (!eventType) errors.push({ field: field('event'), message: 'must contain a letter (event names are stored in snake case: Signed Up → signed_up)' });
+      else {
+        const key = ecommerce?.dedupeKey ? dedupeKeyOf(ecommerce.dedupeKey) : dedupeKey;
+        fact.events = [{ type: eventType, occurredAt: fact.observedAt, properties: ecommerce?.properties ?? { ...properties }, dedupeKey: key }];
+      }
       break;
     }
     case 'page':
@@ -135,9 +141,9 @@ function resolveTimestamp(message: SegmentMessage, envelope: MessageEnvelope, fa
   return original ?? envelope.receivedAt;
 }
 
-/** messageIds are used as given up to 256 characters (the events table's key size), hashed beyond. */
-function dedupeKeyOf(messageId: string): string {
-  return messageId.length <= 256 ? messageId : `sha256:${createHash('sha256').update(messageId).digest('base64url')}`;
+/** Keys (messageIds, order ids) are used as given up to 256 characters (the events table's key size), hashed beyond. */
+function dedupeKeyOf(key: string): string {
+  return key.length <= 256 ? key : `sha256:${createHash('sha256').update(key).digest('base64url')}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -565,6 +565,8 @@ export interface components {
                         value: unknown;
                         /** Format: date-time */
                         observedAt: string;
+                        /** @description The value as the source sent it, when Portrait normalized it (email, phone) */
+                        raw?: unknown;
                     };
                 };
             }[];

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Connector, ProfileFactInput } from '@portrait/connector-sdk';
-import { ApiKeysService, IngestService, loadConfig, WorkspacesService, type ApiKeyScope, type IngestResult } from '@portrait/core';
+import { ApiKeysService, IngestService, loadConfig, WorkspacesService, type ApiKeyScope, type IngestResult, type Runtime } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createApiApp } from '../../src/main.js';
 
@@ -24,14 +24,14 @@ const TEST_SECRET_KEY = 'portrait-test-key-0123456789abcdefghij';
 
 /**
  * Boots the API on `db` (a fresh one when not given); several apps may share one database (and a Redis).
- * `connectors` are installed besides the built-in ones; `env` adds configuration.
+ * `connectors` are installed besides the built-in ones; `env` adds configuration; `logDestination` receives the app's logs.
  */
 export async function createTestApi(
-  options: { db?: TestDatabase; redisUrl?: string; connectors?: readonly Connector[]; env?: Record<string, string> } = {},
+  options: { db?: TestDatabase; redisUrl?: string; connectors?: readonly Connector[]; env?: Record<string, string>; logDestination?: Runtime['logDestination'] } = {},
 ): Promise<TestApi> {
   const db = options.db ?? (await createTestDatabase());
   const config = loadConfig({ LOG_LEVEL: 'silent', DATABASE_URL: db.url, REDIS_URL: options.redisUrl, PORTRAIT_SECRET_KEY: TEST_SECRET_KEY, ...options.env });
-  const app = await createApiApp({ config, database: { url: db.url, mode: 'external', release: async () => {} } }, { connectors: options.connectors });
+  const app = await createApiApp({ config, database: { url: db.url, mode: 'external', release: async () => {} }, logDestination: options.logDestination }, { connectors: options.connectors });
   await app.listen(0, '127.0.0.1');
   const base = await app.getUrl();
   return {

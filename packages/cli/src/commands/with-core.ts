@@ -10,6 +10,7 @@ import {
   pendingMigrations,
   PortraitCoreModule,
   PortraitException,
+  PortraitLogger,
   resolveDatabase,
   runMigrations,
   WorkspacesService,
@@ -47,8 +48,10 @@ export async function withCore<T>(work: (app: INestApplicationContext, config: P
 export async function withCoreAt<T>(config: PortraitConfig, databaseUrl: string, work: (app: INestApplicationContext) => Promise<T>): Promise<T> {
   const app = await NestFactory.createApplicationContext(
     PortraitCoreModule.forRoot({ config: { ...config, logLevel: 'warn' }, databaseUrl, appName: 'cli', observability: false, connectors: builtInConnectors }),
-    { logger: ['error', 'warn'] },
+    { logger: ['error', 'warn'], bufferLogs: true },
   );
+  // Logs go through Portrait's logger: errors without SQL parameters or the values they failed on.
+  app.useLogger(app.get(PortraitLogger));
   try {
     return await work(app);
   } finally {

@@ -64,7 +64,14 @@ export const profileTraitsVerboseSchema = z
           source: z.string(),
           externalId: z.string(),
           observedAt: isoDateTime,
-          traits: z.record(z.string(), z.object({ value: jsonValue, observedAt: isoDateTime })),
+          traits: z.record(
+            z.string(),
+            z.object({
+              value: jsonValue,
+              observedAt: isoDateTime,
+              raw: jsonValue.optional().describe('The value as the source sent it, when Portrait normalized it (email, phone)'),
+            }),
+          ),
         }),
       )
       .describe('What each source record says, with the time of each observation'),

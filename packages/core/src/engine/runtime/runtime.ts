@@ -5,12 +5,15 @@ import { ConfigError, loadConfig, type PortraitConfig } from '../config/portrait
 import { pendingMigrations, resolveDatabase, runMigrations, type DatabaseTarget } from '../database/database-connection.js';
 import { createLogger } from '../logger/logger.js';
 import type { Clock } from '../clock/clock.js';
+import type { DestinationStream } from 'pino';
 
 export interface Runtime {
   config: PortraitConfig;
   database: DatabaseTarget;
   /** The time the process goes by; the machine's clock unless given (tests). */
   clock?: Clock;
+  /** Where the app's logs go: stdout unless given (tests read what an app logged). */
+  logDestination?: DestinationStream;
 }
 
 /**

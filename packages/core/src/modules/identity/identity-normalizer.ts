@@ -27,6 +27,15 @@ export class IdentityNormalizer {
     return normalized;
   }
 
+  /**
+   * An `email` or `phone` trait as its identity would be stored (lower-cased, E.164), blocked values
+   * included (a trait is not a match key); undefined when it is not a valid one.
+   */
+  normalizeTrait(type: 'email' | 'phone', value: string, regionHint?: string): string | undefined {
+    const normalized = this.normalizeValue({ type, value }, regionHint);
+    return normalized.ok ? normalized.identity.value : undefined;
+  }
+
   private normalizeValue({ type, value }: Identity, regionHint?: string): NormalizedIdentity {
     const trimmed = value.trim();
     if (!trimmed) return { ok: false, identity: { type, value }, reason: `${type} is empty` };

@@ -9,6 +9,8 @@ export interface IngestEntry extends ResolverFact {
   externalId: string;
   observedAt: string;
   traits: Record<string, unknown>;
+  /** Traits the ingest normalized (`email`, `phone`): the value as the source sent it, kept with the observation. */
+  rawTraits?: Record<string, unknown>;
   events: ProfileFact['events'];
   consent: ProfileFact['consent'];
   /** For a person with an account: the account's entry. */

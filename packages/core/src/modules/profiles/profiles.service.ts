@@ -250,7 +250,7 @@ export class ProfilesService {
     const survivor = await this.resolveId(workspaceId, id);
     if (!survivor) throw new ProfileException('PROFILE_NOT_FOUND', `profile ${id} does not exist`);
     const [profile] = await this.dataSource.query(`SELECT traits, trait_sources FROM profiles WHERE id = $1`, [survivor]);
-    type RecordRow = { source: string; external_id: string; traits: Record<string, { v: unknown; at: string }>; observed_at: Date };
+    type RecordRow = { source: string; external_id: string; traits: Record<string, { v: unknown; at: string; raw?: unknown }>; observed_at: Date };
     const records: RecordRow[] = await this.dataSource.query(
       `SELECT source, external_id, traits, observed_at FROM source_records WHERE workspace_id = $1 AND profile_id = $2 ORDER BY source, external_id`,
       [workspaceId, survivor],
@@ -264,7 +264,7 @@ export class ProfilesService {
         source: r.source,
         externalId: r.external_id,
         observedAt: new Date(r.observed_at).toISOString(),
-        traits: Object.fromEntries(Object.entries(r.traits).map(([k, o]) => [k, { value: o.v, observedAt: o.at }])),
+        traits: Object.fromEntries(Object.entries(r.traits).map(([k, o]) => [k, { value: o.v, observedAt: o.at, ...(o.raw !== undefined ? { raw: o.raw } : {}) }])),
       })),
     };
   }

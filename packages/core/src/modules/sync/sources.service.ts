@@ -159,7 +159,7 @@ export class SourcesService {
     try {
       await change();
     } catch (error) {
-      this.logger.warn(`the sync schedule could not be updated now (the worker will catch up): ${(error as Error).message}`);
+      this.logger.warn({ err: error }, 'the sync schedule could not be updated now (the worker will catch up)');
     }
   }
 

@@ -13,6 +13,7 @@ import {
 import type { DataSource, QueryRunner } from 'typeorm';
 import { IngestService, type DeadLetter, type IngestedBatch } from '../ingest/ingest.service.js';
 import { connectorLogger } from './connector-logger.js';
+import { isDatabaseError } from '../../engine/logger/log-serializers.js';
 import { SecretBoxException } from '../../engine/crypto/secret-box.js';
 import { configProblems, parseConfig } from './source-config.js';
 import { addWarning, emptyStreamStats, type StreamStats, type SyncRunRow, type SyncRunView, type SyncRunWarning } from './sync-run.js';
@@ -115,7 +116,8 @@ export class SyncRunner {
       const attention = needsAttention(error);
       if (attention) await this.sources.setStatus(source.id, 'needs_attention', `${attention}: ${message}`);
       const retryable = isConnectorError(error) ? error.retryable : false;
-      this.logger.warn({ sourceId: source.id, runId: run.id, error: message, retryable }, 'sync failed');
+      // A database error's message may hold the values it failed on: logged by its SQL state instead.
+      this.logger.warn({ sourceId: source.id, runId: run.id, ...(isDatabaseError(error) ? { err: error } : { error: message }), retryable }, 'sync failed');
       return await this.runs.finish(run.id, 'failed', stats, message, { retryable, warnings });
     } finally {
       clearInterval(heartbeat);

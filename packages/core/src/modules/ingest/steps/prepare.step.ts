@@ -14,7 +14,7 @@ export interface PreparedBatch {
 
 /**
  * The first step of a batch, in memory: validates each fact and normalizes its identities (and its
- * account's). A fact that is invalid, or left with no usable identity, is refused with its reason; a
+ * account's), and its `email` and `phone` traits the same way (the value sent stays with the observation). A fact that is invalid, or left with no usable identity, is refused with its reason; a
  * person's account without a usable identity is not linked, with a warning.
  */
 export function prepareFacts(inputs: unknown[], normalizer: IdentityNormalizer): PreparedBatch {
@@ -47,6 +47,7 @@ export function prepareFacts(inputs: unknown[], normalizer: IdentityNormalizer):
       rejections.push({ ...where, reason: `no usable identity: ${person.dropped.join('; ')}` });
       return;
     }
+    const { traits, rawTraits } = normalizeContactTraits(fact.traits, normalizer, region);
     const entry: IngestEntry = {
       index,
       kind: fact.kind,
@@ -55,7 +56,8 @@ export function prepareFacts(inputs: unknown[], normalizer: IdentityNormalizer):
       recordKey: recordKey(fact.source, fact.externalId, fact.kind),
       identities: person.kept,
       observedAt: fact.observedAt,
-      traits: fact.traits,
+      traits,
+      ...(rawTraits ? { rawTraits } : {}),
       events: fact.events,
       consent: fact.consent,
     };
@@ -84,4 +86,28 @@ export function prepareFacts(inputs: unknown[], normalizer: IdentityNormalizer):
     entries.push(entry);
   });
   return { entries, rejections, warnings };
+}
+
+/**
+ * The `email` and `phone` traits as their identities are normalized (trimmed and lower-cased, E.164),
+ * so that the profile shows the value it is matched on; with the values as sent, where they differ.
+ * A value that is not a valid e-mail or phone number is kept as sent.
+ */
+function normalizeContactTraits(
+  traits: Record<string, unknown>,
+  normalizer: IdentityNormalizer,
+  region: string | undefined,
+): { traits: Record<string, unknown>; rawTraits?: Record<string, unknown> } {
+  let out = traits;
+  let rawTraits: Record<string, unknown> | undefined;
+  for (const key of ['email', 'phone'] as const) {
+    const value = traits[key];
+    if (typeof value !== 'string') continue;
+    const normalized = normalizer.normalizeTrait(key, value, region);
+    if (normalized === undefined || normalized === value) continue;
+    if (out === traits) out = { ...traits };
+    out[key] = normalized;
+    (rawTraits ??= {})[key] = value;
+  }
+  return { traits: out, ...(rawTraits ? { rawTraits } : {}) };
 }

@@ -4,13 +4,14 @@ import type { IngestEntry, PlaceEntry } from '../ingest-entry.js';
 import { writtenPerProfile } from '../utils/written-per-profile.js';
 
 /**
- * Source records, one row per record key, observations merged per trait by time: within the batch
+ * Source records, one row per record key, observations `{v, at}` (and `raw`, the value as sent when
+ * the ingest normalized it) merged per trait by time: within the batch
  * first (the latest observation of each trait wins), then with the stored record
  * (`portrait_merge_observations`). A stored record whose traits stay the same is left untouched and
  * counts as no change. One statement. Answers the profiles whose records changed.
  */
 export async function writeSourceRecords(runner: QueryRunner, workspaceId: string, entries: IngestEntry[], place: PlaceEntry): Promise<string[]> {
-  const recordRows = new Map<string, { source: string; external_id: string; kind: ProfileKind; profile_id: string; origin: string; traits: Record<string, { v: unknown; at: string }>; observed_at: string }>();
+  const recordRows = new Map<string, { source: string; external_id: string; kind: ProfileKind; profile_id: string; origin: string; traits: Record<string, { v: unknown; at: string; raw?: unknown }>; observed_at: string }>();
   for (const entry of entries) {
     let row = recordRows.get(entry.recordKey);
     if (!row) {
@@ -21,7 +22,8 @@ export async function writeSourceRecords(runner: QueryRunner, workspaceId: strin
     if (entry.observedAt > row.observed_at) row.observed_at = entry.observedAt;
     for (const [k, v] of Object.entries(entry.traits)) {
       const current = row.traits[k];
-      if (!current || entry.observedAt >= current.at) row.traits[k] = { v, at: entry.observedAt };
+      const raw = entry.rawTraits?.[k];
+      if (!current || entry.observedAt >= current.at) row.traits[k] = raw === undefined ? { v, at: entry.observedAt } : { v, at: entry.observedAt, raw };
     }
   }
   if (recordRows.size === 0) return [];

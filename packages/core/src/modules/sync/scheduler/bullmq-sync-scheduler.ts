@@ -63,9 +63,9 @@ export class BullmqSyncScheduler extends SyncScheduler implements OnModuleDestro
         concurrency: WORKER_CONCURRENCY,
       });
       this.worker.on('failed', (job, error) => {
-        if (!(error instanceof RetryLater)) this.logger.warn(`sync job ${job?.id} failed: ${error.message}`);
+        if (!(error instanceof RetryLater)) this.logger.warn({ err: error, jobId: job?.id }, 'sync job failed');
       });
-      this.worker.on('error', (error) => this.logger.warn(`sync worker: ${error.message}`));
+      this.worker.on('error', (error) => this.logger.warn({ err: error }, 'sync worker error'));
     }
     this.started = true;
     await this.reconcileNow();
@@ -137,7 +137,7 @@ export class BullmqSyncScheduler extends SyncScheduler implements OnModuleDestro
       await this.reconcile();
     } catch (error) {
       next = RECONCILE_RETRY_MS;
-      this.logger.warn(`the sync schedules could not be reconciled (trying again in ${next / 1000} s): ${(error as Error).message}`);
+      this.logger.warn({ err: error }, `the sync schedules could not be reconciled (trying again in ${next / 1000} s)`);
     }
     if (!this.started) return;
     this.reconciler = setTimeout(() => void this.reconcileNow(), next);
@@ -187,7 +187,7 @@ export class BullmqSyncScheduler extends SyncScheduler implements OnModuleDestro
   private getQueue(): Queue<SyncJobData> {
     if (!this.queue) {
       this.queue = new Queue<SyncJobData>(SYNC_QUEUE, { connection: this.connection(false), prefix: syncQueuePrefix(this.databaseUrl()) });
-      this.queue.on('error', (error) => this.logger.warn(`sync queue: ${error.message}`));
+      this.queue.on('error', (error) => this.logger.warn({ err: error }, 'sync queue error'));
     }
     return this.queue;
   }

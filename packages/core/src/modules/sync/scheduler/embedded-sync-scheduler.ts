@@ -38,7 +38,7 @@ export class EmbeddedSyncScheduler extends SyncScheduler {
   async start(): Promise<void> {
     this.started = true;
     await this.reconcile();
-    this.reconciler = setInterval(() => void this.reconcile().catch((error) => this.logger.warn(`could not re-read sources: ${(error as Error).message}`)), RECONCILE_MS);
+    this.reconciler = setInterval(() => void this.reconcile().catch((error) => this.logger.warn({ err: error }, 'could not re-read sources')), RECONCILE_MS);
     this.reconciler.unref();
     this.poller = setInterval(() => void this.startQueued(), QUEUE_POLL_MS);
     this.poller.unref();
@@ -64,7 +64,7 @@ export class EmbeddedSyncScheduler extends SyncScheduler {
         const outcome = await this.sync.sync(source.id, { trigger: 'schedule' });
         if (!outcome.started) this.logger.debug(`source ${source.id}: a sync is already running`);
       } catch (error) {
-        this.logger.warn(`scheduled sync of source ${source.id} could not start: ${(error as Error).message}`);
+        this.logger.warn({ err: error, sourceId: source.id }, 'a scheduled sync could not start');
       }
     });
     this.timers.set(source.id, { schedule: source.schedule, cron });
@@ -88,7 +88,7 @@ export class EmbeddedSyncScheduler extends SyncScheduler {
     try {
       queued = await this.runs.queued(20);
     } catch (error) {
-      this.logger.warn(`could not read queued syncs: ${(error as Error).message}`);
+      this.logger.warn({ err: error }, 'could not read queued syncs');
       return;
     }
     for (const run of queued) {
@@ -97,7 +97,7 @@ export class EmbeddedSyncScheduler extends SyncScheduler {
       void this.sync
         .sync(run.sourceId, { runId: run.id, trigger: 'manual' })
         .catch(async (error: Error) => {
-          this.logger.warn(`queued sync ${run.id} of source ${run.sourceId} could not start: ${error.message}`);
+          this.logger.warn({ err: error, runId: run.id, sourceId: run.sourceId }, 'a queued sync could not start');
           await this.runs.cancelQueued(run.id, `could not start: ${error.message}`);
         })
         .catch(() => undefined)
