@@ -19,7 +19,12 @@ export const listProfilesQuery = z.object({
 
 export const lookupQuery = z.object({
   type: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be an identifier type in lower snake case, e.g. email').describe('Identifier type: email, phone, user_id, anonymous_id, …'),
-  value: z.string().min(1, 'must not be empty').max(512).describe('The value, normalized as at ingest (case and spacing of emails, phone formats)'),
+  value: z
+    .string()
+    .min(1, 'must not be empty')
+    .max(512)
+    .refine((v) => !v.includes('\u0000'), 'must not contain a NUL character')
+    .describe('The value, normalized as at ingest (case and spacing of emails, phone formats)'),
 });
 
 export const eventsQuery = z.object({
