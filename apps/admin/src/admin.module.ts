@@ -18,6 +18,7 @@ import { SessionController } from './session/session.controller.js';
 import { SettingsController } from './settings/settings.controller.js';
 import { RunsController } from './sources/runs.controller.js';
 import { SourcesController } from './sources/sources.controller.js';
+import { SuppressionsController } from './suppressions/suppressions.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { WorkspacesController } from './workspaces/workspaces.controller.js';
@@ -39,6 +40,7 @@ export const ADMIN_CONTROLLERS = [
   JobsController,
   ApiKeysController,
   WebhooksController,
+  SuppressionsController,
 ] as const;
 
 /**

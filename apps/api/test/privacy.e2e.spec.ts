@@ -94,4 +94,45 @@ describe('privacy: export and erasure', () => {
     expect((await api.call(reader, `/v1/profiles/${account}`)).status).toBe(200);
     expect((await api.call(eraser, `/v1/profiles/${id}`, { method: 'DELETE' })).status).toBe(404);
   });
+
+  it('keeps an erased person out: identify and track calls and a source\'s facts carrying their identifiers create nothing, and no column of any table holds them', async () => {
+    const id = await seed('gone', '+14155550123');
+    const writer = await api.key(ws, ['events:write']);
+    expect((await api.call(eraser, `/v1/profiles/${id}`, { method: 'DELETE' })).status).toBe(200);
+
+    // Every table and column of the schema, read from the catalogue: text, jsonb and bytea alike.
+    const columns: { table_name: string; column_name: string; data_type: string }[] = await api.db.dataSource.query(
+      `SELECT c.table_name, c.column_name, c.data_type FROM information_schema.columns c
+       JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name AND t.table_type = 'BASE TABLE'
+       WHERE c.table_schema = current_schema() AND c.data_type IN ('text', 'character varying', 'jsonb', 'json', 'bytea', 'ARRAY', 'USER-DEFINED')`,
+    );
+    expect(columns.length).toBeGreaterThan(40);
+    const holding = async (needles: string[]): Promise<string[]> => {
+      const found: string[] = [];
+      for (const c of columns) {
+        const text = c.data_type === 'bytea' ? `encode("${c.column_name}", 'escape')` : `"${c.column_name}"::text`;
+        const [{ n }] = await api.db.dataSource.query(
+          `SELECT count(*)::int AS n FROM "${c.table_name}" WHERE EXISTS (SELECT 1 FROM unnest($1::text[]) v WHERE lower(${text}) LIKE '%' || v || '%')`,
+          [needles],
+        );
+        if (n > 0) found.push(`${c.table_name}.${c.column_name}`);
+      }
+      return found;
+    };
+    // The e-mail as stored and as sent, the phone in E.164 and its national digits.
+    const needles = ['gone@example.org', '+14155550123', '4155550123'];
+    expect(await holding(needles)).toEqual([]);
+
+    // The same person, through every way in: the tracking API (written differently) and a source's facts.
+    const identify = await api.call(writer, '/v1/identify', { method: 'POST', body: { userId: 'gone-user', traits: { email: '  Gone@Example.ORG ', first_name: 'Eva' } } });
+    expect(identify.status).toBe(200);
+    const track = await api.call(writer, '/v1/track', { method: 'POST', body: { anonymousId: 'anon-gone', event: 'Page Visited', context: { traits: { phone: '(415) 555-0123' } } } });
+    expect(track.status).toBe(200);
+    const ingested = await api.ingest(ws, [person('gone-again', [['email', 'gone@example.org']], { first_name: 'Eva' }), person('gone-newcomer', [['email', 'newcomer@example.org']])]);
+    expect(ingested).toMatchObject({ created: 1, suppressed: 1, rejected: 0 });
+    expect((await api.call(reader, '/v1/profiles/lookup?type=email&value=gone@example.org')).status).toBe(404);
+    expect((await api.call(reader, '/v1/profiles/lookup?type=phone&value=%2B14155550123')).status).toBe(404);
+    expect((await api.call(reader, '/v1/profiles/lookup?type=user_id&value=gone-user')).status).toBe(404);
+    expect(await holding(needles)).toEqual([]);
+  });
 });

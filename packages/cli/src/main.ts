@@ -15,6 +15,7 @@ import { registerMergeCommands } from './commands/merge.command.js';
 import { registerSettingsCommands } from './commands/settings.command.js';
 import { registerProfileCommands } from './commands/profile.command.js';
 import { registerSecretsCommands } from './commands/secrets.command.js';
+import { registerPrivacyCommands } from './commands/privacy.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -30,6 +31,7 @@ registerSyncCommands(program);
 registerPersonaCommands(program);
 registerAdminCommands(program);
 registerSecretsCommands(program);
+registerPrivacyCommands(program);
 registerSegmentCommands(program);
 registerMergeCommands(program);
 registerSettingsCommands(program);

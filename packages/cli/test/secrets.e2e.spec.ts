@@ -2,7 +2,7 @@ import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import type { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { builtInConnectors } from '@portrait/connectors';
-import { IngestService, loadConfig, PortraitCoreModule, PrivacyRequestsService, SourcesService, WebhooksService, WorkspacesService } from '@portrait/core';
+import { IngestService, loadConfig, PortraitCoreModule, PrivacyRequestsService, PrivacyService, SourcesService, WebhooksService, WorkspacesService } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { cliEnv, runCli } from './support/run-cli.js';
 
@@ -61,22 +61,25 @@ describe('portrait secrets rotate', () => {
     expect(ingested).toMatchObject({ created: 1, rejected: 0 });
     const exported = await before.get(PrivacyRequestsService).carryOut(workspaceId, source.id, { type: 'export', identities: [{ type: 'email', value: 'ana@example.org' }], reference: 'req-1' });
     expect(exported.status).toBe('completed');
+    // Her erasure suppresses her identifiers under the workspace's suppression key, itself sealed.
+    const [{ profile_id: ana }] = await db.dataSource.query(`SELECT profile_id FROM identities WHERE value = 'ana@example.org'`);
+    await before.get(PrivacyService).erase(workspaceId, ana);
 
     // The key changes; without a rotation the old one must stay listed as previous.
     const env = { ...cliEnv(), DATABASE_URL: db.url, PORTRAIT_SECRET_KEY: NEW_KEY, PORTRAIT_SECRET_KEYS_PREVIOUS: OLD_KEY };
     const rotated = await runCli(['secrets', 'rotate'], env);
     expect(rotated.stderr).toBe('');
     expect(rotated.code).toBe(0);
-    expect(rotated.stdout).toContain('sealed again under the current key: 1 source secret sets, 2 webhook signing secrets, 1 privacy exports');
+    expect(rotated.stdout).toContain('sealed again under the current key: 1 source secret sets, 2 webhook signing secrets, 1 privacy exports, 1 suppression keys');
     // Nothing is left to do a second time.
-    expect((await runCli(['secrets', 'rotate'], env)).stdout).toContain('0 source secret sets, 0 webhook signing secrets, 0 privacy exports');
+    expect((await runCli(['secrets', 'rotate'], env)).stdout).toContain('0 source secret sets, 0 webhook signing secrets, 0 privacy exports, 0 suppression keys');
 
     // With the new key alone, everything opens.
     const after = await core({ PORTRAIT_SECRET_KEY: NEW_KEY });
     const stored = await db.dataSource.query(`SELECT to_jsonb(s)::text AS raw, secrets, secrets_key_id FROM sources s WHERE id = $1`, [source.id]);
     expect(stored[0].raw).not.toContain(TOKEN);
     const [{ keys }] = await db.dataSource.query(
-      `SELECT array_agg(DISTINCT k) AS keys FROM (SELECT secrets_key_id AS k FROM sources UNION ALL SELECT secret_key_id FROM webhook_subscriptions UNION ALL SELECT export_key_id FROM privacy_requests) x`,
+      `SELECT array_agg(DISTINCT k) AS keys FROM (SELECT secrets_key_id AS k FROM sources UNION ALL SELECT secret_key_id FROM webhook_subscriptions UNION ALL SELECT export_key_id FROM privacy_requests UNION ALL SELECT key_id FROM suppression_keys) x`,
     );
     expect(keys).toEqual([stored[0].secrets_key_id]);
     // The source's secrets open (a change validates the whole configuration), and hold the token: given
@@ -91,5 +94,10 @@ describe('portrait secrets rotate', () => {
     expect(opened).toEqual([current.secret, LEGACY_SECRET]);
     const { exports } = await after.get(PrivacyRequestsService).exportOf(workspaceId, exported.id);
     expect(exports).toHaveLength(1);
+    // The suppression key opens too: the erased person is still kept out.
+    const returning = await after.get(IngestService).ingest(workspaceId, [
+      { source: 'crm', externalId: 'c-1', identities: [{ type: 'email', value: 'Ana@Example.org' }], traits: {}, observedAt: '2026-02-01T00:00:00Z' },
+    ]);
+    expect(returning).toMatchObject({ created: 0, suppressed: 1 });
   }, 60_000);
 });

@@ -10,6 +10,7 @@ import { PORTRAIT_APP_NAME } from './engine/observability/observability.tokens.j
 import { coreEntities } from './modules/entities.js';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
+import { SuppressionModule } from './modules/suppression/suppression.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
@@ -70,6 +71,7 @@ export class PortraitCoreModule {
         WorkspacesModule,
         ProfilesModule,
         IngestModule,
+        SuppressionModule,
         ApiKeysModule,
         PrivacyModule.forRoot([segments, sync]),
         WebhooksModule,
@@ -88,7 +90,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

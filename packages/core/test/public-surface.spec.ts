@@ -74,6 +74,8 @@ describe('the public surface of @portrait/core', () => {
       'SegmentMembershipService',
       'SegmentsService',
       'SourcesService',
+      'SuppressionException',
+      'SuppressionService',
       'SyncRunsService',
       'SyncScheduler',
       'SyncService',

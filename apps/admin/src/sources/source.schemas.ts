@@ -65,14 +65,16 @@ const streamStatsSchema = z
     events: z.number().int().describe('Events stored (replays deduplicated away are not counted)'),
     rejected: z.number().int().describe('Facts the ingest refused'),
     deadLettered: z.number().int().describe('Invalid records and refused facts, kept as dead letters'),
+    suppressed: z.number().int().describe('Facts of erased people (a suppressed identifier): neither stored nor kept'),
   })
   .meta({ id: 'StreamStats' });
 
 export const runTotalsSchema = z
   .object({
     read: z.number().int().describe('Records read, all streams'),
-    stored: z.number().int().describe('Records stored: read and not dead-lettered'),
+    stored: z.number().int().describe('Records stored: read, neither dead-lettered nor suppressed'),
     deadLettered: z.number().int(),
+    suppressed: z.number().int().describe('Facts of erased people, dropped'),
   })
   .meta({ id: 'RunTotals' });
 

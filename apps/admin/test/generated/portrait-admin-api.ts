@@ -1120,6 +1120,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/workspaces/{workspace}/suppressions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Count suppressed identifiers
+         * @description How many identifiers of erased people the ingest refuses, per type; the values are not kept in clear.
+         */
+        get: operations["countSuppressions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/suppressions/lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Lift a suppression
+         * @description The identifier (normalized as at ingest) is no longer refused: the next fact carrying it creates or updates a profile. The audit log records the lift and the identifier type, never the value.
+         */
+        post: operations["liftSuppression"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1937,13 +1977,17 @@ export interface components {
             rejected: number;
             /** @description Invalid records and refused facts, kept as dead letters */
             deadLettered: number;
+            /** @description Facts of erased people (a suppressed identifier): neither stored nor kept */
+            suppressed: number;
         };
         RunTotals: {
             /** @description Records read, all streams */
             read: number;
-            /** @description Records stored: read and not dead-lettered */
+            /** @description Records stored: read, neither dead-lettered nor suppressed */
             stored: number;
             deadLettered: number;
+            /** @description Facts of erased people, dropped */
+            suppressed: number;
         };
         SyncRunPage: {
             /** @description Newest first */
@@ -2300,6 +2344,23 @@ export interface components {
             deliveredAt: string | null;
             /** Format: date-time */
             createdAt: string;
+        };
+        SuppressionCounts: {
+            /** @description Identifiers suppressed */
+            total: number;
+            /** @description Per identifier type (`email`, `phone`, …) */
+            byType: {
+                [key: string]: number;
+            };
+        };
+        LiftSuppression: {
+            type: string;
+            value: string;
+        };
+        SuppressionLifted: {
+            /** @enum {boolean} */
+            lifted: true;
+            type: string;
         };
         /** @description An error (RFC 9457 problem details), served as application/problem+json */
         Problem: {
@@ -6712,6 +6773,122 @@ export interface operations {
                 };
             };
             /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    countSuppressions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The counts */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuppressionCounts"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    liftSuppression: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LiftSuppression"];
+            };
+        };
+        responses: {
+            /** @description Lifted */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuppressionLifted"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description The identifier is not suppressed (`SUPPRESSION_NOT_FOUND`)
+             *
+             *     No such workspace among the caller's, or no such thing in it.
+             */
             404: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

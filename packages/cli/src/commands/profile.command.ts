@@ -1,3 +1,4 @@
+import type { INestApplicationContext } from '@nestjs/common';
 import type { Command } from 'commander';
 import { PrivacyService, Profile360Service, ProfileListingService, type ProfileView } from '@portrait/core';
 import { auditCli, fail, requireWorkspace, withCore } from './with-core.js';
@@ -64,15 +65,23 @@ export function registerProfileCommands(program: Command): void {
     .option('--yes', 'confirm: the erasure cannot be undone')
     .action(async (reference: string, options: { workspace: string; yes?: boolean }) => {
       if (!options.yes) fail('erasing a person cannot be undone: add --yes to confirm');
-      await withCore(async (app) => {
-        const workspace = await requireWorkspace(app, options.workspace);
-        const id = await app.get(Profile360Service).resolve(workspace.id, reference);
-        const report = await app.get(PrivacyService).erase(workspace.id, id);
-        await auditCli(app, { workspaceId: workspace.id, action: 'profile.erase', target: { type: 'profile', id: report.profileId } });
-        const rows = Object.entries(report.deleted).filter(([, n]) => n > 0);
-        console.log(`erased profile ${report.profileId} (${report.erasedProfileIds.length} profiles with those merged into it): ${rows.map(([table, n]) => `${n} ${table}`).join(', ')}`);
-      });
+      await withCore((app) => eraseProfile(app, options.workspace, reference));
     });
+}
+
+/**
+ * Erases a person (by profile id or `type:value`) and every profile merged into it, audited, and
+ * prints what went per table; its identifiers are suppressed from then on. `profile erase` and
+ * `privacy erase` both come here.
+ */
+export async function eraseProfile(app: INestApplicationContext, slug: string, reference: string): Promise<void> {
+  const workspace = await requireWorkspace(app, slug);
+  const id = await app.get(Profile360Service).resolve(workspace.id, reference);
+  const report = await app.get(PrivacyService).erase(workspace.id, id);
+  await auditCli(app, { workspaceId: workspace.id, action: 'profile.erase', target: { type: 'profile', id: report.profileId } });
+  const rows = Object.entries(report.deleted).filter(([, n]) => n > 0);
+  console.log(`erased profile ${report.profileId} (${report.erasedProfileIds.length} profiles with those merged into it): ${rows.map(([table, n]) => `${n} ${table}`).join(', ')}`);
+  console.log('its identifiers are suppressed: no source brings them back (lift one with `pnpm portrait privacy unsuppress`)');
 }
 
 function formatProfile(p: ProfileView): string {

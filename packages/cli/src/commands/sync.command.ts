@@ -239,7 +239,7 @@ function summary(run: SyncRunView): string {
   const lines = [`run ${run.id}: ${run.status} in ${run.durationMs ?? 0} ms (${run.mode})`];
   for (const [stream, s] of Object.entries(run.stats)) {
     lines.push(
-      `  ${stream}: ${s.read} read, ${s.created} created, ${s.updated} updated, ${s.merged} merged, ${s.events} events, ${s.rejected} rejected, ${s.deadLettered} dead-lettered`,
+      `  ${stream}: ${s.read} read, ${s.created} created, ${s.updated} updated, ${s.merged} merged, ${s.events} events, ${s.rejected} rejected, ${s.deadLettered} dead-lettered${s.suppressed ? `, ${s.suppressed} suppressed (erased people)` : ''}`,
     );
   }
   if (run.error) lines.push(`  error${run.retryable ? ' (may pass: try again later)' : ''}: ${run.error}`);

@@ -3,6 +3,7 @@ import { PrivacyRequestsService } from '../../src/modules/privacy/privacy-reques
 import { IngestService } from '../../src/modules/ingest/ingest.service.js';
 import { SourcesService } from '../../src/modules/sync/sources.service.js';
 import { SyncService } from '../../src/modules/sync/sync.service.js';
+import { SuppressionService } from '../../src/modules/suppression/suppression.service.js';
 import { createTestCore, type TestCore } from '../../src/testing/index.js';
 import { hookedConnector, hookedSignature } from './test-connectors.js';
 
@@ -157,6 +158,10 @@ describe('privacy requests forwarded by source webhooks', () => {
     const first = await sync.handleWebhook(sourceId, webhook({ contacts: [], privacy: [erase] }));
     expect(first.privacyRequests[0]).toMatchObject({ status: 'completed', profiles: 1, repeated: false });
 
+    // The erasure suppressed his e-mail: signing up again brings nothing back until an admin lifts it.
+    await sync.handleWebhook(sourceId, webhook({ contacts: [{ id: 'c-bo', email: 'bo@example.com', name: 'Bo' }] }));
+    expect((await rowsOf(workspaceId, ['bo@example.com'])).profiles).toHaveLength(0);
+    await core.app.get(SuppressionService).lift(workspaceId, { type: 'email', value: 'bo@example.com' });
     // Bo signs up again afterwards: a new profile, which the old request does not reach.
     await sync.handleWebhook(sourceId, webhook({ contacts: [{ id: 'c-bo', email: 'bo@example.com', name: 'Bo' }] }));
     const again = await sync.handleWebhook(sourceId, webhook({ contacts: [], privacy: [erase] }));

@@ -66,7 +66,7 @@ describe('sync runs', () => {
     const first = run(await sync.sync(source.id));
     expect(first.status).toBe('succeeded');
     expect(first.error).toBeNull();
-    expect(first.stats.rows).toEqual({ read: 4, created: 2, updated: 0, merged: 0, events: 3, rejected: 0, deadLettered: 1 });
+    expect(first.stats.rows).toEqual({ read: 4, created: 2, updated: 0, merged: 0, events: 3, rejected: 0, deadLettered: 1, suppressed: 0 });
     expect(first.durationMs).toBeGreaterThanOrEqual(0);
 
     const profiles = await core.db.dataSource.query(
@@ -90,7 +90,7 @@ describe('sync runs', () => {
 
     const second = run(await sync.sync(source.id));
     expect(second.status).toBe('succeeded');
-    expect(second.stats.rows).toEqual({ read: 0, created: 0, updated: 0, merged: 0, events: 0, rejected: 0, deadLettered: 0 });
+    expect(second.stats.rows).toEqual({ read: 0, created: 0, updated: 0, merged: 0, events: 0, rejected: 0, deadLettered: 0, suppressed: 0 });
     const [{ count }] = await core.db.dataSource.query(`SELECT count(*)::int AS count FROM events WHERE workspace_id = $1`, [workspaceId]);
     expect(count).toBe(3);
   });

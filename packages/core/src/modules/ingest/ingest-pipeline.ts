@@ -4,6 +4,7 @@ import { disableJit, lockWorkspaceProfiles } from '../../engine/database/sql.js'
 import { IdentityNormalizer } from '../identity/identity-normalizer.js';
 import { ProfileRecomputeService } from '../profiles/profile-recompute.service.js';
 import { ProfileSettingsService } from '../profiles/profile-settings.service.js';
+import { SuppressionService } from '../suppression/suppression.service.js';
 import { ingestResult, type IngestResult } from './ingest-result.js';
 import { planBatch } from './steps/plan.step.js';
 import { prepareFacts } from './steps/prepare.step.js';
@@ -30,6 +31,7 @@ export class IngestPipeline {
   constructor(
     private readonly settingsService: ProfileSettingsService,
     private readonly recomputer: ProfileRecomputeService,
+    private readonly suppression: SuppressionService,
   ) {}
 
   /**
@@ -39,12 +41,18 @@ export class IngestPipeline {
    */
   async run(runner: QueryRunner, workspaceId: string, inputs: unknown[]): Promise<IngestResult> {
     const settings = await this.settingsService.get(workspaceId, runner.manager);
-    const { entries, rejections, warnings } = prepareFacts(inputs, new IdentityNormalizer(settings.identity));
-    const result = ingestResult(workspaceId, inputs.length, rejections, warnings);
-    if (entries.length === 0) return result;
+    const prepared = prepareFacts(inputs, new IdentityNormalizer(settings.identity));
+    const result = ingestResult(workspaceId, inputs.length, prepared.rejections, prepared.warnings);
+    if (prepared.entries.length === 0) return result;
 
     await lockWorkspaceProfiles(runner, workspaceId);
     await disableJit(runner);
+
+    // 0. Facts of erased people stay out: checked under the lock, which an erasure takes too.
+    const suppressed = await this.suppression.suppressedIn(runner, workspaceId, prepared.entries.map((e) => e.identities));
+    const entries = suppressed.size ? prepared.entries.filter((_, i) => !suppressed.has(i)) : prepared.entries;
+    result.suppressed = suppressed.size;
+    if (entries.length === 0) return result;
 
     // 1. What the database already knows about this batch's identities and records.
     const known = await resolveKnownProfiles(runner, workspaceId, entries);

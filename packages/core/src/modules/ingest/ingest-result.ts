@@ -20,6 +20,8 @@ export interface IngestResult {
   eventsDeduplicated: number;
   rejected: number;
   rejections: IngestRejection[];
+  /** Facts dropped because they carry an identifier of an erased person (suppressed): neither stored nor dead-lettered. */
+  suppressed: number;
   /** Identifiers not attached or not merged because of a limit or a kind mismatch. */
   conflicts: number;
   /** Identifiers dropped while normalizing (blocked or malformed) from facts that were kept. */
@@ -41,6 +43,7 @@ export function ingestResult(workspaceId: string, received: number, rejections: 
     eventsDeduplicated: 0,
     rejected: rejections.length,
     rejections,
+    suppressed: 0,
     conflicts: 0,
     warnings,
     change: { workspaceId, profileIds: [], mergedAway: [] },

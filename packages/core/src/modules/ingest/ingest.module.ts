@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ProfilesModule } from '../profiles/profiles.module.js';
+import { SuppressionModule } from '../suppression/suppression.module.js';
 import { IngestPipeline } from './ingest-pipeline.js';
 import { IngestService } from './ingest.service.js';
 
@@ -10,7 +11,7 @@ import { IngestService } from './ingest.service.js';
  * profiles module's services).
  */
 @Module({
-  imports: [ProfilesModule],
+  imports: [ProfilesModule, SuppressionModule],
   providers: [IngestPipeline, IngestService],
   exports: [IngestPipeline, IngestService],
 })

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CryptoModule } from '../../engine/crypto/crypto.module.js';
 import { ProfilesModule } from '../profiles/profiles.module.js';
+import { SuppressionModule } from '../suppression/suppression.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { PrivacyRequestsService } from './privacy-requests.service.js';
 import { PrivacyService } from './privacy.service.js';
@@ -15,7 +16,7 @@ export class PrivacyModule {
   static forRoot(holders: DynamicModule[]): DynamicModule {
     return {
       module: PrivacyModule,
-      imports: [ProfilesModule, WebhooksModule, CryptoModule, ...holders],
+      imports: [ProfilesModule, WebhooksModule, CryptoModule, SuppressionModule, ...holders],
       providers: [PrivacyService, PrivacyRequestsService],
       exports: [PrivacyService, PrivacyRequestsService],
     };

@@ -6,6 +6,7 @@ import { ProfileChangesService } from '../profiles/profile-changes.service.js';
 import { ProfileException } from '../profiles/profile.exception.js';
 import { isUuid, ProfilesService } from '../profiles/profiles.service.js';
 import { SegmentsService } from '../segments/segments.service.js';
+import { SuppressionService } from '../suppression/suppression.service.js';
 import { SyncRunsService } from '../sync/sync-runs.service.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
 
@@ -44,6 +45,7 @@ export class PrivacyService {
     private readonly segments: SegmentsService,
     private readonly webhooks: WebhooksService,
     private readonly syncRuns: SyncRunsService,
+    private readonly suppression: SuppressionService,
   ) {}
 
   async export(workspaceId: string, id: string): Promise<ProfileExport> {
@@ -83,8 +85,11 @@ export class PrivacyService {
       await lockWorkspaceProfiles(runner, workspaceId);
       const survivor = await this.survivorOf(workspaceId, id, runner);
       const tree = await treeOf(runner, survivor);
-      // Read before the profile core deletes the identities: how refused records are recognized.
-      const identityValues = await this.profiles.identityValuesIn(runner, workspaceId, tree);
+      // Read before the profile core deletes the identities: how refused records are recognized, and
+      // what is suppressed so that no source brings the person back.
+      const identities = await this.profiles.identitiesIn(runner, workspaceId, tree);
+      const identityValues = identities.map((i) => i.value);
+      await this.suppression.suppressIn(runner, workspaceId, identities);
       const deleted: Record<string, number> = {
         ...(await this.segments.eraseProfilesIn(runner, workspaceId, tree)),
         ...(await this.webhooks.eraseProfilesIn(runner, workspaceId, tree)),

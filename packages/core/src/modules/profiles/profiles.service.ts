@@ -211,14 +211,13 @@ export class ProfilesService {
     return found.map((c) => ({ purpose: c.purpose, source: c.source, granted: c.granted, at: new Date(c.at).toISOString() }));
   }
 
-  /** The identity values of these profiles (as stored: normalized), read in the caller's transaction. */
-  async identityValuesIn(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<string[]> {
-    const found = await rows<{ value: string }>(
+  /** The identities of these profiles (as stored: normalized), read in the caller's transaction. */
+  async identitiesIn(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<{ type: string; value: string }[]> {
+    return rows<{ type: string; value: string }>(
       runner,
-      `SELECT DISTINCT value FROM identities WHERE workspace_id = $1 AND (profile_id = ANY($2::uuid[]) OR origin_profile_id = ANY($2::uuid[]))`,
+      `SELECT DISTINCT type, value FROM identities WHERE workspace_id = $1 AND (profile_id = ANY($2::uuid[]) OR origin_profile_id = ANY($2::uuid[]))`,
       [workspaceId, profileIds],
     );
-    return found.map((r) => r.value);
   }
 
   /**

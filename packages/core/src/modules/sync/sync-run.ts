@@ -21,6 +21,8 @@ export interface StreamStats {
   rejected: number;
   /** Invalid records and refused facts written to dead_letters. */
   deadLettered: number;
+  /** Facts dropped because they carry an identifier of an erased person: neither stored nor dead-lettered. */
+  suppressed: number;
 }
 
 /** A warning a run's connector reported, once per distinct message. */
@@ -87,7 +89,7 @@ export function addWarning(warnings: SyncRunWarning[], message: string): void {
 }
 
 export function emptyStreamStats(): StreamStats {
-  return { read: 0, created: 0, updated: 0, merged: 0, events: 0, rejected: 0, deadLettered: 0 };
+  return { read: 0, created: 0, updated: 0, merged: 0, events: 0, rejected: 0, deadLettered: 0, suppressed: 0 };
 }
 
 export function runView(row: SyncRunRow): SyncRunView {
@@ -98,7 +100,8 @@ export function runView(row: SyncRunRow): SyncRunView {
     status: row.status,
     trigger: row.trigger,
     mode: row.mode,
-    stats: row.stats,
+    // Runs recorded before a count existed read it as 0.
+    stats: Object.fromEntries(Object.entries(row.stats).map(([stream, stats]) => [stream, { ...emptyStreamStats(), ...stats }])),
     currentStream: row.current_stream ?? null,
     warnings: row.warnings ?? [],
     cancelRequested: row.cancel_requested,

@@ -204,6 +204,7 @@ export class SyncRunner {
         events: streamStats.events + result.eventsInserted,
         rejected: streamStats.rejected + result.rejected,
         deadLettered: streamStats.deadLettered + deadLettered,
+        suppressed: streamStats.suppressed + result.suppressed,
       };
       await runner.query(`UPDATE sync_runs SET stats = $2, warnings = $3, heartbeat_at = now() WHERE id = $1`, [
         run.id,
