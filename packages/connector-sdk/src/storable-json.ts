@@ -81,3 +81,40 @@ export function unstorableDateReason(date: Date): string | undefined {
   const year = date.getUTCFullYear();
   return year < MIN_YEAR || year > MAX_YEAR ? 'must be a date between the years 0001 and 9999' : undefined;
 }
+
+const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/** Text PostgreSQL stores: NUL characters and lone surrogates replaced by U+FFFD. */
+export function storableText(text: string): string {
+  return text.replaceAll('\u0000', '\ufffd').replace(LONE_SURROGATES, '\ufffd');
+}
+
+/**
+ * A copy of `value` that PostgreSQL's jsonb stores and `JSON.stringify` handles, for keeping a refused
+ * record to look at (a dead letter): text made storable ({@link storableText}), values nested deeper
+ * than `maxDepth` replaced by the string `[nested too deeply]`, built without recursion. Objects are
+ * created without a prototype, so a `__proto__` key stays a plain key.
+ */
+export function toStorableJson(value: unknown, maxDepth = 64): unknown {
+  const root: { value?: unknown } = {};
+  const stack: { value: unknown; depth: number; assign: (copy: unknown) => void }[] = [{ value, depth: 0, assign: (copy) => (root.value = copy) }];
+  while (stack.length) {
+    const { value: current, depth, assign } = stack.pop()!;
+    if (typeof current === 'string') assign(storableText(current));
+    else if (typeof current !== 'object' || current === null || current instanceof Date) assign(current);
+    else if (depth >= maxDepth) assign('[nested too deeply]');
+    else if (Array.isArray(current)) {
+      const copy: unknown[] = new Array(current.length).fill(null);
+      assign(copy);
+      current.forEach((item, index) => stack.push({ value: item, depth: depth + 1, assign: (c) => (copy[index] = c) }));
+    } else {
+      const copy = Object.create(null) as Record<string, unknown>;
+      assign(copy);
+      for (const key of Object.keys(current)) {
+        const safeKey = storableText(key);
+        stack.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1, assign: (c) => Object.defineProperty(copy, safeKey, { value: c, enumerable: true, writable: true, configurable: true }) });
+      }
+    }
+  }
+  return root.value;
+}
