@@ -26,7 +26,8 @@ export function unstorableTextReason(text: string): string | undefined {
 }
 
 /**
- * The problems of `value` (at most `limit`, in document order); an empty list when it can be stored.
+ * The problems of `value` (at most `limit`; an object's refused keys before the problems of its values);
+ * an empty list when it can be stored.
  * Plain objects and arrays are walked; other objects (a `Date`) and primitives are leaves.
  */
 export function findJsonProblems(value: unknown, options: { maxDepth: number; prefix?: string; limit?: number }): JsonProblem[] {
@@ -106,13 +107,16 @@ export function toStorableJson(value: unknown, maxDepth = 64): unknown {
     else if (Array.isArray(current)) {
       const copy: unknown[] = new Array(current.length).fill(null);
       assign(copy);
-      current.forEach((item, index) => stack.push({ value: item, depth: depth + 1, assign: (c) => (copy[index] = c) }));
+      for (let i = current.length - 1; i >= 0; i--) stack.push({ value: current[i], depth: depth + 1, assign: (c) => (copy[i] = c) });
     } else {
       const copy = Object.create(null) as Record<string, unknown>;
       assign(copy);
-      for (const key of Object.keys(current)) {
-        const safeKey = storableText(key);
-        stack.push({ value: (current as Record<string, unknown>)[key], depth: depth + 1, assign: (c) => Object.defineProperty(copy, safeKey, { value: c, enumerable: true, writable: true, configurable: true }) });
+      const keys = Object.keys(current);
+      // Keys defined now, in their order (values follow); without a prototype, `copy[key] =` never reaches one.
+      for (const key of keys) copy[storableText(key)] = null;
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const safeKey = storableText(keys[i]!);
+        stack.push({ value: (current as Record<string, unknown>)[keys[i]!], depth: depth + 1, assign: (c) => (copy[safeKey] = c) });
       }
     }
   }
