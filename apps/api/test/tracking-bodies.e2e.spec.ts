@@ -1,4 +1,4 @@
-import { deflateSync, gzipSync } from 'node:zlib';
+import { brotliCompressSync, deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { Analytics as SegmentAnalytics } from '@segment/analytics-node';
 import LegacyAnalytics from 'analytics-node';
@@ -133,11 +133,13 @@ describe('Tracking request bodies: bad input is a 4xx, bodies as real clients se
     expect(problem).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE', detail: expect.stringContaining('application/xml') });
   });
 
-  it('gzip and deflate bodies are decompressed, whatever their Content-Type; a corrupt one is a 400; an unknown encoding a 415', async () => {
+  it('gzip, deflate (zlib or raw) and br bodies are decompressed, whatever their Content-Type; a corrupt one is a 400; an unknown encoding a 415', async () => {
     const message = (userId: string) => JSON.stringify({ batch: [{ type: 'identify', userId, traits: { email: `${userId}@example.org` } }, { type: 'track', userId, event: 'Zipped' }] });
     expect((await raw('/v1/batch', gzipSync(message('gz-1')), { 'content-encoding': 'gzip', 'content-type': 'application/x-www-form-urlencoded' })).status).toBe(200);
     expect((await raw('/v1/batch', deflateSync(message('df-1')), { 'content-encoding': 'deflate' })).status).toBe(200);
-    for (const userId of ['gz-1', 'df-1']) {
+    expect((await raw('/v1/batch', deflateRawSync(message('raw-1')), { 'content-encoding': 'deflate' })).status).toBe(200);
+    expect((await raw('/v1/batch', brotliCompressSync(message('br-1')), { 'content-encoding': 'br' })).status).toBe(200);
+    for (const userId of ['gz-1', 'df-1', 'raw-1', 'br-1']) {
       const profile = await byUser(userId);
       expect(profile.traits).toMatchObject({ email: `${userId}@example.org` });
       expect((await profiles.events(ws, profile.id)).data.map((e) => e.type)).toEqual(['zipped']);

@@ -58,8 +58,7 @@ function decompress(bytes: Buffer, encoding: string, limit: number): Buffer {
       case 'x-gzip':
         return gunzipSync(bytes, options);
       case 'deflate':
-        // HTTP's deflate is zlib-wrapped; some clients send it raw.
-        return bytes[0] !== undefined && (bytes[0] & 0x0f) === 8 ? inflateSync(bytes, options) : inflateRawSync(bytes, options);
+        return inflate(bytes, options);
       case 'br':
         return brotliDecompressSync(bytes, options);
       default:
@@ -71,6 +70,16 @@ function decompress(bytes: Buffer, encoding: string, limit: number): Buffer {
       throw new ApiProblem(413, 'PAYLOAD_TOO_LARGE', `the body may be at most ${Math.round(limit / 1024)} KB once decompressed`);
     }
     throw new ApiProblem(400, 'BAD_REQUEST', `the body is not valid ${encoding} data (Content-Encoding: ${encoding})`);
+  }
+}
+
+/** HTTP's deflate is zlib-wrapped; some clients send it raw. */
+function inflate(bytes: Buffer, options: { maxOutputLength: number }): Buffer {
+  try {
+    return inflateSync(bytes, options);
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw error;
+    return inflateRawSync(bytes, options);
   }
 }
 
