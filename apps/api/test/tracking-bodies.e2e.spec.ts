@@ -122,10 +122,13 @@ describe('Tracking request bodies: bad input is a 4xx, bodies as real clients se
     expect(invalidUtf8.detail).toBe('the body is not valid UTF-8');
   });
 
-  it('JSON labelled as a form or as text is read as JSON on tracking routes', async () => {
+  it('JSON labelled as a form or as text, or not labelled, is read as JSON on tracking routes', async () => {
     const body = JSON.stringify({ userId: 'labelled-1', event: 'Labelled' });
     for (const type of ['application/x-www-form-urlencoded', 'text/plain']) expect((await raw('/v1/track', body, { 'content-type': type })).status).toBe(200);
-    expect((await profiles.events(ws, (await byUser('labelled-1')).id)).data.map((e) => e.type)).toEqual(['labelled', 'labelled']);
+    // Bytes with no Content-Type at all.
+    const untyped = await fetch(`${api.base}/v1/track`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: new Uint8Array(Buffer.from(body)) });
+    expect(untyped.status).toBe(200);
+    expect((await profiles.events(ws, (await byUser('labelled-1')).id)).data.map((e) => e.type)).toEqual(['labelled', 'labelled', 'labelled']);
   });
 
   it('a non-JSON body on another JSON route is a 415', async () => {
