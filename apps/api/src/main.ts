@@ -6,6 +6,7 @@ import type { Connector } from '@portrait/connector-sdk';
 import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
 import { ApiModule } from './api.module.js';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document.js';
+import { useRequestBodyParser } from './http/request-body.js';
 import { MAX_BATCH_BYTES } from './tracking/tracking.service.js';
 
 /** `connectors`: installed besides the built-in ones (tests; in production they come from PORTRAIT_PLUGINS). */
@@ -22,6 +23,8 @@ export async function createApiApp(runtime: Runtime, options: { connectors?: rea
     rawBody: true,
   });
   app.useLogger(app.get(PortraitLogger));
+  // One parser for every body: decompressed, checked for what cannot be stored, JSON for tracking whatever its type.
+  useRequestBodyParser(app, MAX_BATCH_BYTES);
   // Fastify names each request (the caller's Request-Id, or a new UUID); the id goes back on every
   // reply, errors and 404s included.
   app

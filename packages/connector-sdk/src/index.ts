@@ -1,4 +1,5 @@
 export * from './profile-fact.js';
+export * from './storable-json.js';
 export { privacyRequestSchema, validatePrivacyRequest, type PrivacyRequestValidation } from './privacy-request.js';
 export * from './connector.js';
 export * from './connector.errors.js';

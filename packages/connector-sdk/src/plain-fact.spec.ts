@@ -36,7 +36,19 @@ const json = fc.letrec((tie) => ({
   record: fc.dictionary(key, tie('value'), { maxKeys: 4, noNullPrototype: true }),
 })).value;
 const record = sometimesOdd(fc.dictionary(key, sometimesOdd(json), { maxKeys: 5, noNullPrototype: true }));
-const instant = sometimesOdd(fc.oneof(fc.date({ noInvalidDate: true }), fc.date({ noInvalidDate: true }).map((d) => d.toISOString()), mostly(['2026-11-01', '2026-11-01T10:00:00+02:00', '2025-02-30T00:00:00Z', '2024-02-29T23:59:59.999Z', '2025-02-29T00:00:00.000Z', '0000-01-01T00:00:00.000Z'], ['yesterday', '2025-04-31T00:00:00.000Z', '2025-13-01T00:00:00.000Z', '2025-01-01T24:00:00.000Z'])));
+/** Dates PostgreSQL stores (years 0001–9999) mostly; the ones outside are among the odd values. */
+const storableDate = fc.date({ noInvalidDate: true, min: new Date('0001-01-01T00:00:00.000Z'), max: new Date('9999-12-31T23:59:59.999Z') });
+const instant = sometimesOdd(
+  fc.oneof(
+    { weight: 8, arbitrary: storableDate },
+    { weight: 8, arbitrary: storableDate.map((d) => d.toISOString()) },
+    { weight: 8, arbitrary: mostly(
+      ['2026-11-01', '2026-11-01T10:00:00+02:00', '2025-02-30T00:00:00Z', '2024-02-29T23:59:59.999Z', '2025-02-29T00:00:00.000Z', '0001-01-01T00:00:00.000Z', '9999-12-31T23:59:59.999Z'],
+      ['yesterday', '2025-04-31T00:00:00.000Z', '2025-13-01T00:00:00.000Z', '2025-01-01T24:00:00.000Z', '0000-01-01T00:00:00.000Z', '+099999-01-01T00:00:00Z', '-000001-01-01T00:00:00Z'],
+    ) },
+    { weight: 1, arbitrary: fc.date({ noInvalidDate: true }) },
+  ),
+);
 const identity = sometimesOdd(fc.record({ type: sometimesOdd(mostly(['email', 'phone', 'shopify_customer_id'], ['Email'])), value: sometimesOdd(fc.string({ minLength: 1, maxLength: 20 })), extra: maybe(fc.string()) }, { requiredKeys: ['type', 'value'], noNullPrototype: true }));
 const identities = sometimesOdd(fc.array(identity, { maxLength: 4 }));
 const event = sometimesOdd(

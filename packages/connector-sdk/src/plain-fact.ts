@@ -1,3 +1,4 @@
+import { unstorableDateReason } from './storable-json.js';
 import { EVENT_TYPE, IDENTITY_TYPE, SOURCE_ID, TRAIT_KEY, type ProfileFact } from './profile-fact.js';
 
 /**
@@ -95,11 +96,11 @@ function instant(value: unknown): string | undefined {
     if (canonical) {
       const [year, month, day] = [Number(canonical[1]), Number(canonical[2]), Number(canonical[3])];
       const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
-      if (month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1]! + (month === 2 && leap ? 1 : 0)) return value;
+      if (year >= 1 && month >= 1 && month <= 12 && day >= 1 && day <= DAYS_IN_MONTH[month - 1]! + (month === 2 && leap ? 1 : 0)) return value;
     }
   } else if (!(value instanceof Date)) return undefined;
   const date = value instanceof Date ? value : new Date(value);
-  return Number.isNaN(date.getTime()) ? undefined : date.toISOString();
+  return Number.isNaN(date.getTime()) || unstorableDateReason(date) ? undefined : date.toISOString();
 }
 
 /** Deep enough for any real payload; deeper ones go to the schema. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parsePlainFact } from './plain-fact.js';
+import { findJsonProblems, unstorableDateReason } from './storable-json.js';
 
 /**
  * ProfileFact: what every source yields, whatever the channel. One fact is one record of one source
@@ -21,6 +22,11 @@ const timestamp = z
     const date = value instanceof Date ? value : new Date(value);
     if (Number.isNaN(date.getTime())) {
       ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 timestamp' });
+      return z.NEVER;
+    }
+    const outOfRange = unstorableDateReason(date);
+    if (outOfRange) {
+      ctx.addIssue({ code: 'custom', message: outOfRange });
       return z.NEVER;
     }
     return date.toISOString();
@@ -81,8 +87,20 @@ export type ProfileFactInput = z.input<typeof profileFactSchema>;
 
 export type FactValidation = { ok: true; fact: ProfileFact } | { ok: false; reason: string };
 
-/** Validates one fact; the reason names every offending field (`identities.0.value: must not be empty`). */
+/**
+ * How deep a fact may nest: its own structure (fact, events, an event, its properties) and 32 levels
+ * of properties below, as the plain-fact check allows.
+ */
+const MAX_FACT_DEPTH = 40;
+
+/**
+ * Validates one fact; the reason names every offending field (`identities.0.value: must not be empty`).
+ * Text PostgreSQL cannot store (a NUL character, a lone surrogate), refused keys and nesting too deep
+ * are found first, without recursion, so that such a record is refused with its reason, never a failed batch.
+ */
 export function validateFact(input: unknown): FactValidation {
+  const unstorable = findJsonProblems(input, { maxDepth: MAX_FACT_DEPTH });
+  if (unstorable.length) return { ok: false, reason: formatIssues(unstorable.map((p) => ({ path: p.field === '(body)' ? [] : [p.field], message: p.message }))) };
   const plain = parsePlainFact(input);
   const parsed = plain ? { success: true as const, data: plain } : profileFactSchema.safeParse(input);
   if (parsed.success) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { unstorableDateReason } from '@portrait/connector-sdk';
 import { jsonValue } from '@portrait/core/http';
 
 /**
@@ -12,8 +13,19 @@ const id = z
   .union([z.string().min(1, 'must not be empty').max(512, 'must be at most 512 characters'), z.number()])
   .transform((value) => String(value));
 
-/** A timestamp as the libraries send it (ISO-8601); checked when mapped, where the field can be named. */
-const timestamp = z.string().max(64).describe('ISO-8601 date-time');
+/**
+ * A timestamp as the libraries send it (ISO-8601); its form is checked when mapped, where the field can
+ * be named; a date PostgreSQL cannot hold (outside the years 0001–9999) is refused here.
+ */
+const timestamp = z
+  .string()
+  .max(64)
+  .superRefine((value, ctx) => {
+    const date = new Date(value);
+    const reason = Number.isNaN(date.getTime()) ? undefined : unstorableDateReason(date);
+    if (reason) ctx.addIssue({ code: 'custom', message: reason });
+  })
+  .describe('ISO-8601 date-time');
 
 const jsonObject = z.record(z.string(), jsonValue);
 

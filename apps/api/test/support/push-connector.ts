@@ -37,7 +37,8 @@ export const pushConnector = defineConnector({
     const given = Buffer.from(request.headers['x-pusher-hmac-sha256'] ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new WebhookSignatureError('the x-pusher-hmac-sha256 header does not match the body');
     if (request.headers['x-pusher-topic'] === 'customers/redact') {
-      const { customer } = request.body as { customer: { id: string; email: string } };
+      const { customer } = (request.body ?? {}) as { customer?: { id?: unknown; email?: unknown } };
+      if (typeof customer?.id !== 'string' || typeof customer.email !== 'string') throw new InvalidRecordError('a redact request needs customer.id and customer.email', request.body, 'webhook body');
       const identities = [{ type: 'email', value: customer.email }, { type: 'pusher_customer_id', value: customer.id }];
       return { facts: [], privacyRequests: [{ type: 'erase', identities, reference: request.headers['x-pusher-webhook-id'] }] };
     }

@@ -198,3 +198,54 @@ export const tagConnector = defineConnector({
     return { synced: diff.entered.length + diff.exited.length - skipped.length, skipped };
   },
 });
+
+/** A JSON object nested `levels` deep, built without recursion. */
+function nestedObject(levels: number): Record<string, unknown> {
+  let value: Record<string, unknown> = { leaf: 1 };
+  for (let i = 1; i < levels; i++) value = { a: value };
+  return value;
+}
+
+/**
+ * One page of facts, one good and the others each with something PostgreSQL cannot store or a key
+ * that is refused: every bad one must be dead-lettered with its reason, the good one stored.
+ */
+export const unstorableConnector = defineConnector({
+  manifest: {
+    id: 'unstorable',
+    name: 'Unstorable',
+    version: '0.1.0',
+    description: 'Records with NUL characters, lone surrogates, out-of-range dates and deep nesting, for tests.',
+    kind: 'source',
+    configSchema: z.object({}),
+    secretFields: [],
+    streams: [{ name: 'people', primaryKey: ['id'], syncModes: ['full'] }],
+    defaultSchedule: '0 * * * *',
+    capabilities: {},
+  },
+  check: async () => ({ ok: true }),
+  async *read(): AsyncGenerator<ReadMessage> {
+    const fact = (id: string, extra: Record<string, unknown> = {}) => ({
+      source: 'unstorable',
+      externalId: id,
+      identities: [{ type: 'email', value: `${id}@unstorable.test` }],
+      observedAt: '2026-01-01T00:00:00Z',
+      ...extra,
+    });
+    const event = (extra: Record<string, unknown>) => ({ type: 'order_placed', occurredAt: '2026-01-02T00:00:00Z', properties: {}, ...extra });
+    yield {
+      type: 'facts',
+      facts: [
+        fact('good'),
+        fact('nul-trait', { traits: { first_name: 'A\u0000na' } }),
+        fact('surrogate-property', { events: [event({ properties: { note: 'x\ud800' } })] }),
+        fact('nul-key', { traits: { city: 'Recife' }, events: [event({ properties: { 'no\u0000te': 'x' } })] }),
+        fact('year-zero', { observedAt: '0000-01-01T00:00:00Z' }),
+        fact('year-99999', { events: [event({ occurredAt: '+099999-01-01T00:00:00Z' })] }),
+        fact('year-minus-one', { events: [event({ occurredAt: new Date('-000001-01-01T00:00:00Z') })] }),
+        fact('deep', { events: [event({ properties: nestedObject(20_000) })] }),
+        fact('proto', { events: [event({ properties: JSON.parse('{"__proto__":{"admin":true}}') as Record<string, unknown> })] }),
+      ] as never,
+    };
+  },
+});

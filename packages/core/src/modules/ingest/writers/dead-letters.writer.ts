@@ -1,3 +1,4 @@
+import { toStorableJson } from '@portrait/connector-sdk';
 import type { QueryRunner } from 'typeorm';
 
 /** What could not be ingested: a record a connector could not read, or a fact the ingest refused. */
@@ -16,12 +17,16 @@ export interface DeadLetterSource {
   stream?: string;
 }
 
-/** Dead letters of a batch, in its transaction: one statement (none for none). */
+/**
+ * Dead letters of a batch, in its transaction: one statement (none for none). Payloads and reasons are
+ * stored as {@link toStorableJson} makes them: a record refused for a NUL character, a lone surrogate
+ * or its depth is kept (those characters replaced by U+FFFD, the deepest levels cut), never a failed batch.
+ */
 export async function writeDeadLetters(runner: QueryRunner, workspaceId: string, from: DeadLetterSource, deadLetters: DeadLetter[]): Promise<void> {
   if (deadLetters.length === 0) return;
   await runner.query(
     `INSERT INTO dead_letters (workspace_id, source_id, run_id, stream, reason, payload, location)
      SELECT $1, $2, $3, $4, d.reason, d.payload, d.location FROM json_to_recordset($5::json) AS d(reason text, payload jsonb, location text)`,
-    [workspaceId, from.sourceId, from.runId ?? null, from.stream ?? null, JSON.stringify(deadLetters)],
+    [workspaceId, from.sourceId, from.runId ?? null, from.stream ?? null, JSON.stringify(toStorableJson(deadLetters))],
   );
 }
