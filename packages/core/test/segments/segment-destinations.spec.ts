@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable, Module } from '@nestjs/common';
+import { Global, Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { loadConfig, PORTRAIT_CONFIG } from '../../src/engine/config/portrait-config.js';
 import { dataSourceOptions } from '../../src/engine/database/data-source-options.js';
 import { IngestModule } from '../../src/modules/ingest/ingest.module.js';
 import { IngestService } from '../../src/modules/ingest/ingest.service.js';
@@ -36,7 +37,11 @@ describe('segment destinations', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    @Module({ imports: [TypeOrmModule.forRoot(dataSourceOptions(db.url, { poolSize: 5, entities: coreEntities })), WorkspacesModule, ProfilesModule, IngestModule, SegmentsModule.withDispatcher(TagDestination)] })
+    // The configuration the core module would provide: the ingest's suppression list seals its key with it.
+    @Global()
+    @Module({ providers: [{ provide: PORTRAIT_CONFIG, useValue: loadConfig({ DATABASE_URL: db.url, PORTRAIT_SECRET_KEY: 'd'.repeat(40) }) }], exports: [PORTRAIT_CONFIG] })
+    class ConfigModule {}
+    @Module({ imports: [ConfigModule, TypeOrmModule.forRoot(dataSourceOptions(db.url, { poolSize: 5, entities: coreEntities })), WorkspacesModule, ProfilesModule, IngestModule, SegmentsModule.withDispatcher(TagDestination)] })
     class TestModule {}
     app = await NestFactory.createApplicationContext(TestModule, { logger: false });
   });
