@@ -666,15 +666,10 @@ export interface components {
         TrackingResult: {
             /** @enum {boolean} */
             success: true;
-            /** @description Messages received */
+            /** @description Messages received, durably stored in the intake log */
             received: number;
-            /** @description Messages not stored (e.g. every identifier was a blocked placeholder value) */
-            rejected: number;
-            rejections: {
-                /** @description Position in the batch (0 for single calls) */
-                index: number;
-                reason: string;
-            }[];
+            /** @description The messages are on the profile (asked for with the Portrait-Wait header); false: they are stored and will be, and messages the ingest refuses (e.g. every identifier was a blocked placeholder value) become intake dead letters */
+            processed: boolean;
             /** @description Values left out of messages that were stored (e.g. an invalid phone) */
             warnings: string[];
         };
@@ -1818,7 +1813,10 @@ export interface operations {
     identify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1828,8 +1826,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1905,7 +1915,10 @@ export interface operations {
     track: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1915,8 +1928,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1992,7 +2017,10 @@ export interface operations {
     page: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2002,8 +2030,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -2079,7 +2119,10 @@ export interface operations {
     screen: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2089,8 +2132,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -2166,7 +2221,10 @@ export interface operations {
     group: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2176,8 +2234,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -2253,7 +2323,10 @@ export interface operations {
     alias: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2263,8 +2336,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -2340,7 +2425,10 @@ export interface operations {
     batch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2350,8 +2438,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
