@@ -1,6 +1,6 @@
 import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, QueryRunner } from 'typeorm';
+import { type DataSource, QueryFailedError } from 'typeorm';
 import { IngestService } from '../ingest/ingest.service.js';
 import { IntakeLogService } from './intake-log.service.js';
 
@@ -33,7 +33,6 @@ export class IntakeProcessor implements OnModuleDestroy {
   private pass?: Promise<void>;
   private again = false;
   private timer?: NodeJS.Timeout;
-  private lockRunner?: QueryRunner;
   private readonly wake = () => this.kick();
 
   constructor(
@@ -59,8 +58,6 @@ export class IntakeProcessor implements OnModuleDestroy {
     clearInterval(this.timer);
     this.log.signals.off('appended', this.wake);
     await this.pass;
-    await this.lockRunner?.release();
-    this.lockRunner = undefined;
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -97,31 +94,73 @@ export class IntakeProcessor implements OnModuleDestroy {
          SELECT (SELECT l.workspace_id FROM intake_log l WHERE l.workspace_id > w.workspace_id ORDER BY l.workspace_id LIMIT 1) FROM w WHERE w.workspace_id IS NOT NULL)
        SELECT workspace_id FROM w WHERE workspace_id IS NOT NULL`,
     );
-    for (const { workspace_id: workspaceId } of workspaces) {
-      if (!this.running && stats.batches > 0) break;
-      const runner = await this.lock();
-      const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [lockKey(workspaceId)]);
-      if (!locked) continue;
-      try {
-        for (;;) {
-          const drained = await this.drainChunk(workspaceId);
-          if (drained === 0) break;
-          stats.batches++;
-          stats.messages += drained;
-          if (drained < INTAKE_CHUNK) break;
+    if (workspaces.length === 0) return stats;
+    // The connection that holds this pass's workspace locks (session locks: PostgreSQL frees them if the process dies).
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    try {
+      for (const { workspace_id: workspaceId } of workspaces) {
+        if (!this.running && stats.batches > 0) break;
+        const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [lockKey(workspaceId)]);
+        if (!locked) continue;
+        try {
+          await this.drainWorkspace(workspaceId, stats);
+        } finally {
+          await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [lockKey(workspaceId)]);
         }
-      } finally {
-        await runner.query(`SELECT pg_advisory_unlock(hashtextextended($1, 0))`, [lockKey(workspaceId)]);
       }
+    } finally {
+      await runner.release();
     }
     return stats;
   }
 
-  /** Ingests the workspace's oldest messages, up to a chunk, deleting them in the same transaction. */
-  private async drainChunk(workspaceId: string): Promise<number> {
+  /**
+   * Drains one workspace (its lock held) to empty. A batch the database refuses for its data (a
+   * message that passed validation but breaks a constraint) is halved until the one message at fault
+   * is found, which becomes an intake dead letter: one bad message does not hold up the others.
+   */
+  private async drainWorkspace(workspaceId: string, stats: IntakeDrainStats): Promise<void> {
+    let limit = INTAKE_CHUNK;
+    for (;;) {
+      let drained: number;
+      try {
+        drained = await this.drainChunk(workspaceId, limit);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        if (limit > 1) {
+          limit = Math.ceil(limit / 2);
+          continue;
+        }
+        await this.deadLetterOldest(workspaceId, (error as Error).message);
+        limit = INTAKE_CHUNK;
+        continue;
+      }
+      if (drained === 0) return;
+      stats.batches++;
+      stats.messages += drained;
+      if (limit < INTAKE_CHUNK) limit = Math.min(INTAKE_CHUNK, limit * 2);
+      else if (drained < INTAKE_CHUNK) return;
+    }
+  }
+
+  /** Moves the workspace's oldest message to the intake dead letters (one transaction). */
+  private async deadLetterOldest(workspaceId: string, reason: string): Promise<void> {
+    await this.dataSource.query(
+      `WITH d AS (
+         DELETE FROM intake_log WHERE (workspace_id, id) = (SELECT workspace_id, id FROM intake_log WHERE workspace_id = $1 ORDER BY id LIMIT 1)
+         RETURNING workspace_id, fact, received_at)
+       INSERT INTO intake_dead_letters (workspace_id, reason, payload, received_at) SELECT workspace_id, $2, fact, received_at FROM d`,
+      [workspaceId, `the ingest could not store this message: ${reason}`],
+    );
+    this.logger.warn({ workspaceId }, 'an intake message the database refused was dead-lettered');
+  }
+
+  /** Ingests the workspace's oldest messages, up to `limit`, deleting them in the same transaction. */
+  private async drainChunk(workspaceId: string, limit: number): Promise<number> {
     const rows: { id: string; fact: unknown; received_at: Date }[] = await this.dataSource.query(
       `SELECT id::text AS id, fact, received_at FROM intake_log WHERE workspace_id = $1 ORDER BY id LIMIT $2`,
-      [workspaceId, INTAKE_CHUNK],
+      [workspaceId, limit],
     );
     if (rows.length === 0) return 0;
     const ids = rows.map((r) => r.id);
@@ -158,16 +197,14 @@ export class IntakeProcessor implements OnModuleDestroy {
     await this.dataSource.query(`UPDATE intake_progress SET completed = GREATEST(completed, $2::bigint) WHERE workspace_id = $1`, [workspaceId, committed]);
     return rows.length;
   }
-
-  /** The connection that holds this processor's workspace locks. */
-  private async lock(): Promise<QueryRunner> {
-    if (this.lockRunner && !this.lockRunner.isReleased) return this.lockRunner;
-    this.lockRunner = this.dataSource.createQueryRunner();
-    await this.lockRunner.connect();
-    return this.lockRunner;
-  }
 }
 
 function lockKey(workspaceId: string): string {
   return `portrait.intake:${workspaceId}`;
+}
+
+/** A statement refused for the data it was given (SQLSTATE class 22: data exception, 23: integrity constraint violation). */
+function isDataError(error: unknown): boolean {
+  const code = error instanceof QueryFailedError ? (error.driverError as { code?: string }).code : undefined;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
