@@ -24,6 +24,7 @@ import { numberArg, printTable } from '../lib/measure.js';
  * paced by this process.
  *
  *   pnpm bench:intake [--duration=10]   (DATABASE_URL or the local PostgreSQL; REDIS_URL or the local Redis; /usr/bin/wrk)
+ *   BENCH_CPU_PROF_DIR=/tmp/prof pnpm bench:intake   (V8 CPU profiles of the servers and the worker)
  */
 
 const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -50,7 +51,9 @@ function scratchUrl(): string {
 
 /** Starts an entry point in a child process; for servers, waits for the URL it prints. */
 async function start(name: string, file: string, env: Record<string, string>, printsUrl: boolean): Promise<Proc> {
-  const child = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
+  // BENCH_CPU_PROF_DIR: each child writes a V8 CPU profile there when it exits cleanly (not when killed).
+  const profile = process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF_DIR}`] : [];
+  const child = spawn(process.execPath, [...profile, file], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...env } });
   if (!printsUrl) {
     child.stdout!.resume();
     return { name, child };
@@ -264,6 +267,10 @@ async function main() {
     });
     printTable(rows);
     const acceptedEvents = accepted.requestsPerSecond * BATCH;
+    // A fresh API for the rest (the first one's CPU profile, when asked for, is written as it stops).
+    await stop(api);
+    api = await start('api', here('./intake-api-server.js'), apiEnv, true);
+    procs.push(api);
 
     // 2. Drain: the worker empties the backlog the runs left.
     const pending = await backlog(client);
