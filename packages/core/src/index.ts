@@ -80,7 +80,6 @@ export type { ApiKeyScope } from './modules/api-keys/api-key-scopes.js';
 export { IntakeLogService } from './modules/intake/intake-log.service.js';
 export type { IntakeReceipt } from './modules/intake/intake-log.service.js';
 export { INTAKE_CHUNK, IntakeProcessor } from './modules/intake/intake-processor.service.js';
-export type { IntakeDrainStats } from './modules/intake/intake-processor.service.js';
 export { INTAKE_STUCK_SECONDS, IntakeHealth } from './modules/intake/intake-health.js';
 export type { IntakeState } from './modules/intake/intake-health.js';
 

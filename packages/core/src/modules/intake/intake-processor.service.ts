@@ -12,7 +12,7 @@ const POLL_MS = 200;
 const RETRY_MS = 2000;
 
 /** What one pass over the log did. */
-export interface IntakeDrainStats {
+interface IntakeDrainStats {
   batches: number;
   messages: number;
 }
@@ -85,7 +85,7 @@ export class IntakeProcessor implements OnModuleDestroy {
   }
 
   /** One pass: every workspace with pending messages that no other processor holds, drained to empty. */
-  async drain(): Promise<IntakeDrainStats> {
+  private async drain(): Promise<IntakeDrainStats> {
     const stats: IntakeDrainStats = { batches: 0, messages: 0 };
     const workspaces: { workspace_id: string }[] = await this.dataSource.query(
       `WITH RECURSIVE w AS (
@@ -139,6 +139,8 @@ export class IntakeProcessor implements OnModuleDestroy {
       if (drained === 0) return;
       stats.batches++;
       stats.messages += drained;
+      // Stopping: the rest waits for the next processor (or this one, started again).
+      if (!this.running) return;
       if (limit < INTAKE_CHUNK) limit = Math.min(INTAKE_CHUNK, limit * 2);
       else if (drained < INTAKE_CHUNK) return;
     }
