@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Connector } from '@portrait/connector-sdk';
-import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
+import { closeOnSignals, IntakeProcessor, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
 import { ApiModule } from './api.module.js';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document.js';
 import { useRequestBodyParser } from './http/request-body.js';
@@ -34,6 +34,9 @@ export async function createApiApp(runtime: Runtime, options: { connectors?: rea
       reply.header('Request-Id', request.id);
     });
   serveOpenApi(app, buildOpenApiDocument(app));
+  // Tracking messages are drained from the intake log by the worker; with no queue configured (one
+  // machine, as the embedded sync scheduler assumes) the API drains them too. Processors share the log safely.
+  if (!runtime.config.redisUrl) app.get(IntakeProcessor).start();
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { Analytics } from '@segment/analytics-node';
-import { ProfilesService } from '@portrait/core';
+import { IntakeLogService, ProfilesService } from '@portrait/core';
 import { createTestApi, type TestApi } from './support/test-api.js';
 
 describe('Segment-compatible tracking API', () => {
@@ -16,7 +16,8 @@ describe('Segment-compatible tracking API', () => {
   });
   afterAll(() => api?.close());
 
-  const post = (path: string, body: unknown) => api.call(key, path, { method: 'POST', body });
+  // Each call waits until its messages are on the profile (Portrait-Wait), so the profile can be read right after.
+  const post = (path: string, body: unknown) => api.call(key, path, { method: 'POST', body, headers: { 'portrait-wait': '10' } });
   const byUser = async (userId: string) => (await profiles.findByIdentity(ws, 'user_id', userId))!;
 
   it('identify: userId, anonymousId and email become identifiers; Segment traits land in the trait vocabulary', async () => {
@@ -28,8 +29,8 @@ describe('Segment-compatible tracking API', () => {
       messageId: 'm-identify-1',
     });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { success: boolean; received: number; rejected: number; warnings: string[] };
-    expect(body).toMatchObject({ success: true, received: 1, rejected: 0 });
+    const body = (await response.json()) as { success: boolean; received: number; processed: boolean; warnings: string[] };
+    expect(body).toMatchObject({ success: true, received: 1, processed: true });
     expect(body.warnings).toEqual([expect.stringContaining('trait "%%" left out')]);
 
     const profile = await byUser('u-1');
@@ -89,7 +90,7 @@ describe('Segment-compatible tracking API', () => {
       sentAt: '2026-03-05T10:00:00Z',
     });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ received: 4, rejected: 0 });
+    expect(await response.json()).toMatchObject({ received: 4, processed: true });
     const profile = await byUser('u-b');
     expect(profile.traits).toMatchObject({ email: 'batch@example.org', first_name: 'Bea' });
     const events = (await profiles.events(ws, profile.id)).data;
@@ -144,11 +145,13 @@ describe('Segment-compatible tracking API', () => {
     expect(await profiles.findByIdentity(ws, 'user_id', 'u-big')).toBeUndefined();
   });
 
-  it('reports messages ingest could not store (every identifier a blocked placeholder) without failing the others', async () => {
+  it('dead-letters messages ingest could not store (every identifier a blocked placeholder) without failing the others', async () => {
     const response = await post('/v1/batch', { batch: [{ type: 'identify', userId: 'null' }, { type: 'identify', userId: 'u-fine' }] });
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ received: 2, rejected: 1, rejections: [{ index: 0, reason: expect.stringContaining('blocked') }] });
+    expect(await response.json()).toMatchObject({ received: 2, processed: true });
     expect(await byUser('u-fine')).toBeDefined();
+    const deadLetters: { reason: string; payload: { externalId: string } }[] = await api.db.dataSource.query(`SELECT reason, payload FROM intake_dead_letters WHERE workspace_id = $1`, [ws]);
+    expect(deadLetters).toEqual([{ reason: expect.stringContaining('blocked'), payload: expect.objectContaining({ externalId: 'user_id:null' }) }]);
   });
 
   it('works with the official @segment/analytics-node client, unmodified, pointed at this host', async () => {
@@ -162,6 +165,8 @@ describe('Segment-compatible tracking API', () => {
     await analytics.closeAndFlush({ timeout: 20_000 });
     expect(failures).toEqual([]);
 
+    // The SDK sends no Portrait-Wait header: wait until the workspace's log is drained.
+    expect(await api.app.get(IntakeLogService).waitUntilProcessed({ workspaceId: ws, firstId: '0', lastId: '9223372036854775807' }, 10_000)).toBe(true);
     const profile = await byUser('sdk-user');
     expect(profile.identities.map((i) => `${i.type}:${i.value}`)).toEqual(expect.arrayContaining(['email:sdk@example.org', 'user_id:sdk-user']));
     expect(profile.traits).toMatchObject({ first_name: 'Sol', email: 'sdk@example.org' });

@@ -77,6 +77,13 @@ export { API_KEY_SCOPES } from './modules/api-keys/api-key-scopes.js';
 export type { ApiKeyPrincipal, ApiKeyView } from './modules/api-keys/api-keys.service.js';
 export type { ApiKeyScope } from './modules/api-keys/api-key-scopes.js';
 
+// Intake: the durable log of the tracking API and the processor that drains it into profiles.
+export { IntakeLogService } from './modules/intake/intake-log.service.js';
+export type { IntakeReceipt } from './modules/intake/intake-log.service.js';
+export { INTAKE_CHUNK, IntakeProcessor } from './modules/intake/intake-processor.service.js';
+export { INTAKE_STUCK_SECONDS, IntakeHealth } from './modules/intake/intake-health.js';
+export type { IntakeState } from './modules/intake/intake-health.js';
+
 // Privacy: export and erasure of a person's data.
 export { PrivacyService } from './modules/privacy/privacy.service.js';
 export type { ErasureReport, ProfileExport } from './modules/privacy/privacy.service.js';

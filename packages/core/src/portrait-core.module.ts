@@ -12,6 +12,7 @@ import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
 import { SuppressionModule } from './modules/suppression/suppression.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
+import { IntakeModule } from './modules/intake/intake.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
@@ -72,6 +73,7 @@ export class PortraitCoreModule {
         ProfilesModule,
         IngestModule,
         SuppressionModule,
+        IntakeModule,
         ApiKeysModule,
         PrivacyModule.forRoot([segments, sync]),
         WebhooksModule,
@@ -90,7 +92,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

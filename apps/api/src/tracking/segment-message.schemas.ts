@@ -73,9 +73,10 @@ export const batchRequest = z
 export const trackingResultSchema = z
   .object({
     success: z.literal(true),
-    received: z.number().int().describe('Messages received'),
-    rejected: z.number().int().describe('Messages not stored (e.g. every identifier was a blocked placeholder value)'),
-    rejections: z.array(z.object({ index: z.number().int().describe('Position in the batch (0 for single calls)'), reason: z.string() })),
+    received: z.number().int().describe('Messages received, durably stored in the intake log'),
+    processed: z
+      .boolean()
+      .describe('The messages are on the profile (asked for with the Portrait-Wait header); false: they are stored and will be, and messages the ingest refuses (e.g. every identifier was a blocked placeholder value) become intake dead letters'),
     warnings: z.array(z.string()).describe('Values left out of messages that were stored (e.g. an invalid phone)'),
   })
   .meta({ id: 'TrackingResult', description: 'What was stored' });

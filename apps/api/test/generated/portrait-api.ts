@@ -668,15 +668,10 @@ export interface components {
         TrackingResult: {
             /** @enum {boolean} */
             success: true;
-            /** @description Messages received */
+            /** @description Messages received, durably stored in the intake log */
             received: number;
-            /** @description Messages not stored (e.g. every identifier was a blocked placeholder value) */
-            rejected: number;
-            rejections: {
-                /** @description Position in the batch (0 for single calls) */
-                index: number;
-                reason: string;
-            }[];
+            /** @description The messages are on the profile (asked for with the Portrait-Wait header); false: they are stored and will be, and messages the ingest refuses (e.g. every identifier was a blocked placeholder value) become intake dead letters */
+            processed: boolean;
             /** @description Values left out of messages that were stored (e.g. an invalid phone) */
             warnings: string[];
         };
@@ -1820,7 +1815,10 @@ export interface operations {
     identify: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1830,8 +1828,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1907,7 +1917,10 @@ export interface operations {
     track: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1917,8 +1930,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -1994,7 +2019,10 @@ export interface operations {
     page: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2004,8 +2032,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -2081,7 +2121,10 @@ export interface operations {
     screen: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2091,8 +2134,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -2168,7 +2223,10 @@ export interface operations {
     group: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2178,8 +2236,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -2255,7 +2325,10 @@ export interface operations {
     alias: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2265,8 +2338,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
@@ -2342,7 +2427,10 @@ export interface operations {
     batch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description Wait up to this many seconds (0–30, decimals allowed) until the messages are on the profile before answering. Answers 200 with `processed: true` when they are, 202 with `processed: false` when the wait ran out (the messages are stored all the same). */
+                "Portrait-Wait"?: number;
+            };
             path?: never;
             cookie?: never;
         };
@@ -2352,8 +2440,20 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Stored */
+            /** @description Stored durably (and on the profile when `processed`) */
             200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrackingResult"];
+                };
+            };
+            /** @description Stored durably; the Portrait-Wait time ran out before the messages were on the profile */
+            202: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];

@@ -58,7 +58,8 @@ export class ProblemExceptionFilter implements ExceptionFilter {
       const headers = typeof retryAfter === 'number' ? { 'Retry-After': String(retryAfter) } : undefined;
       return new ApiProblem(statusOfCode(exception.code), exception.code, exception.message, { ...(errors ? { errors } : {}), ...(headers ? { headers } : {}) });
     }
-    if (exception instanceof HttpException && exception.getStatus() < 500) {
+    // A 503 (a failed readiness check) is an answer, not an error of ours.
+    if (exception instanceof HttpException && (exception.getStatus() < 500 || exception.getStatus() === 503)) {
       const status = exception.getStatus();
       return new ApiProblem(status, CODE_BY_STATUS[status] ?? `HTTP_${status}`, messageOf(exception));
     }

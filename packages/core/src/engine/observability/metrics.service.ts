@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { IntakeHealth } from '../../modules/intake/intake-health.js';
 import { PORTRAIT_APP_NAME } from './observability.tokens.js';
 
 interface PgPoolLike {
@@ -10,7 +11,7 @@ interface PgPoolLike {
   waitingCount: number;
 }
 
-/** One Prometheus registry per process: process metrics, HTTP latency, database pool. */
+/** One Prometheus registry per process: process metrics, HTTP latency, database pool, the intake log's backlog and lag. */
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
@@ -19,6 +20,7 @@ export class MetricsService implements OnModuleInit {
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(PORTRAIT_APP_NAME) appName: string,
+    intake: IntakeHealth,
   ) {
     this.registry.setDefaultLabels({ app: appName });
     this.httpDuration = new Histogram({
@@ -40,6 +42,25 @@ export class MetricsService implements OnModuleInit {
         this.set({ state: 'total' }, p.totalCount);
         this.set({ state: 'idle' }, p.idleCount);
         this.set({ state: 'waiting' }, p.waitingCount);
+      },
+    });
+    // The log is shared by every process: each one reports it (read when scraped), whichever drains it.
+    let reading: Promise<{ messages: number; lagSeconds: number }> | undefined;
+    const intakeState = () => (reading ??= intake.state().finally(() => (reading = undefined)));
+    new Gauge({
+      name: 'portrait_intake_backlog_messages',
+      help: 'Tracking messages accepted into the intake log and not yet ingested into profiles',
+      registers: [this.registry],
+      async collect() {
+        this.set((await intakeState()).messages);
+      },
+    });
+    new Gauge({
+      name: 'portrait_intake_lag_seconds',
+      help: 'Age of the oldest tracking message waiting in the intake log (0 when none waits)',
+      registers: [this.registry],
+      async collect() {
+        this.set((await intakeState()).lagSeconds);
       },
     });
   }

@@ -1,0 +1,67 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { EventEmitter } from 'node:events';
+import type { DataSource } from 'typeorm';
+
+/** Where an append landed: its workspace and the range of log ids its messages got. */
+export interface IntakeReceipt {
+  workspaceId: string;
+  firstId: string;
+  lastId: string;
+}
+
+/** How often a waiting caller looks whether its messages are on the profile. */
+const WAIT_POLL_MS = 25;
+
+/**
+ * The durable intake log of the tracking API: accepted messages (already facts) are appended in one
+ * multi-row statement per request and are durable when `append` returns; the intake processor drains
+ * them into profiles through the ingest. `waitUntilProcessed` gives read-your-writes to callers that
+ * ask for it. An in-process signal wakes a processor of the same process at once.
+ */
+@Injectable()
+export class IntakeLogService {
+  /** Emits `appended` (workspace id) after each append of this process. */
+  readonly signals = new EventEmitter();
+
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {
+    this.signals.setMaxListeners(0);
+  }
+
+  /** Appends facts of one workspace in their order, in one statement; durable once it returns. */
+  async append(workspaceId: string, facts: unknown[]): Promise<IntakeReceipt | undefined> {
+    if (facts.length === 0) return undefined;
+    const rows: { first: string; last: string }[] = await this.dataSource.query(
+      `WITH appended AS (
+         INSERT INTO intake_log (workspace_id, fact)
+         SELECT $1, f.fact FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS f(fact, n) ORDER BY f.n
+         RETURNING id)
+       SELECT min(id)::text AS first, max(id)::text AS last FROM appended`,
+      [workspaceId, JSON.stringify(facts)],
+    );
+    this.signals.emit('appended', workspaceId);
+    return { workspaceId, firstId: rows[0]!.first, lastId: rows[0]!.last };
+  }
+
+  /**
+   * Waits until the receipt's messages were ingested and the traits of their batch recomputed, at most
+   * `timeoutMs`. True when they are on the profile; false on timeout (they stay durable in the log).
+   */
+  async waitUntilProcessed(receipt: IntakeReceipt, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let committedBy: string | undefined;
+    for (;;) {
+      const [state]: { pending: boolean; committed: string | null; completed: string | null }[] = await this.dataSource.query(
+        `SELECT EXISTS (SELECT 1 FROM intake_log WHERE workspace_id = $1 AND id BETWEEN $2 AND $3) AS pending,
+                p.committed::text AS committed, p.completed::text AS completed
+         FROM (SELECT 1) AS one LEFT JOIN intake_progress p ON p.workspace_id = $1`,
+        [receipt.workspaceId, receipt.firstId, receipt.lastId],
+      );
+      // The batch that took the last of them is at most the one committed when they were first seen gone.
+      if (!state!.pending) committedBy ??= state!.committed ?? '0';
+      if (committedBy !== undefined && BigInt(state!.completed ?? '0') >= BigInt(committedBy)) return true;
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, Math.max(1, deadline - Date.now()))));
+    }
+  }
+}
