@@ -18,6 +18,7 @@ describe('email and phone traits', () => {
 
   type Observation = { source: string; traits: Record<string, { value: unknown; observedAt: string; raw?: unknown }> };
   const profileOf = async (type: string, value: string) => {
+    await api.drained(ws);
     const found = await api.call(key, `/v1/profiles/lookup?type=${type}&value=${encodeURIComponent(value)}`);
     expect(found.status).toBe(200);
     const { id } = (await found.json()) as { id: string };

@@ -46,6 +46,7 @@ describe('logs hold no personal data', () => {
     // Successes.
     expect((await post('/v1/identify', { userId: secrets.userId, traits: { email: secrets.emailRaw, phone: secrets.phone, firstName: 'Probe' } })).status).toBe(200);
     expect((await post('/v1/track', { userId: secrets.userId, event: 'Order Completed', properties: { order_id: `o-${tag}`, revenue: 10, email: secrets.email } })).status).toBe(200);
+    await api.drained(ws);
     const found = await api.call(key, `/v1/profiles/lookup?type=email&value=${encodeURIComponent(secrets.email)}`);
     expect(found.status).toBe(200);
 
@@ -56,10 +57,13 @@ describe('logs hold no personal data', () => {
     expect((await api.call('pk_wrong', '/v1/identify', { method: 'POST', body: { userId: secrets.userId } })).status).toBe(401);
 
     // Failures inside PostgreSQL: a check constraint violated by an ingest statement whose parameters
-    // hold the e-mail and user id; and a lookup value PostgreSQL cannot take as text (a NUL byte), refused before it.
-    const requestId = `req-${tag}`;
-    const failed = await post('/v1/identify', { userId: secrets.failingUserId, traits: { email: secrets.failingEmail } }, { 'request-id': requestId });
-    expect(failed.status).toBe(500);
+    // hold the e-mail and user id (the message is accepted into the intake log, then refused while it is
+    // drained and dead-lettered); and a lookup value PostgreSQL cannot take as text (a NUL byte), refused before it.
+    const failed = await post('/v1/identify', { userId: secrets.failingUserId, traits: { email: secrets.failingEmail } });
+    expect(failed.status).toBe(200);
+    await api.drained(ws);
+    const [{ n: deadLettered }] = await api.db.dataSource.query(`SELECT count(*)::int AS n FROM intake_dead_letters WHERE workspace_id = $1`, [ws]);
+    expect(deadLettered).toBe(1);
     const nul = await api.call(key, `/v1/profiles/lookup?type=email&value=${encodeURIComponent(`${secrets.failingEmail}\u0000`)}`);
     expect(nul.status).toBe(400);
     expect(await nul.json()).toMatchObject({ errors: [{ field: 'value', message: 'must not contain a NUL character' }] });
@@ -73,12 +77,12 @@ describe('logs hold no personal data', () => {
     expect(log).not.toMatch(/"parameters"|"driverError"|"detail"/);
     expect(log).not.toContain('33612345678');
 
-    // The database failure is logged, by request id, route, error name and SQL state.
+    // The database failure is logged by the intake processor, by workspace, error name and SQL state.
     const entries = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
-    const unhandled = entries.find((e) => e.msg === 'unhandled error' && e.requestId === requestId) as { route: string; err: Record<string, unknown> } | undefined;
-    expect(unhandled).toBeDefined();
-    expect(unhandled!.route).toBe('/v1/identify');
-    expect(unhandled!.err).toMatchObject({ type: 'QueryFailedError', sqlState: '23514', constraint: 'test_refuses_dbfail' });
-    expect(unhandled!.err.message).toBeUndefined();
+    const refusal = entries.find((e) => e.msg === 'an intake message the database refused was dead-lettered') as { workspaceId: string; err: Record<string, unknown> } | undefined;
+    expect(refusal).toBeDefined();
+    expect(refusal!.workspaceId).toBe(ws);
+    expect(refusal!.err).toMatchObject({ type: 'QueryFailedError', sqlState: '23514', constraint: 'test_refuses_dbfail' });
+    expect(refusal!.err.message).toBeUndefined();
   });
 });

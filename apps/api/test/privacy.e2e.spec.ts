@@ -128,6 +128,10 @@ describe('privacy: export and erasure', () => {
     expect(identify.status).toBe(200);
     const track = await api.call(writer, '/v1/track', { method: 'POST', body: { anonymousId: 'anon-gone', event: 'Page Visited', context: { traits: { phone: '(415) 555-0123' } } } });
     expect(track.status).toBe(200);
+    // Answered once in the intake log; drained, they are dropped there.
+    await api.drained(ws);
+    const [{ pending }] = await api.db.dataSource.query(`SELECT count(*)::int AS pending FROM intake_log WHERE workspace_id = $1`, [ws]);
+    expect(pending).toBe(0);
     const ingested = await api.ingest(ws, [person('gone-again', [['email', 'gone@example.org']], { first_name: 'Eva' }), person('gone-newcomer', [['email', 'newcomer@example.org']])]);
     expect(ingested).toMatchObject({ created: 1, suppressed: 1, rejected: 0 });
     expect((await api.call(reader, '/v1/profiles/lookup?type=email&value=gone@example.org')).status).toBe(404);

@@ -59,13 +59,20 @@ describe('Tracking request bodies: bad input is a 4xx, bodies as real clients se
   });
   afterAll(() => api?.close());
 
+  /** What is stored, and what waits in the intake log: a refused body adds to none of them. */
   const counts = async () => {
-    const [row] = (await api.db.dataSource.query('SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM profiles)::int AS profiles')) as { events: number; profiles: number }[];
+    await api.drained(ws);
+    const [row] = (await api.db.dataSource.query(
+      'SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM profiles)::int AS profiles, (SELECT count(*) FROM intake_log)::int AS pending',
+    )) as { events: number; profiles: number; pending: number }[];
     return row!;
   };
   const raw = (path: string, body: string | Buffer, headers: Record<string, string> = {}, method = 'POST') =>
     fetch(`${api.base}${path}`, { method, headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json', ...headers }, body });
-  const byUser = async (userId: string) => (await profiles.findByIdentity(ws, 'user_id', userId))!;
+  const byUser = async (userId: string) => {
+    await api.drained(ws);
+    return (await profiles.findByIdentity(ws, 'user_id', userId))!;
+  };
 
   /** Sends a body that must be refused: the status, the problem, and nothing stored. */
   const refused = async (path: string, body: string | Buffer, status: number, headers?: Record<string, string>) => {

@@ -29,6 +29,8 @@ describe('Segment e-commerce events', () => {
     calls(analytics);
     await analytics.closeAndFlush({ timeout: 20_000 });
     expect(failures).toEqual([]);
+    // The SDK sends no Portrait-Wait: wait until the intake log is drained into the profiles.
+    await api.drained(ws);
   };
   const computedOf = async (type: string, value: string) => {
     const profile = (await profiles.findByIdentity(ws, type, value))!;

@@ -111,13 +111,17 @@ describe('public write routes under hostile input', () => {
   });
   afterAll(() => api?.close());
 
-  const counts = async () =>
-    (
+  /** What is stored, and what waits in the intake log (drained first, so earlier accepted calls do not land in between). */
+  const counts = async () => {
+    await api.drained(ws);
+    return (
       (await api.db.dataSource.query(
         `SELECT (SELECT count(*) FROM events)::int AS events, (SELECT count(*) FROM profiles)::int AS profiles,
-                (SELECT count(*) FROM dead_letters)::int AS dead_letters, (SELECT count(*) FROM webhook_subscriptions)::int AS subscriptions`,
+                (SELECT count(*) FROM dead_letters)::int AS dead_letters, (SELECT count(*) FROM webhook_subscriptions)::int AS subscriptions,
+                (SELECT count(*) FROM intake_log)::int AS pending, (SELECT count(*) FROM intake_dead_letters)::int AS intake_dead_letters`,
       )) as Record<string, number>[]
     )[0]!;
+  };
 
   /** Sends one request; fails on a 5xx, a hang, or a refusal that stored something. */
   const send = async (method: string, path: string, input: Request, headers: Record<string, string> = {}) => {

@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Connector, ProfileFactInput } from '@portrait/connector-sdk';
-import { ApiKeysService, IngestService, loadConfig, WorkspacesService, type ApiKeyScope, type IngestResult, type Runtime } from '@portrait/core';
+import { ApiKeysService, IngestService, IntakeLogService, loadConfig, WorkspacesService, type ApiKeyScope, type IngestResult, type Runtime } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createApiApp } from '../../src/main.js';
 
@@ -12,6 +12,8 @@ export interface TestApi {
   workspace(slug?: string): Promise<string>;
   key(workspaceId: string, scopes: ApiKeyScope[], rateLimitPerMinute?: number): Promise<string>;
   ingest(workspaceId: string, facts: ProfileFactInput[]): Promise<IngestResult>;
+  /** Waits until every tracking message of the workspace appended so far is on its profile (what a client without Portrait-Wait cannot ask). */
+  drained(workspaceId: string): Promise<void>;
   /** fetch against the app with a key (Bearer), JSON in and out. */
   call(key: string | undefined, path: string, init?: { method?: string; body?: unknown; headers?: Record<string, string> }): Promise<Response>;
   close(): Promise<void>;
@@ -46,6 +48,10 @@ export async function createTestApi(
     },
     ingest(workspaceId, facts) {
       return app.get(IngestService).ingest(workspaceId, facts);
+    },
+    async drained(workspaceId) {
+      const done = await app.get(IntakeLogService).waitUntilProcessed({ workspaceId, firstId: '0', lastId: '9223372036854775807' }, 20_000);
+      if (!done) throw new Error(`the intake log of workspace ${workspaceId} was not drained within 20 s`);
     },
     call(key, path, init = {}) {
       const headers: Record<string, string> = { ...(key ? { authorization: `Bearer ${key}` } : {}), ...init.headers };

@@ -76,7 +76,7 @@ export class IntakeProcessor implements OnModuleDestroy {
         try {
           await this.drain();
         } catch (error) {
-          this.logger.error({ error: (error as Error).message }, 'draining the intake log failed; retrying');
+          this.logger.error({ err: error }, 'draining the intake log failed; retrying');
           await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
           this.again = true;
         }
@@ -132,7 +132,7 @@ export class IntakeProcessor implements OnModuleDestroy {
           limit = Math.ceil(limit / 2);
           continue;
         }
-        await this.deadLetterOldest(workspaceId, (error as Error).message);
+        await this.deadLetterOldest(workspaceId, error as Error);
         limit = INTAKE_CHUNK;
         continue;
       }
@@ -147,15 +147,16 @@ export class IntakeProcessor implements OnModuleDestroy {
   }
 
   /** Moves the workspace's oldest message to the intake dead letters (one transaction). */
-  private async deadLetterOldest(workspaceId: string, reason: string): Promise<void> {
+  private async deadLetterOldest(workspaceId: string, error: Error): Promise<void> {
     await this.dataSource.query(
       `WITH d AS (
          DELETE FROM intake_log WHERE (workspace_id, id) = (SELECT workspace_id, id FROM intake_log WHERE workspace_id = $1 ORDER BY id LIMIT 1)
          RETURNING workspace_id, fact, received_at)
        INSERT INTO intake_dead_letters (workspace_id, reason, payload, received_at) SELECT workspace_id, $2, fact, received_at FROM d`,
-      [workspaceId, `the ingest could not store this message: ${reason}`],
+      [workspaceId, `the ingest could not store this message: ${error.message}`],
     );
-    this.logger.warn({ workspaceId }, 'an intake message the database refused was dead-lettered');
+    // The error by its type, SQL state and constraint: its message may quote the message's values.
+    this.logger.warn({ workspaceId, err: error }, 'an intake message the database refused was dead-lettered');
   }
 
   /** Ingests the workspace's oldest messages, up to `limit`, deleting them in the same transaction. */
