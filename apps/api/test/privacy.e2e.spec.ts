@@ -98,7 +98,15 @@ describe('privacy: export and erasure', () => {
   it('keeps an erased person out: identify and track calls and a source\'s facts carrying their identifiers create nothing, and no column of any table holds them', async () => {
     const id = await seed('gone', '+14155550123');
     const writer = await api.key(ws, ['events:write']);
-    expect((await api.call(eraser, `/v1/profiles/${id}`, { method: 'DELETE' })).status).toBe(200);
+    // A message the ingest refused (no usable identifier) that mentions the person: an intake dead letter.
+    const refused = await api.call(writer, '/v1/track', { method: 'POST', body: { userId: 'null', event: 'Contact Form', properties: { contact: 'Gone@Example.org' } } });
+    expect(refused.status).toBe(200);
+    await api.drained(ws);
+    const [{ n: kept }] = await api.db.dataSource.query(`SELECT count(*)::int AS n FROM intake_dead_letters WHERE workspace_id = $1 AND payload::text LIKE '%Gone@Example.org%'`, [ws]);
+    expect(kept).toBe(1);
+    const erased = await api.call(eraser, `/v1/profiles/${id}`, { method: 'DELETE' });
+    expect(erased.status).toBe(200);
+    expect(((await erased.json()) as { deleted: Record<string, number> }).deleted).toMatchObject({ intake_dead_letters: 1, intake_log: 0 });
 
     // Every table and column of the schema, read from the catalogue: text, jsonb and bytea alike.
     const columns: { table_name: string; column_name: string; data_type: string }[] = await api.db.dataSource.query(

@@ -4,14 +4,14 @@ import { createTestCore, type TestCore } from '../../src/testing/test-core.js';
 
 const LAST = '9223372036854775807';
 
-function track(userId: string, key: string, occurredAt = '2026-01-01T00:00:00Z') {
+function track(userId: string, key: string) {
   return {
     source: 'api',
     externalId: `user_id:${userId}`,
     kind: 'person',
     identities: [{ type: 'user_id', value: userId }],
     observedAt: '2026-01-01T00:00:00Z',
-    events: [{ type: 'clicked', occurredAt, properties: {}, dedupeKey: key }],
+    events: [{ type: 'clicked', occurredAt: '2026-01-01T00:00:00Z', properties: {}, dedupeKey: key }],
   };
 }
 
@@ -24,9 +24,11 @@ describe('intake processor', () => {
   afterAll(() => core?.close());
 
   it('dead-letters a message the database refuses and drains the others around it', async () => {
+    // A message every check lets through but the database refuses: a constraint on the events of one key.
+    await core.db.dataSource.query(`ALTER TABLE events ADD CONSTRAINT test_refuses_bad_key CHECK (dedupe_key IS DISTINCT FROM 'bad')`);
     const ws = await core.workspace();
     const log = core.app.get(IntakeLogService);
-    await log.append(ws, [track('a', 'k1'), track('b', 'k2'), track('c', 'bad', '0000-01-01T00:00:00Z'), track('d', 'k4')]);
+    await log.append(ws, [track('a', 'k1'), track('b', 'k2'), track('c', 'bad'), track('d', 'k4')]);
     const processor = core.app.get(IntakeProcessor);
     processor.start();
     try {

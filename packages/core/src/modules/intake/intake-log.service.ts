@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { EventEmitter } from 'node:events';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
+import { eraseRawRecordsHolding } from '../../engine/database/erase-by-values.js';
 
 /** Where an append landed: its workspace and the range of log ids its messages got. */
 export interface IntakeReceipt {
@@ -26,6 +27,18 @@ export class IntakeLogService {
 
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {
     this.signals.setMaxListeners(0);
+  }
+
+  /**
+   * Deletes, in the caller's transaction (an erasure), the messages still waiting and the intake dead
+   * letters that hold one of these identity values (a refusal's reason included): answers the rows
+   * deleted per table. Waiting messages would be dropped by the suppression anyway; they go at once.
+   */
+  async eraseIn(runner: QueryRunner, workspaceId: string, identityValues: string[]): Promise<Record<string, number>> {
+    return {
+      intake_log: await eraseRawRecordsHolding(runner, { table: 'intake_log', payload: 'fact' }, workspaceId, identityValues),
+      intake_dead_letters: await eraseRawRecordsHolding(runner, { table: 'intake_dead_letters', payload: 'payload', reason: 'reason' }, workspaceId, identityValues),
+    };
   }
 
   /** Appends facts of one workspace in their order, in one statement; durable once it returns. */

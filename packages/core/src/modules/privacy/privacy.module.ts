@@ -1,5 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { CryptoModule } from '../../engine/crypto/crypto.module.js';
+import { IntakeModule } from '../intake/intake.module.js';
 import { ProfilesModule } from '../profiles/profiles.module.js';
 import { SuppressionModule } from '../suppression/suppression.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
@@ -16,7 +17,7 @@ export class PrivacyModule {
   static forRoot(holders: DynamicModule[]): DynamicModule {
     return {
       module: PrivacyModule,
-      imports: [ProfilesModule, WebhooksModule, CryptoModule, SuppressionModule, ...holders],
+      imports: [ProfilesModule, WebhooksModule, CryptoModule, SuppressionModule, IntakeModule, ...holders],
       providers: [PrivacyService, PrivacyRequestsService],
       exports: [PrivacyService, PrivacyRequestsService],
     };

@@ -6,6 +6,7 @@ import { ProfileChangesService } from '../profiles/profile-changes.service.js';
 import { ProfileException } from '../profiles/profile.exception.js';
 import { isUuid, ProfilesService } from '../profiles/profiles.service.js';
 import { SegmentsService } from '../segments/segments.service.js';
+import { IntakeLogService } from '../intake/intake-log.service.js';
 import { SuppressionService } from '../suppression/suppression.service.js';
 import { SyncRunsService } from '../sync/sync-runs.service.js';
 import { WebhooksService } from '../webhooks/webhooks.service.js';
@@ -46,6 +47,7 @@ export class PrivacyService {
     private readonly webhooks: WebhooksService,
     private readonly syncRuns: SyncRunsService,
     private readonly suppression: SuppressionService,
+    private readonly intake: IntakeLogService,
   ) {}
 
   async export(workspaceId: string, id: string): Promise<ProfileExport> {
@@ -94,6 +96,7 @@ export class PrivacyService {
         ...(await this.segments.eraseProfilesIn(runner, workspaceId, tree)),
         ...(await this.webhooks.eraseProfilesIn(runner, workspaceId, tree)),
         ...(await this.syncRuns.eraseDeadLettersIn(runner, workspaceId, identityValues)),
+        ...(await this.intake.eraseIn(runner, workspaceId, identityValues)),
         // Last: the profiles themselves, once nothing else is kept on them.
         ...(await this.profiles.eraseIn(runner, workspaceId, tree)),
       };

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { SyncMode } from '@portrait/connector-sdk';
 import type { DataSource, QueryRunner } from 'typeorm';
+import { eraseRawRecordsHolding } from '../../engine/database/erase-by-values.js';
 import { inTransaction, rows } from '../../engine/database/sql.js';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
 import { isUuid } from '../profiles/profiles.service.js';
@@ -262,25 +263,9 @@ export class SyncRunsService {
     return found.map((r) => ({ ...deadLetterView(r), payload: r.payload ?? null }));
   }
 
-  /**
-   * Deletes the dead letters that hold one of these identity values (an erasure, in the caller's
-   * transaction): a record refused by the sync never became a profile, so it is found by what it
-   * says — any string in its payload equal, trimmed and case-insensitively, to an identity value of
-   * the person. A value written differently in the record (a phone with spaces) is not found; a
-   * value shorter than six characters is not searched for (it could be any other field's).
-   */
+  /** Deletes the dead letters that hold one of these identity values (an erasure, in the caller's transaction): a record refused by the sync never became a profile, so it is found by what it says. */
   async eraseDeadLettersIn(runner: QueryRunner, workspaceId: string, identityValues: string[]): Promise<Record<string, number>> {
-    const values = [...new Set(identityValues.map((v) => v.trim().toLowerCase()).filter((v) => v.length >= 6))];
-    if (values.length === 0) return { dead_letters: 0 };
-    const gone = await rows(
-      runner,
-      `DELETE FROM dead_letters d WHERE d.workspace_id = $1 AND d.payload IS NOT NULL
-         AND EXISTS (SELECT 1 FROM jsonb_path_query(d.payload, 'strict $.**') v
-                     WHERE jsonb_typeof(v) = 'string' AND lower(btrim(v #>> '{}')) = ANY($2::text[]))
-       RETURNING 1`,
-      [workspaceId, values],
-    );
-    return { dead_letters: gone.length };
+    return { dead_letters: await eraseRawRecordsHolding(runner, { table: 'dead_letters', payload: 'payload' }, workspaceId, identityValues) };
   }
 }
 
