@@ -24,7 +24,8 @@ const session: Middleware = {
     return request;
   },
   onResponse({ response, request }) {
-    if (response.status === 401 && !(request.method === 'POST' && new URL(request.url).pathname === '/admin/api/session')) onSessionEnded?.();
+    // GET /admin/api/session answers 401 to a visitor who never signed in: RequireSession sends them to sign-in.
+    if (response.status === 401 && new URL(request.url).pathname !== '/admin/api/session') onSessionEnded?.();
     return response;
   },
 };

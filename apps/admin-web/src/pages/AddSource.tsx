@@ -55,6 +55,7 @@ export default function AddSource() {
         <Form form={form} layout="vertical" onFinish={(v) => void submit(v)} initialValues={{ enabled: true }}>
           <Form.Item label={t('addSource.connector')} required>
             <Select
+              id="connector"
               aria-label={t('addSource.connector')}
               placeholder={t('addSource.pickConnector')}
               value={connectorId}

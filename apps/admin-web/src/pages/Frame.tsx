@@ -72,6 +72,7 @@ export function Frame() {
           </Space>
           <Space wrap>
             <Select
+              id="language-switch"
               aria-label={t('frame.language')}
               value={(i18n.language in LANGUAGES ? i18n.language : 'en') as Language}
               style={{ width: 170 }}

@@ -55,6 +55,7 @@ export default function SignIn() {
             </Button>
           </Form>
           <Select
+            id="language-switch"
             aria-label={t('frame.language')}
             value={(i18n.language in LANGUAGES ? i18n.language : 'en') as Language}
             style={{ width: '100%' }}
