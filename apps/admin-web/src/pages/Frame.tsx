@@ -1,7 +1,7 @@
 import { ApiOutlined, KeyOutlined, LogoutOutlined, SendOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { Button, Empty, Layout, Menu, Select, Space, Typography } from 'antd';
-import { Suspense } from 'react';
+import { Suspense, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, Navigate, Outlet, useLocation, useNavigate, useParams } from 'react-router';
 import { api, setCsrfToken } from '../api/client';
@@ -28,10 +28,11 @@ export function FirstWorkspace() {
 export function Frame() {
   const { t, i18n } = useTranslation();
   const session = useSession();
-  const { slug, role } = useWorkspace();
+  const { slug } = useWorkspace();
   const location = useLocation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
+  const [folded, setFolded] = useState(false);
   if (!session.workspaces.some((w) => w.slug === slug)) return <Navigate to="/" replace />;
 
   const section = location.pathname.split('/')[3] ?? 'sources';
@@ -50,14 +51,14 @@ export function Frame() {
 
   return (
     <Layout style={{ minHeight: '100vh' }}>
-      <Layout.Sider breakpoint="lg" collapsedWidth={64} theme="light" style={{ borderRight: '1px solid #f0f0f0' }}>
-        <div style={{ padding: '16px 20px', fontWeight: 700, fontSize: 18, whiteSpace: 'nowrap', overflow: 'hidden' }}>Portrait</div>
+      <Layout.Sider breakpoint="lg" collapsedWidth={64} onCollapse={setFolded} theme="light" style={{ borderRight: '1px solid #f0f0f0' }}>
+        <div style={{ padding: '16px 20px', fontWeight: 700, fontSize: 18, whiteSpace: 'nowrap', overflow: 'hidden' }}>{folded ? 'P' : 'Portrait'}</div>
         <nav aria-label={t('nav.label')}>
           <Menu mode="inline" selectedKeys={[section === 'runs' ? 'sources' : section]} items={items} style={{ borderRight: 0 }} />
         </nav>
       </Layout.Sider>
       <Layout>
-        <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 12, borderBottom: '1px solid #f0f0f0', flexWrap: 'wrap', height: 'auto', minHeight: 64 }}>
+        <Layout.Header style={{ background: '#fff', padding: '0 16px', display: 'flex', alignItems: 'center', justifyContent: 'space-between', gap: 12, borderBottom: '1px solid #f0f0f0', flexWrap: 'wrap', height: 'auto', minHeight: 64, lineHeight: 'normal', paddingBlock: 12 }}>
           <Space wrap>
             <label htmlFor="workspace-switch">{t('frame.workspace')}</label>
             <Select
@@ -68,7 +69,6 @@ export function Frame() {
               options={session.workspaces.map((w) => ({ value: w.slug, label: `${w.name} (${t(`roles.${w.role}`)})` }))}
               onChange={(next: string) => void navigate(`/w/${next}/sources`)}
             />
-            <Typography.Text type="secondary">{t(`roles.${role}`)}</Typography.Text>
           </Space>
           <Space wrap>
             <Select
