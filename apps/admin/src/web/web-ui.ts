@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 
-/** Paths that are never the web UI: the management API and the operators' routes keep their own 404s. */
-const NOT_UI = /^\/(admin\/api|healthz|readyz|metrics)(\/|$|\?)/;
+/** Paths that are never the web UI: the management API (and the old /api prefix) and the operators' routes keep their own 404s. */
+const NOT_UI = /^\/(admin\/api|api|healthz|readyz|metrics)(\/|$|\?)/;
 
 /** The folder of the built web UI (`@portrait/admin-web`'s `dist`), or undefined when it was not built. */
 export function webUiRoot(): string | undefined {
