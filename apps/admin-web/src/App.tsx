@@ -21,6 +21,8 @@ const SourceDetail = lazy(() => import('./pages/SourceDetail'));
 const RunDetail = lazy(() => import('./pages/RunDetail'));
 const ApiKeys = lazy(() => import('./pages/ApiKeys'));
 const Webhooks = lazy(() => import('./pages/Webhooks'));
+const Members = lazy(() => import('./pages/Members'));
+const AuditLog = lazy(() => import('./pages/AuditLog'));
 
 const router = createBrowserRouter([
   { path: '/sign-in', element: <SignIn /> },
@@ -47,6 +49,8 @@ const router = createBrowserRouter([
       { path: 'runs/:runId', element: <RunDetail /> },
       { path: 'api-keys', element: <ApiKeys /> },
       { path: 'webhooks', element: <Webhooks /> },
+      { path: 'members', element: <Members /> },
+      { path: 'audit-log', element: <AuditLog /> },
     ],
   },
   { path: '*', element: <Navigate to="/" replace /> },

@@ -241,6 +241,29 @@ describe('admin web UI in a browser', () => {
     await page.setViewportSize({ width: 1366, height: 850 });
   });
 
+  it('an owner invites a user with a role (the generated password shown once) and reads the audit log', async () => {
+    await page.goto(url(`/w/${acme.slug}/members`));
+    await page.getByRole('cell', { name: viewer.email }).waitFor();
+    await page.getByRole('button', { name: 'Invite' }).click();
+    await page.locator('#email').fill('new.admin@acme.example');
+    await choose('invite-role', 'admin');
+    await page.getByRole('button', { name: 'Invite' }).click();
+    const password = (await page.getByTestId('secret-once').textContent())!.trim();
+    await page.getByRole('cell', { name: 'new.admin@acme.example' }).waitFor();
+    await shot('members');
+    // The invited user signs in with it, as an admin of acme.
+    const invited = await admin.signIn('new.admin@acme.example', password);
+    const session = await json<{ workspaces: { slug: string; role: string }[] }>(await admin.call(invited, '/admin/api/session'));
+    expect(session.workspaces).toEqual([expect.objectContaining({ slug: acme.slug, role: 'admin' })]);
+
+    await page.getByRole('link', { name: 'Audit log' }).click();
+    const log = page.getByTestId('audit-log');
+    await log.getByText('member.add').first().waitFor();
+    await log.getByText('source.create').first().waitFor();
+    expect(await log.textContent()).not.toContain(password);
+    await shot('audit-log');
+  });
+
   it('an ended session goes back to sign-in, then to where the admin was', async () => {
     await page.goto(url(`/w/${acme.slug}/api-keys`));
     await page.getByRole('cell', { name: 'storefront' }).waitFor();
@@ -268,6 +291,10 @@ describe('admin web UI in a browser', () => {
     await page.getByRole('cell', { name: 'storefront' }).waitFor();
     expect(await page.getByRole('button', { name: 'Create API key' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: 'Revoke' }).count()).toBe(0);
+    expect(await page.getByRole('link', { name: 'Audit log' }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Members' }).click();
+    await page.getByRole('cell', { name: owner.email }).waitFor();
+    expect(await page.getByRole('button', { name: 'Invite' }).count()).toBe(0);
 
     // What the UI hides, the server refuses: every mutating route, called directly with the viewer's session.
     const session: TestSession = await admin.signIn(viewer.email, viewer.password);
@@ -295,6 +322,10 @@ describe('admin web UI in a browser', () => {
       ['POST', `${ws}/webhooks/${hooks.data[0]!.id}/rotate-secret`],
       ['DELETE', `${ws}/webhooks/${hooks.data[0]!.id}`],
       ['POST', `${ws}/members`, { email: 'someone@acme.example', role: 'admin' }],
+      ['PATCH', `${ws}/members/${owner.userId}`, { role: 'viewer' }],
+      ['DELETE', `${ws}/members/${owner.userId}`],
+      // The audit log is for owners: a read the viewer's screens never show, refused too.
+      ['GET', `${ws}/audit-log`],
     ];
     for (const [method, path, body] of refused) {
       const response = await admin.call(session, path, { method, body });

@@ -1,4 +1,4 @@
-import { ApiOutlined, KeyOutlined, LogoutOutlined, SendOutlined } from '@ant-design/icons';
+import { ApiOutlined, AuditOutlined, KeyOutlined, LogoutOutlined, SendOutlined, TeamOutlined } from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
 import { Button, Empty, Layout, Menu, Select, Space, Typography } from 'antd';
 import { Suspense, useState } from 'react';
@@ -28,7 +28,7 @@ export function FirstWorkspace() {
 export function Frame() {
   const { t, i18n } = useTranslation();
   const session = useSession();
-  const { slug } = useWorkspace();
+  const { slug, isOwner } = useWorkspace();
   const location = useLocation();
   const navigate = useNavigate();
   const queryClient = useQueryClient();
@@ -40,6 +40,8 @@ export function Frame() {
     { key: 'sources', icon: <ApiOutlined />, label: <Link to={`/w/${slug}/sources`}>{t('nav.sources')}</Link> },
     { key: 'api-keys', icon: <KeyOutlined />, label: <Link to={`/w/${slug}/api-keys`}>{t('nav.apiKeys')}</Link> },
     { key: 'webhooks', icon: <SendOutlined />, label: <Link to={`/w/${slug}/webhooks`}>{t('nav.webhooks')}</Link> },
+    { key: 'members', icon: <TeamOutlined />, label: <Link to={`/w/${slug}/members`}>{t('nav.members')}</Link> },
+    ...(isOwner ? [{ key: 'audit-log', icon: <AuditOutlined />, label: <Link to={`/w/${slug}/audit-log`}>{t('nav.auditLog')}</Link> }] : []),
   ];
 
   async function signOut() {

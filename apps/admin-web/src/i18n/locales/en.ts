@@ -1,7 +1,7 @@
 /** English: the reference dictionary; every other language holds the same keys. */
 export const en = {
   common: { cancel: 'Cancel', delete: 'Delete', shownOnce: "Copy it now: it is not shown again.", save: 'Save' },
-  nav: { label: 'Main navigation', sources: 'Sources', apiKeys: "API keys", webhooks: "Webhooks" },
+  nav: { label: 'Main navigation', sources: 'Sources', apiKeys: "API keys", webhooks: "Webhooks", members: "Members", auditLog: "Audit log" },
   roles: { owner: 'owner', admin: 'admin', viewer: 'viewer' },
   frame: { workspace: 'Workspace', language: 'Language', signOut: 'Sign out', noWorkspace: 'You are not a member of any workspace yet — ask an owner to invite you.' },
   signIn: {
@@ -132,5 +132,28 @@ export const en = {
       delivered: "delivered",
       failed: "failed",
     },
+  },
+  members: {
+    title: "Members",
+    invite: "Invite",
+    email: "E-mail",
+    role: "Role",
+    roleOf: "Role of {{email}}",
+    addedAt: "Added",
+    remove: "Remove",
+    removeConfirm: "Remove {{email}} from this workspace?",
+    password: "The generated password of {{email}}",
+    added: "{{email}} was added to this workspace.",
+    empty: "No members — invite someone with \"Invite\".",
+  },
+  audit: {
+    title: "Audit log",
+    at: "When",
+    actor: "Who",
+    action: "Action",
+    target: "Target",
+    ip: "Address",
+    more: "Older entries",
+    empty: "Nothing recorded yet — changes and reads of personal data appear here.",
   },
 };

@@ -3,7 +3,7 @@ import type { en } from './en';
 /** Español. */
 export const es: typeof en = {
   common: { cancel: 'Cancelar', delete: 'Eliminar', shownOnce: "Cópiala ahora: no se vuelve a mostrar.", save: 'Guardar' },
-  nav: { label: 'Navegación principal', sources: 'Fuentes', apiKeys: "Claves de API", webhooks: "Webhooks" },
+  nav: { label: 'Navegación principal', sources: 'Fuentes', apiKeys: "Claves de API", webhooks: "Webhooks", members: "Miembros", auditLog: "Registro de auditoría" },
   roles: { owner: 'propietario', admin: 'administrador', viewer: 'lector' },
   frame: { workspace: 'Espacio de trabajo', language: 'Idioma', signOut: 'Cerrar sesión', noWorkspace: 'Todavía no eres miembro de ningún espacio de trabajo — pide a un propietario que te invite.' },
   signIn: {
@@ -134,5 +134,28 @@ export const es: typeof en = {
       delivered: "entregada",
       failed: "fallida",
     },
+  },
+  members: {
+    title: "Miembros",
+    invite: "Invitar",
+    email: "Correo electrónico",
+    role: "Rol",
+    roleOf: "Rol de {{email}}",
+    addedAt: "Añadido",
+    remove: "Quitar",
+    removeConfirm: "¿Quitar a {{email}} de este espacio de trabajo?",
+    password: "La contraseña generada de {{email}}",
+    added: "{{email}} se añadió a este espacio de trabajo.",
+    empty: "No hay miembros — invita a alguien con \"Invitar\".",
+  },
+  audit: {
+    title: "Registro de auditoría",
+    at: "Cuándo",
+    actor: "Quién",
+    action: "Acción",
+    target: "Objeto",
+    ip: "Dirección",
+    more: "Entradas anteriores",
+    empty: "Aún no hay nada registrado — aquí aparecen los cambios y las lecturas de datos personales.",
   },
 };

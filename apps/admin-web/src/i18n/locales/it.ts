@@ -3,7 +3,7 @@ import type { en } from './en';
 /** Italiano. */
 export const it: typeof en = {
   common: { cancel: 'Annulla', delete: 'Elimina', shownOnce: "Copiala ora: non verrà mostrata di nuovo.", save: 'Salva' },
-  nav: { label: 'Navigazione principale', sources: 'Sorgenti', apiKeys: "Chiavi API", webhooks: "Webhook" },
+  nav: { label: 'Navigazione principale', sources: 'Sorgenti', apiKeys: "Chiavi API", webhooks: "Webhook", members: "Membri", auditLog: "Registro di audit" },
   roles: { owner: 'proprietario', admin: 'amministratore', viewer: 'lettore' },
   frame: { workspace: 'Area di lavoro', language: 'Lingua', signOut: 'Esci', noWorkspace: 'Non sei ancora membro di nessuna area di lavoro — chiedi a un proprietario di invitarti.' },
   signIn: {
@@ -134,5 +134,28 @@ export const it: typeof en = {
       delivered: "consegnata",
       failed: "non riuscita",
     },
+  },
+  members: {
+    title: "Membri",
+    invite: "Invita",
+    email: "E-mail",
+    role: "Ruolo",
+    roleOf: "Ruolo di {{email}}",
+    addedAt: "Aggiunto",
+    remove: "Rimuovi",
+    removeConfirm: "Rimuovere {{email}} da quest'area di lavoro?",
+    password: "La password generata di {{email}}",
+    added: "{{email}} è stato aggiunto a quest'area di lavoro.",
+    empty: "Nessun membro — invita qualcuno con \"Invita\".",
+  },
+  audit: {
+    title: "Registro di audit",
+    at: "Quando",
+    actor: "Chi",
+    action: "Azione",
+    target: "Oggetto",
+    ip: "Indirizzo",
+    more: "Voci precedenti",
+    empty: "Ancora niente di registrato — qui compaiono le modifiche e le letture di dati personali.",
   },
 };

@@ -3,7 +3,7 @@ import type { en } from './en';
 /** Português (Brasil). */
 export const ptBR: typeof en = {
   common: { cancel: 'Cancelar', delete: 'Excluir', shownOnce: "Copie agora: ela não será mostrada de novo.", save: 'Salvar' },
-  nav: { label: 'Navegação principal', sources: 'Fontes', apiKeys: "Chaves de API", webhooks: "Webhooks" },
+  nav: { label: 'Navegação principal', sources: 'Fontes', apiKeys: "Chaves de API", webhooks: "Webhooks", members: "Membros", auditLog: "Registro de auditoria" },
   roles: { owner: 'proprietário', admin: 'administrador', viewer: 'leitor' },
   frame: { workspace: 'Espaço de trabalho', language: 'Idioma', signOut: 'Sair', noWorkspace: 'Você ainda não é membro de nenhum espaço de trabalho — peça a um proprietário que o convide.' },
   signIn: {
@@ -134,5 +134,28 @@ export const ptBR: typeof en = {
       delivered: "entregue",
       failed: "falhou",
     },
+  },
+  members: {
+    title: "Membros",
+    invite: "Convidar",
+    email: "E-mail",
+    role: "Papel",
+    roleOf: "Papel de {{email}}",
+    addedAt: "Adicionado em",
+    remove: "Remover",
+    removeConfirm: "Remover {{email}} deste espaço de trabalho?",
+    password: "A senha gerada para {{email}}",
+    added: "{{email}} foi adicionado a este espaço de trabalho.",
+    empty: "Nenhum membro — convide alguém com \"Convidar\".",
+  },
+  audit: {
+    title: "Registro de auditoria",
+    at: "Quando",
+    actor: "Quem",
+    action: "Ação",
+    target: "Alvo",
+    ip: "Endereço",
+    more: "Entradas mais antigas",
+    empty: "Nada registrado ainda — alterações e leituras de dados pessoais aparecem aqui.",
   },
 };

@@ -3,7 +3,7 @@ import type { en } from './en';
 /** 简体中文. */
 export const zhCN: typeof en = {
   common: { cancel: '取消', delete: '删除', shownOnce: "请立即复制：之后不会再显示。", save: '保存' },
-  nav: { label: '主导航', sources: '数据源', apiKeys: "API 密钥", webhooks: "Webhook" },
+  nav: { label: '主导航', sources: '数据源', apiKeys: "API 密钥", webhooks: "Webhook", members: "成员", auditLog: "审计日志" },
   roles: { owner: '所有者', admin: '管理员', viewer: '查看者' },
   frame: { workspace: '工作区', language: '语言', signOut: '退出登录', noWorkspace: '您还不是任何工作区的成员 — 请让所有者邀请您。' },
   signIn: {
@@ -134,5 +134,28 @@ export const zhCN: typeof en = {
       delivered: "已投递",
       failed: "失败",
     },
+  },
+  members: {
+    title: "成员",
+    invite: "邀请",
+    email: "电子邮件",
+    role: "角色",
+    roleOf: "{{email}} 的角色",
+    addedAt: "加入时间",
+    remove: "移除",
+    removeConfirm: "将 {{email}} 移出此工作区？",
+    password: "{{email}} 的生成密码",
+    added: "{{email}} 已加入此工作区。",
+    empty: "没有成员 — 点击“邀请”邀请他人。",
+  },
+  audit: {
+    title: "审计日志",
+    at: "时间",
+    actor: "操作者",
+    action: "操作",
+    target: "对象",
+    ip: "地址",
+    more: "更早的记录",
+    empty: "尚无记录 — 更改和个人数据的读取会显示在这里。",
   },
 };
