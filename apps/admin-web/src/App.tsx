@@ -9,11 +9,13 @@ import { lazy, Suspense } from 'react';
 import { useTranslation } from 'react-i18next';
 import { createBrowserRouter, Navigate, RouterProvider } from 'react-router';
 import type { Language } from './i18n';
-import { Frame, FirstWorkspace } from './pages/Frame';
 import { RequireSession } from './session';
 
 const ANT_LOCALES = { en: enUS, 'pt-BR': ptBR, es: esES, it: itIT, 'zh-CN': zhCN, ru: ruRU };
 
+// The frame (layout, menu) is a chunk of its own too: the sign-in page does not load it.
+const Frame = lazy(() => import('./pages/Frame').then((m) => ({ default: m.Frame })));
+const FirstWorkspace = lazy(() => import('./pages/Frame').then((m) => ({ default: m.FirstWorkspace })));
 const SignIn = lazy(() => import('./pages/SignIn'));
 const Sources = lazy(() => import('./pages/Sources'));
 const AddSource = lazy(() => import('./pages/AddSource'));

@@ -34,7 +34,11 @@ describe('admin web UI in a browser', () => {
   let acme: { id: string; slug: string };
   let beta: { id: string; slug: string };
 
-  const shot = (name: string) => page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  /** A full-page screenshot once nothing is loading any more. */
+  async function shot(name: string) {
+    await page.locator('.ant-spin-spinning').first().waitFor({ state: 'detached' });
+    await page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+  }
   const url = (path: string) => `${admin.base}${path}`;
 
   /** Picks `option` in the Ant Design select whose input has the id `id`. */
