@@ -117,6 +117,7 @@ describe('admin web UI in a browser', () => {
   it('signs in and comes back to the page asked for; an empty workspace says what to do next', async () => {
     await page.goto(url(`/w/${acme.slug}/sources`));
     await page.waitForURL(/\/sign-in\?next=/);
+    await page.getByLabel('E-mail').waitFor();
     await shot('sign-in');
     await signIn(owner.email, 'not-the-password');
     await expect(page.getByRole('alert').textContent()).resolves.toContain('Wrong e-mail or password');
