@@ -6,8 +6,12 @@ import type { Connector } from '@portrait/connector-sdk';
 import { closeOnSignals, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
 import { AdminModule } from './admin.module.js';
 import { ADMIN_OPENAPI_PATH, buildAdminOpenApiDocument } from './openapi/admin-openapi-document.js';
+import { serveWebUi, webUiRoot } from './web/web-ui.js';
 
-/** The admin app on `runtime`; `connectors` replaces the built-in connectors (an embedding app's own list). */
+/**
+ * The admin app on `runtime`: the management API under /admin/api and, once `@portrait/admin-web` is
+ * built, the web UI at /. `connectors` replaces the built-in connectors (an embedding app's own list).
+ */
 export async function createAdminApp(runtime: Runtime, connectors?: readonly Connector[]): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AdminModule.forRoot(runtime, connectors),
@@ -28,6 +32,8 @@ export async function createAdminApp(runtime: Runtime, connectors?: readonly Con
   });
   const document = buildAdminOpenApiDocument(app);
   fastify.get(ADMIN_OPENAPI_PATH, async (_request, reply) => reply.type('application/json').send(document));
+  const webRoot = webUiRoot();
+  if (webRoot) await serveWebUi(app, webRoot);
   return app;
 }
 

@@ -92,7 +92,7 @@ export function registerStartCommand(program: Command): void {
           ...(owner
             ? [
                 `    Admin sign-in (shown this once): ${owner.email} / ${owner.password}`,
-                '      (POST /admin/api/session; more users: pnpm portrait admin create --email … --role … --workspace demo)',
+                `      (sign in at http://${host}:${config.adminPort}/; more users: pnpm portrait admin create --email … --role … --workspace demo)`,
               ]
             : []),
           '',
