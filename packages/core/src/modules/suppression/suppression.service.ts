@@ -94,7 +94,13 @@ export class SuppressionService {
 
   /** Seals the workspaces' suppression keys again under the current secret key (`portrait secrets rotate`); answers how many. */
   resealKeys(): Promise<number> {
-    return resealColumn(this.dataSource, this.secretBox, { table: 'suppression_keys', id: 'workspace_id', ciphertext: 'key_sealed', keyId: 'key_id' });
+    return resealColumn(this.dataSource, this.secretBox, { table: 'suppression_keys', id: 'workspace_id', ciphertext: 'key_sealed', keyId: 'key_id' }, (sealed, keyId) =>
+      this.openKey(sealed, keyId),
+    );
+  }
+
+  private openKey(sealed: string, keyId: string | null): string {
+    return keyId === UNSEALED ? sealed : this.secretBox.open({ ciphertext: sealed, keyId: keyId ?? '' });
   }
 
   /** The workspace's key, opened; made (once, whoever comes first) when `create` and there is none. */
@@ -102,7 +108,10 @@ export class SuppressionService {
     const cached = this.keys.get(workspaceId);
     if (cached) return cached;
     if (create) {
-      const sealed = this.secretBox.seal(randomBytes(32).toString('base64'));
+      // An erasure never fails for want of a secret key: without one the key is kept unsealed (still
+      // a keyed hash of each identifier), and `portrait secrets rotate` seals it once a key is set.
+      const fresh = randomBytes(32).toString('base64');
+      const sealed = this.secretBox.canSeal ? this.secretBox.seal(fresh) : { ciphertext: fresh, keyId: UNSEALED };
       await runner.query(`INSERT INTO suppression_keys (workspace_id, key_sealed, key_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
         workspaceId,
         sealed.ciphertext,
@@ -111,12 +120,15 @@ export class SuppressionService {
     }
     const [row] = await rows<{ key_sealed: string; key_id: string }>(runner, `SELECT key_sealed, key_id FROM suppression_keys WHERE workspace_id = $1`, [workspaceId]);
     if (!row) return undefined;
-    const key = Buffer.from(this.secretBox.open({ ciphertext: row.key_sealed, keyId: row.key_id }), 'base64');
+    const key = Buffer.from(this.openKey(row.key_sealed, row.key_id), 'base64');
     // Kept only once read outside a transaction that may have made it (and may still roll back).
     if (!create) this.keys.set(workspaceId, key);
     return key;
   }
 }
+
+/** The key id of a suppression key kept unsealed, made while no PORTRAIT_SECRET_KEY was set. */
+const UNSEALED = 'unsealed';
 
 /** The keyed hash of a normalized identifier: its type and value, never stored in clear. */
 function digest(key: Buffer, identity: Identity): Buffer {
