@@ -100,4 +100,27 @@ describe('portrait secrets rotate', () => {
     ]);
     expect(returning).toMatchObject({ created: 0, suppressed: 1 });
   }, 60_000);
+
+  it('seals a suppression key kept unsealed (an erasure on a database without a secret key) once a key is set', async () => {
+    const keyless = await core({});
+    const workspaceId = (await keyless.get(WorkspacesService).create('keyless')).id;
+    await keyless.get(IngestService).ingest(workspaceId, [
+      { source: 'crm', externalId: 'k-1', identities: [{ type: 'email', value: 'kim@example.org' }], traits: {}, observedAt: '2026-01-01T00:00:00Z' },
+    ]);
+    const [{ profile_id: kim }] = await db.dataSource.query(`SELECT profile_id FROM identities WHERE workspace_id = $1`, [workspaceId]);
+    // The erasure does not fail for want of a key: the workspace's suppression key is kept unsealed.
+    await keyless.get(PrivacyService).erase(workspaceId, kim);
+    const keyOf = async () => (await db.dataSource.query(`SELECT key_id FROM suppression_keys WHERE workspace_id = $1`, [workspaceId]))[0].key_id;
+    expect(await keyOf()).toBe('unsealed');
+
+    const rotated = await runCli(['secrets', 'rotate'], { ...cliEnv(), DATABASE_URL: db.url, PORTRAIT_SECRET_KEY: NEW_KEY });
+    expect(rotated.code).toBe(0);
+    expect(rotated.stdout).toContain('1 suppression keys');
+    expect(await keyOf()).not.toBe('unsealed');
+    const sealed = await core({ PORTRAIT_SECRET_KEY: NEW_KEY });
+    const back = await sealed.get(IngestService).ingest(workspaceId, [
+      { source: 'crm', externalId: 'k-2', identities: [{ type: 'email', value: 'KIM@example.org' }], traits: {}, observedAt: '2026-02-01T00:00:00Z' },
+    ]);
+    expect(back).toMatchObject({ created: 0, suppressed: 1 });
+  }, 60_000);
 });
