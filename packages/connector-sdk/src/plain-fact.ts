@@ -1,11 +1,12 @@
-import { unstorableDateReason } from './storable-json.js';
+import { FORBIDDEN_KEYS, isStorableText, unstorableDateReason } from './storable-json.js';
 import { EVENT_TYPE, IDENTITY_TYPE, SOURCE_ID, TRAIT_KEY, type ProfileFact } from './profile-fact.js';
 
 /**
  * `profileFactSchema.parse` for the common case, without the schema machinery (ingest validates every
  * fact it receives, and the schema's generic walk costs more than the rest of preparing a batch).
  * Answers what the schema answers when `input` is plainly valid — plain objects and arrays, no
- * `__proto__`, `constructor` or symbol keys, values within every bound — and `undefined` for anything
+ * `__proto__`, `constructor`, `prototype` or symbol keys, text PostgreSQL stores (no NUL, no lone
+ * surrogate: `validateFact` then needs no walk of its own), values within every bound — and `undefined` for anything
  * else, valid or not: then the schema decides, and names the problem. So it never accepts what the
  * schema refuses, and never answers differently (a property test holds it to that). Unlike the
  * schema, it does not copy JSON values (traits, event properties): the fact shares them with the input.
@@ -64,7 +65,7 @@ function isPlain(value: unknown): value is Plain {
   );
 }
 
-const boundedString = (value: unknown, max: number): value is string => typeof value === 'string' && value.length >= 1 && value.length <= max;
+const boundedString = (value: unknown, max: number): value is string => typeof value === 'string' && value.length >= 1 && value.length <= max && isStorableText(value);
 
 function identityList(value: unknown, max: number): ProfileFact['identities'] | undefined {
   if (!Array.isArray(value) || value.length < 1 || value.length > max) return undefined;
@@ -108,13 +109,14 @@ const MAX_DEPTH = 32;
 
 function jsonRecord(value: unknown, depth: number): value is Plain {
   if (!isPlain(value) || depth > MAX_DEPTH) return false;
-  for (const key of Object.keys(value)) if (!jsonValue(value[key], depth + 1)) return false;
+  for (const key of Object.keys(value)) if (FORBIDDEN_KEYS.has(key) || !isStorableText(key) || !jsonValue(value[key], depth + 1)) return false;
   return true;
 }
 
 function jsonValue(value: unknown, depth: number): boolean {
   switch (typeof value) {
     case 'string':
+      return isStorableText(value);
     case 'boolean':
       return true;
     case 'number':

@@ -96,12 +96,16 @@ const MAX_FACT_DEPTH = 40;
 /**
  * Validates one fact; the reason names every offending field (`identities.0.value: must not be empty`).
  * Text PostgreSQL cannot store (a NUL character, a lone surrogate), refused keys and nesting too deep
- * are found first, without recursion, so that such a record is refused with its reason, never a failed batch.
+ * are found before the schema, without recursion, so that such a record is refused with its reason,
+ * never a failed batch (a fact the plain path takes has none of them).
  */
 export function validateFact(input: unknown): FactValidation {
-  const unstorable = findJsonProblems(input, { maxDepth: MAX_FACT_DEPTH });
-  if (unstorable.length) return { ok: false, reason: formatIssues(unstorable.map((p) => ({ path: p.field === '(body)' ? [] : [p.field], message: p.message }))) };
+  // The common case: the plain path takes only storable text and bounded nesting, so no other walk is needed.
   const plain = parsePlainFact(input);
+  if (!plain) {
+    const unstorable = findJsonProblems(input, { maxDepth: MAX_FACT_DEPTH });
+    if (unstorable.length) return { ok: false, reason: formatIssues(unstorable.map((p) => ({ path: p.field === '(body)' ? [] : [p.field], message: p.message }))) };
+  }
   const parsed = plain ? { success: true as const, data: plain } : profileFactSchema.safeParse(input);
   if (parsed.success) {
     const vocabularyIssue = checkVocabularyTypes(parsed.data.traits);

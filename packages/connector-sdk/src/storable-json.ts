@@ -17,12 +17,20 @@ export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constr
 
 /** A lone surrogate: a high one not followed by a low one, or a low one not preceded by a high one. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+/** What could make text unstorable: a NUL, or any surrogate (most text has neither, and needs no closer look). */
+const NUL_OR_SURROGATE = /[\u0000\ud800-\udfff]/;
 
 /** Why PostgreSQL cannot store this text, or `undefined` when it can. */
 export function unstorableTextReason(text: string): string | undefined {
   if (text.includes('\u0000')) return 'must not contain a NUL character (\\u0000)';
   if (LONE_SURROGATE.test(text)) return 'must be valid Unicode (it holds a lone surrogate)';
   return undefined;
+}
+
+/** Whether PostgreSQL can store this text ({@link unstorableTextReason} answers why not), cheaply for the common case. */
+export function isStorableText(text: string): boolean {
+  return !NUL_OR_SURROGATE.test(text) || unstorableTextReason(text) === undefined;
 }
 
 /**
@@ -82,8 +90,6 @@ export function unstorableDateReason(date: Date): string | undefined {
   const year = date.getUTCFullYear();
   return year < MIN_YEAR || year > MAX_YEAR ? 'must be a date between the years 0001 and 9999' : undefined;
 }
-
-const LONE_SURROGATES = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Text PostgreSQL stores: NUL characters and lone surrogates replaced by U+FFFD. */
 export function storableText(text: string): string {
