@@ -222,7 +222,7 @@ export class ProfilesService {
 
   /**
    * Deletes everything the profile core holds on these profiles, in the caller's transaction (an
-   * erasure): events, identities, source records, consents, account links (the linked accounts
+   * erasure): events, identities, source records, consents and their history, account links (the linked accounts
    * themselves stay), trait changes, merges, the identity conflicts kept on them, then the profiles —
    * and with them their persona assignment and computed traits. Answers the rows deleted per table.
    */
@@ -236,6 +236,7 @@ export class ProfilesService {
     await remove('identities', 'profile_id', 'origin_profile_id');
     await remove('source_records', 'profile_id', 'origin_profile_id');
     await remove('consents', 'profile_id', 'origin_profile_id');
+    await remove('consent_changes', 'profile_id', 'origin_profile_id');
     await remove('account_links', 'person_id', 'account_id', 'origin_person_id', 'origin_account_id');
     await remove('trait_changes', 'profile_id');
     await remove('merges', 'winner_id', 'loser_id');
