@@ -73,6 +73,7 @@ describe('the public surface of @portrait/core', () => {
       'ProfileSettingsService',
       'ProfilesService',
       'RecomputeJobsService',
+      'SegmentDestinationPusher',
       'SegmentDestinationsService',
       'SegmentEditorService',
       'SegmentException',
