@@ -162,11 +162,14 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
       secrets = this.sources.secretValues(source);
       const members = await this.members(workspaceId, [...owed.entered, ...owed.exited]);
       const memberOf = (id: string): SegmentMember => members.get(id) ?? { profileId: id, identities: {}, traits: {} };
-      const ctx = createConnectorContext({
-        signal: AbortSignal.timeout(DESTINATION_TIMEOUT_MS),
-        logger: connectorLogger(this.logger, { sourceId, segmentId: segment.id, connector: connector.manifest.id }),
-      });
-      const result = await connector.syncSegment(segment, { entered: owed.entered.map(memberOf), exited: owed.exited.map(memberOf) }, parseConfig(connector, fullConfig), ctx);
+      const signal = AbortSignal.timeout(DESTINATION_TIMEOUT_MS);
+      const ctx = createConnectorContext({ signal, logger: connectorLogger(this.logger, { sourceId, segmentId: segment.id, connector: connector.manifest.id }) });
+      // A connector that ignores the signal is given up on all the same, before the lease runs out:
+      // another pusher never takes the connection while this push may still be going.
+      const result = await Promise.race([
+        connector.syncSegment(segment, { entered: owed.entered.map(memberOf), exited: owed.exited.map(memberOf) }, parseConfig(connector, fullConfig), ctx),
+        untilAborted(signal),
+      ]);
       if (result.skipped.length) this.logger.log({ segmentId: segment.id, sourceId, skipped: result.skipped.length }, 'a destination skipped members it cannot address');
       return { ok: true, ...counts, synced: result.synced, skipped: result.skipped.length };
     } catch (error) {
@@ -186,4 +189,11 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
     );
     return new Map(rows.map((r) => [r.id, { profileId: r.id, identities: r.identities ?? {}, traits: r.traits }]));
   }
+}
+
+/** Rejects once `signal` aborts (the push's time is up). */
+function untilAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_, reject) =>
+    signal.addEventListener('abort', () => reject(new Error(`the destination did not answer within ${DESTINATION_TIMEOUT_MS / 60_000} minutes`)), { once: true }),
+  );
 }
