@@ -1742,8 +1742,12 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
-            /** @description Consent per purpose and source */
+            /** @description Consent per purpose and source: the latest statement of each source */
             consents: {
+                [key: string]: unknown;
+            }[];
+            /** @description Every consent statement, newest first per purpose */
+            consentHistory: {
                 [key: string]: unknown;
             }[];
             /** @description Links to accounts (companies) */
