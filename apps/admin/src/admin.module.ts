@@ -16,6 +16,7 @@ import { ProfilesController } from './profiles/profiles.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
 import { SettingsController } from './settings/settings.controller.js';
+import { RetentionController } from './settings/retention.controller.js';
 import { RunsController } from './sources/runs.controller.js';
 import { SourcesController } from './sources/sources.controller.js';
 import { SuppressionsController } from './suppressions/suppressions.controller.js';
@@ -37,6 +38,7 @@ export const ADMIN_CONTROLLERS = [
   SourcesController,
   RunsController,
   SettingsController,
+  RetentionController,
   JobsController,
   ApiKeysController,
   WebhooksController,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, IntakeProcessor, isMainModule, PersonaAssignmentService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
+import { closeOnSignals, IntakeProcessor, isMainModule, PersonaAssignmentService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, RetentionService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { WorkerModule } from './worker.module.js';
 
 export async function createWorkerApp(runtime: Runtime): Promise<INestApplication> {
@@ -17,6 +17,8 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   app.get(ProfileRecomputeService).startSchedules();
   // And runs recompute jobs: backfills after a settings change, and the hourly refresh of computed traits that move with the clock.
   app.get(RecomputeJobsService).startSchedules();
+  // And applies every workspace's retention of events and dead letters, once a day.
+  app.get(RetentionService).startSchedules();
   // And drains the tracking intake log into profiles (shared with other workers, and with the API when no REDIS_URL is set).
   app.get(IntakeProcessor).start();
   // Only the worker runs syncs: cron timers when embedded, BullMQ jobs (shared with other workers) with REDIS_URL.

@@ -53,8 +53,10 @@ export { ProfileException } from './modules/profiles/profile.exception.js';
 // Profile settings: identity rules, trait precedence, computed traits, and the jobs that backfill a change.
 export {
   computedTraitListSchema,
+  DEFAULT_RETENTION_MONTHS,
   PROFILE_SETTINGS_PARTS,
   ProfileSettingsService,
+  retentionSettingsSchema,
   traitPrecedenceSchema,
   traitSourcesSchema,
 } from './modules/profiles/profile-settings.service.js';
@@ -126,6 +128,8 @@ export { DeadLetterRetryService, MAX_RETRY_IDS } from './modules/sync/dead-lette
 export { SuppressionService } from './modules/suppression/suppression.service.js';
 export type { SuppressionCounts } from './modules/suppression/suppression.service.js';
 export { SuppressionException } from './modules/suppression/suppression.exception.js';
+export { RetentionService, RETENTION_INTERVAL_MS, monthsBefore } from './modules/retention/retention.service.js';
+export type { RetentionReport } from './modules/retention/retention.service.js';
 export type { DeadLetterRetryOutcome } from './modules/sync/dead-letter-retry.service.js';
 export { runEnded } from './modules/sync/sync-run.js';
 export type { StreamStats, SyncRunStatus, SyncRunView } from './modules/sync/sync-run.js';

@@ -11,6 +11,7 @@ import { coreEntities } from './modules/entities.js';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
 import { SuppressionModule } from './modules/suppression/suppression.module.js';
+import { RetentionModule } from './modules/retention/retention.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { IntakeModule } from './modules/intake/intake.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
@@ -73,6 +74,7 @@ export class PortraitCoreModule {
         ProfilesModule,
         IngestModule,
         SuppressionModule,
+        RetentionModule,
         IntakeModule,
         ApiKeysModule,
         PrivacyModule.forRoot([segments, sync]),
@@ -92,7 +94,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, RetentionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

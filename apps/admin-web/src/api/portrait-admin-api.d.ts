@@ -952,6 +952,50 @@ export interface paths {
         patch: operations["updateComputedTraits"];
         trace?: never;
     };
+    "/admin/api/workspaces/{workspace}/settings/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the retention
+         * @description How many months events and dead letters are kept; the worker deletes what is older once a day.
+         */
+        get: operations["getRetention"];
+        /**
+         * Replace the retention
+         * @description Months of events and dead letters to keep (1–1200; an absent field goes back to 25). The next pass of the worker, or `POST …/retention/apply`, deletes what is older.
+         */
+        put: operations["replaceRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/retention/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply the retention now
+         * @description Deletes the events and dead letters older than the retention (`GET …/settings/retention`) and recomputes the computed traits of the profiles that lost events.
+         */
+        post: operations["apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/workspaces/{workspace}/jobs/{id}": {
         parameters: {
             query?: never;
@@ -1685,8 +1729,12 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
-            /** @description Consent per purpose and source */
+            /** @description Consent per purpose and source: the latest statement of each source */
             consents: {
+                [key: string]: unknown;
+            }[];
+            /** @description Every consent statement, newest first per purpose */
+            consentHistory: {
                 [key: string]: unknown;
             }[];
             /** @description Links to accounts (companies) */
@@ -2258,6 +2306,40 @@ export interface components {
             }[];
             /** @description Keys of the workspace's own definitions to drop (a replaced built-in comes back) */
             remove?: string[];
+        };
+        /** @description The retention in force (25 months each unless the workspace sets its own) */
+        Retention: {
+            /** @description Events are kept this many months after they happened */
+            eventsMonths: number;
+            /** @description Dead letters (of syncs and of the tracking intake) are kept this many months */
+            deadLettersMonths: number;
+        };
+        /** @description The workspace's retention, replacing the previous one; an absent field goes back to 25 months */
+        ReplaceRetention: {
+            eventsMonths?: number;
+            deadLettersMonths?: number;
+        };
+        /** @description What one pass of retention deleted */
+        RetentionReport: {
+            /** Format: uuid */
+            workspaceId: string;
+            /**
+             * Format: date-time
+             * @description Events that happened before this time were deleted
+             */
+            eventsBefore: string;
+            /**
+             * Format: date-time
+             * @description Dead letters set aside before this time were deleted
+             */
+            deadLettersBefore: string;
+            eventsDeleted: number;
+            /** @description Records of syncs set aside */
+            deadLettersDeleted: number;
+            /** @description Tracking messages set aside */
+            intakeDeadLettersDeleted: number;
+            /** @description Profiles that lost events, whose computed traits were recomputed */
+            profilesRecomputed: number;
         };
         CreateApiKey: {
             /** @default api key */
@@ -6175,6 +6257,172 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The retention in force */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplaceRetention"];
+            };
+        };
+        responses: {
+            /** @description The retention in force */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was deleted */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionReport"];
                 };
             };
             /** @description No session or admin token, or one that ended or was revoked. */
