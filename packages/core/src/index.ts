@@ -114,6 +114,14 @@ export { PersonaAssignmentService } from './modules/personas/persona-assignment.
 export { personaCardSchema, personaEnvelopeSchema, TYPOLOGIES } from './modules/personas/persona-definition.js';
 export { PersonaException } from './modules/personas/persona.exception.js';
 
+// Ideal customer profiles: fit scores of accounts and the qualification of their people.
+export { IcpsService } from './modules/icp/icps.service.js';
+export type { IcpAccountScore, IcpDistribution, IcpScoreView, IcpView } from './modules/icp/icps.service.js';
+export { IcpScoringService } from './modules/icp/icp-scoring.service.js';
+export { FIRMOGRAPHIC_TRAITS, icpEnvelopeSchema, icpInputSchema } from './modules/icp/icp-definition.js';
+export type { IcpCriterion, IcpInput } from './modules/icp/icp-definition.js';
+export { IcpException } from './modules/icp/icp.exception.js';
+
 // Sync: sources, syncs and their runs, the scheduler (embedded or BullMQ).
 export { SourcesService } from './modules/sync/sources.service.js';
 export type { SourceView } from './modules/sync/sources.service.js';
