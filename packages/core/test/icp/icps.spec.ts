@@ -195,13 +195,19 @@ describe('ideal customer profiles', () => {
     expect((await scoring.scoreProfiles(ws, [acme.id])).changed).toBe(0);
   });
 
-  it('rounds halves up and scores accounts created after the ICP as they are ingested', async () => {
+  it('rounds halves up, scores accounts created after the ICP as they are ingested, and scores ICPs of people criteria only', async () => {
     const ws = await core.workspace();
     // 1 of 8 is 12.5: 13.
     await icps.create(ws, { name: 'Eighths', threshold: 13, criteria: [{ condition: { trait: 'country', op: 'eq', value: 'US' }, weight: 1 }, { condition: { trait: 'industry', op: 'eq', value: 'mining' }, weight: 7 }] });
     await ingest.ingest(ws, [account('delta.example', { country: 'US' }), person('zoe', 'delta.example')]);
     expect((await byDomain(ws, 'delta.example')).icpScores).toEqual([{ icp: 'eighths', name: 'Eighths', score: 13, qualified: true, threshold: 13 }]);
     expect((await fits(ws, ['zoe'])).zoe).toEqual([13, true]);
+    // An ICP of people criteria only: an account with a named person, and one with none.
+    await icps.create(ws, { name: 'Named team', criteria: [{ kind: 'people', condition: { trait: 'first_name', op: 'exists' }, minPeople: 1, weight: 1 }] });
+    await ingest.ingest(ws, [account('echo.example', { country: 'US' })]);
+    expect((await byDomain(ws, 'delta.example')).icpScores.map((s) => [s.icp, s.score])).toEqual([['eighths', 13], ['named-team', 100]]);
+    expect((await byDomain(ws, 'echo.example')).icpScores.map((s) => [s.icp, s.score])).toEqual([['eighths', 13], ['named-team', 0]]);
+    expect((await fits(ws, ['zoe'])).zoe).toEqual([100, true]);
   });
 
   it('refuses invalid ICPs field by field and stores nothing', async () => {

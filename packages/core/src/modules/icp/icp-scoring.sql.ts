@@ -13,13 +13,14 @@ const noSegments = () => undefined;
 
 /**
  * The person's account: the account of the person's latest link (a person linked to a second account
- * has moved to it), among live accounts. `people` is a SQL set of person ids; `$1` is the workspace.
+ * has moved to it), among live accounts. `people` is a SQL relation with an `id` column (the people's
+ * ids, of one workspace), aliased `x`; `columns` are more of its columns to carry along. Driven by the
+ * people and the per-person index of links, whatever the planner believes of the relation's size.
  */
-export const currentAccounts = (people: string) => `
-  SELECT DISTINCT ON (l.person_id) l.person_id, l.account_id
-  FROM account_links l JOIN profiles a ON a.id = l.account_id AND a.merged_into IS NULL
-  WHERE l.workspace_id = $1::uuid AND l.person_id IN (${people})
-  ORDER BY l.person_id, l.created_at DESC, l.account_id DESC`;
+export const currentAccounts = (people: string, columns: string[] = []) => `
+  SELECT DISTINCT ON (x.id) x.id AS person_id, l.account_id${columns.map((c) => `, x.${c}`).join('')}
+  FROM ${people} x JOIN account_links l ON l.person_id = x.id JOIN profiles a ON a.id = l.account_id AND a.merged_into IS NULL
+  ORDER BY x.id, l.created_at DESC, l.account_id DESC`;
 
 /**
  * Appends a statement compiled on its own (whose `$1` is the same workspace) to `params`: its other
@@ -47,30 +48,33 @@ export function compileAccountScoring(workspaceId: string, icps: ScoringIcp[], a
   const flat = icps.flatMap((icp, j) => icp.criteria.map((criterion, k) => ({ icp: j + 1, index: k, criterion })));
   const onAccounts = flat.filter((f) => f.criterion.kind === 'account');
   const onPeople = flat.filter((f) => f.criterion.kind === 'people');
-  const ctes = [`accounts AS (SELECT a.id FROM profiles a WHERE a.workspace_id = $1::uuid AND a.kind = 'account' AND a.merged_into IS NULL AND a.id IN (SELECT unnest(${add(accountIds)}::uuid[])))`];
+  const ctes: string[] = [];
   if (onAccounts.length) {
+    // The account criteria evaluated over the live accounts among the ids: `accounts` with their columns.
     const compiled = compileSegmentsForProfiles(workspaceId, onAccounts.map((f) => ({ id: `${f.icp}/${f.index}`, definition: f.criterion.condition })), noSegments, accountIds);
-    ctes.push(`acc AS (${append(params, compiled)})`);
+    ctes.push(`accounts AS (${append(params, compiled)})`);
+  } else {
+    ctes.push(`accounts AS (SELECT p.id FROM profiles p WHERE p.workspace_id = $1::uuid AND p.merged_into IS NULL AND p.id IN (SELECT unnest(${add(accountIds)}::uuid[])))`);
   }
   if (onPeople.length) {
     const compiled = compileSegmentsForProfiles(workspaceId, onPeople.map((f) => ({ id: `${f.icp}/${f.index}`, definition: f.criterion.condition })), noSegments, peopleIds);
+    const columns = onPeople.map((_, i) => `m${i}`);
     ctes.push(
       `ppl AS (${append(params, compiled)})`,
-      `cur AS (${currentAccounts(`SELECT x.id FROM ppl x JOIN profiles pp ON pp.id = x.id AND pp.kind = 'person'`)})`,
-      `counts AS (SELECT c.account_id, ${onPeople.map((_, i) => `count(*) FILTER (WHERE x.m${i})::int AS c${i}`).join(', ')}
-                  FROM cur c JOIN ppl x ON x.id = c.person_id GROUP BY c.account_id)`,
+      // Each person counted once, for the account they are in now.
+      `cur AS (${currentAccounts('ppl', columns)})`,
+      `counts AS (SELECT c.account_id, ${columns.map((m, i) => `count(*) FILTER (WHERE c.${m})::int AS c${i}`).join(', ')} FROM cur c GROUP BY c.account_id)`,
     );
   }
   const hit = (f: (typeof flat)[number]) =>
     f.criterion.kind === 'account'
-      ? `coalesce(e.m${onAccounts.indexOf(f)}, false)`
+      ? `coalesce(a.m${onAccounts.indexOf(f)}, false)`
       : `coalesce(n.c${onPeople.indexOf(f)}, 0) >= ${add(f.criterion.minPeople ?? 1)}::int`;
   const hits = flat.map(hit);
   ctes.push(
     `hits AS (
        SELECT a.id AS account_id, r.icp, r.criterion, r.weight, r.hit
        FROM accounts a
-       ${onAccounts.length ? 'LEFT JOIN acc e ON e.id = a.id' : ''}
        ${onPeople.length ? 'LEFT JOIN counts n ON n.account_id = a.id' : ''}
        CROSS JOIN LATERAL unnest(${add(flat.map((f) => f.icp))}::int[], ${add(flat.map((f) => f.index))}::int[], ${add(flat.map((f) => f.criterion.weight))}::numeric[],
                                  ARRAY[${hits.join(', ')}]::boolean[]) AS r(icp, criterion, weight, hit))`,
@@ -116,7 +120,7 @@ function withRemoval(params: unknown[], ctes: string[], stale: string, upserted:
 export function compileFitUpdate(workspaceId: string, profileIds: string[]): CompiledSegment {
   return {
     sql: `WITH target AS (SELECT p.id, p.kind, p.merged_into IS NULL AS live FROM profiles p WHERE p.workspace_id = $1::uuid AND p.id IN (SELECT unnest($2::uuid[]))),
-          cur AS (${currentAccounts(`SELECT t.id FROM target t WHERE t.kind = 'person' AND t.live`)}),
+          cur AS (${currentAccounts(`(SELECT t.id FROM target t WHERE t.kind = 'person' AND t.live)`)}),
           best AS (
             SELECT t.id, t.live, max(s.score) AS fit, bool_or(s.qualified) AS qualified, CASE WHEN t.kind = 'person' AND max(s.score) IS NOT NULL THEN c.account_id END AS account_id
             FROM target t
