@@ -210,6 +210,35 @@ describe('ideal customer profiles', () => {
     expect((await fits(ws, ['zoe'])).zoe).toEqual([100, true]);
   });
 
+  it('moves the fit of a merged-away account\'s people to the account it merged into, and drops the loser\'s scores', async () => {
+    const ws = await core.workspace();
+    await seed(ws);
+    // A second record of beta, known by its group id, with two active people of its own.
+    const betaApp: Fact = { source: 'app', externalId: 'g-beta', kind: 'account', identities: [{ type: 'group_id', value: 'g-beta' }], traits: { industry: 'software' }, observedAt: now() };
+    await ingest.ingest(ws, [betaApp]);
+    await ingest.ingest(ws, ['fay', 'gus'].map((name) => ({ ...person(name, undefined, 4), account: { identities: [{ type: 'group_id', value: 'g-beta' }] } })));
+    const mid = await icps.create(ws, midMarket);
+    const loser = (await profiles.findByIdentity(ws, 'group_id', 'g-beta'))!;
+    // The app's beta: software (3) only → 30; its people inherit it.
+    expect([loser.icpScores.map((s) => s.score), (await fits(ws, ['fay'])).fay]).toEqual([[30], [30, false]]);
+    expect((await icps.get(ws, mid.id)).accounts).toBe(4);
+
+    // The CRM learns beta's group id: the two records merge, with eva, fay and gus: three active users.
+    await ingest.ingest(ws, [{ ...account('beta.example', {}), identities: [{ type: 'domain', value: 'beta.example' }, { type: 'group_id', value: 'g-beta' }] }]);
+    const survivor = (await profiles.findByIdentity(ws, 'group_id', 'g-beta'))!;
+    expect(survivor.id).toBe((await byDomain(ws, 'beta.example')).id);
+    expect((await icps.get(ws, mid.id)).accounts).toBe(3);
+    const stale: { n: number }[] = await core.db.dataSource.query(`SELECT count(*)::int AS n FROM icp_scores s JOIN profiles p ON p.id = s.account_id WHERE s.icp_id = $1 AND p.merged_into IS NOT NULL`, [mid.id]);
+    expect(stale[0]!.n).toBe(0);
+    // 40 employees, on Shopify (1), three active users (4), and software (3) if that industry won the merge.
+    const expected = survivor.traits.industry === 'software' ? 80 : 50;
+    expect(survivor.icpScores.map((s) => s.score)).toEqual([expected]);
+    for (const name of ['eva', 'fay', 'gus']) {
+      const p = await byName(ws, name);
+      expect([name, p.icpAccountId, p.icpFit]).toEqual([name, survivor.id, expected]);
+    }
+  });
+
   it('refuses invalid ICPs field by field and stores nothing', async () => {
     const ws = await core.workspace();
     const invalid = (input: unknown) => icps.create(ws, input).then(() => undefined, (e: unknown) => (e instanceof IcpException ? e.errors : e));
