@@ -12,6 +12,7 @@ import { ConnectorsController } from './connectors/connectors.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { MergesController } from './merges/merges.controller.js';
 import { PersonasController } from './personas/personas.controller.js';
+import { IcpsController } from './icps/icps.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
@@ -34,6 +35,7 @@ export const ADMIN_CONTROLLERS = [
   AuditLogController,
   ProfilesController,
   PersonasController,
+  IcpsController,
   ConnectorsController,
   SourcesController,
   RunsController,

@@ -53,7 +53,6 @@ export { ProfileException } from './modules/profiles/profile.exception.js';
 // Profile settings: identity rules, trait precedence, computed traits, and the jobs that backfill a change.
 export {
   computedTraitListSchema,
-  DEFAULT_RETENTION_MONTHS,
   PROFILE_SETTINGS_PARTS,
   ProfileSettingsService,
   retentionSettingsSchema,
@@ -116,6 +115,14 @@ export { PersonaAssignmentService } from './modules/personas/persona-assignment.
 export { personaCardSchema, personaEnvelopeSchema, TYPOLOGIES } from './modules/personas/persona-definition.js';
 export { PersonaException } from './modules/personas/persona.exception.js';
 
+// Ideal customer profiles: fit scores of accounts and the qualification of their people.
+export { IcpsService } from './modules/icp/icps.service.js';
+export type { IcpAccountScore, IcpDistribution, IcpScoreView, IcpView } from './modules/icp/icps.service.js';
+export { IcpScoringService } from './modules/icp/icp-scoring.service.js';
+export { FIRMOGRAPHIC_TRAITS, icpEnvelopeSchema, icpInputSchema } from './modules/icp/icp-definition.js';
+export type { IcpCriterion, IcpInput } from './modules/icp/icp-definition.js';
+export { IcpException } from './modules/icp/icp.exception.js';
+
 // Sync: sources, syncs and their runs, the scheduler (embedded or BullMQ).
 export { SourcesService } from './modules/sync/sources.service.js';
 export type { SourceView } from './modules/sync/sources.service.js';
@@ -128,7 +135,7 @@ export { DeadLetterRetryService, MAX_RETRY_IDS } from './modules/sync/dead-lette
 export { SuppressionService } from './modules/suppression/suppression.service.js';
 export type { SuppressionCounts } from './modules/suppression/suppression.service.js';
 export { SuppressionException } from './modules/suppression/suppression.exception.js';
-export { RetentionService, RETENTION_INTERVAL_MS, monthsBefore } from './modules/retention/retention.service.js';
+export { RetentionService, monthsBefore } from './modules/retention/retention.service.js';
 export type { RetentionReport } from './modules/retention/retention.service.js';
 export type { DeadLetterRetryOutcome } from './modules/sync/dead-letter-retry.service.js';
 export { runEnded } from './modules/sync/sync-run.js';

@@ -19,6 +19,7 @@ import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { SegmentsModule } from './modules/segments/segments.module.js';
 import { PersonasModule } from './modules/personas/personas.module.js';
+import { IcpsModule } from './modules/icp/icps.module.js';
 import { SyncModule } from './modules/sync/sync.module.js';
 import { AdminUsersModule } from './modules/admin-users/admin-users.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
@@ -81,6 +82,7 @@ export class PortraitCoreModule {
         WebhooksModule,
         segments,
         PersonasModule,
+        IcpsModule,
         sync,
         AdminUsersModule,
         AuditModule,
@@ -94,7 +96,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, RetentionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, RetentionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, IcpsModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

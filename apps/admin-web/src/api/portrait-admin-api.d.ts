@@ -559,6 +559,95 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/workspaces/{workspace}/icps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List ICPs
+         * @description Oldest first, each with its criteria, threshold and how many accounts are scored and qualified; page with `cursor`.
+         */
+        get: operations["listIcps"];
+        put?: never;
+        /**
+         * Create an ICP
+         * @description Criteria are checked against the condition language and the workspace's data; accounts are scored before the answer.
+         */
+        post: operations["createIcp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/icps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an ICP */
+        get: operations["getIcp"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an ICP
+         * @description Its scores go; every profile's best fit is set again from the ICPs left.
+         */
+        delete: operations["deleteIcp"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an ICP
+         * @description The given fields replace the current ones; the whole ICP is checked again and accounts are scored again.
+         */
+        patch: operations["updateIcp"];
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/icps/{id}/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An ICP's score distribution
+         * @description How many accounts fall in each ten-point bucket of fit score, and how many are qualified.
+         */
+        get: operations["getIcpDistribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/icps/{id}/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an ICP's scored accounts
+         * @description Account ids with their score, qualification and the criteria they meet, best first; filter with `qualified` and `minScore`, page with `cursor`.
+         */
+        get: operations["listIcpAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/connectors": {
         parameters: {
             query?: never;
@@ -1568,6 +1657,14 @@ export interface components {
             personaId: string | null;
             /** @description The profile's score (0 to 1) for that persona; null without one */
             personaScore: number | null;
+            /** @description The best ideal customer profile (ICP) fit, 0 to 100: an account's own, a person's account's; null without one */
+            icpFit: number | null;
+            /** @description Whether that account is qualified for at least one ICP; null without a fit */
+            icpQualified: boolean | null;
+            /** @description People: the account the fit is inherited from (the one they were linked to last); null otherwise */
+            icpAccountId: string | null;
+            /** @description Accounts: their score for each ICP of the workspace, oldest ICP first; empty for people */
+            icpScores: components["schemas"]["IcpScore"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1587,6 +1684,17 @@ export interface components {
             source: string;
             /** Format: date-time */
             firstSeenAt: string;
+        };
+        /** @description An account's fit for one ideal customer profile */
+        IcpScore: {
+            /** @description The ICP's key */
+            icp: string;
+            name: string;
+            /** @description round(100 × matched weight / total weight), 0 to 100 */
+            score: number;
+            /** @description Whether the score reaches the ICP's threshold */
+            qualified: boolean;
+            threshold: number;
         };
         /** @description Everything known about a person or an account, in one answer */
         Profile360: {
@@ -1869,6 +1977,102 @@ export interface components {
                 score: number;
                 /** Format: date-time */
                 assignedAt: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        IcpPage: {
+            data: components["schemas"]["Icp"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description An ideal customer profile. An account's fit score is round(100 × weight of the criteria it meets / total weight), 0 to 100, halves up; it is qualified from the threshold. People inherit their account's best fit across ICPs. */
+        Icp: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description A stable handle, unique among the workspace's ICPs (the `icp` leaf of segments names it) */
+            key: string;
+            description: string | null;
+            criteria: components["schemas"]["IcpCriterion"][];
+            /** @description The fit score (0 to 100) an account must reach to be qualified */
+            threshold: number;
+            /** @description The criteria's revision, bumped when criteria or threshold change */
+            version: number;
+            /** @description Live accounts scored */
+            accounts: number;
+            /** @description Of them, those qualified */
+            qualified: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        IcpCriterion: {
+            /** @enum {string} */
+            kind: "account" | "people";
+            /** @description A condition in the segment language */
+            condition: unknown;
+            weight: number;
+            /** @description `people` criteria: how many of the account's people must hold the condition */
+            minPeople?: number;
+            label?: string;
+        };
+        /** @description An ideal customer profile: `name`, `criteria` (Weighted criteria: each `{kind?, condition, weight, minPeople?, label?}`. `kind` `account` (default): the condition, in the segment language, holds for the account; `people`: at least `minPeople` of the account's people hold it. Conditions are checked against the workspace's data (errors named `criteria.<i>.condition.…`); leaves on ICPs, personas and segments are refused), and optionally `key`, `description` and `threshold` (0 to 100, default 70). Common account traits: industry, employee_count, annual_revenue, country, technologies, plan */
+        CreateIcp: {
+            name: string;
+            key?: string;
+            description?: string | null;
+            criteria: {
+                /** @enum {string} */
+                kind?: "account" | "people";
+                condition: unknown;
+                weight: number;
+                minPeople?: number;
+                label?: string;
+            }[];
+            threshold?: number;
+        };
+        /** @description The fields to change (given `criteria` replace them all); the workspace's accounts are scored again */
+        UpdateIcp: {
+            name?: string;
+            key?: string;
+            description?: string | null;
+            criteria?: {
+                /** @enum {string} */
+                kind?: "account" | "people";
+                condition: unknown;
+                weight: number;
+                minPeople?: number;
+                label?: string;
+            }[];
+            threshold?: number;
+        };
+        IcpDistribution: {
+            /** @description The ICP's key */
+            icp: string;
+            threshold: number;
+            /** @description Live accounts scored */
+            accounts: number;
+            /** @description Of them, those qualified */
+            qualified: number;
+            /** @description Ten buckets: 0–9, 10–19, …, 90–100 */
+            buckets: {
+                from: number;
+                to: number;
+                accounts: number;
+            }[];
+        };
+        IcpAccountPage: {
+            data: {
+                /** Format: uuid */
+                accountId: string;
+                score: number;
+                qualified: boolean;
+                /** @description The indexes of the criteria the account meets */
+                matched: number[];
+                /** Format: date-time */
+                scoredAt: string;
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
@@ -4684,6 +4888,414 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PersonaMemberPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIcps: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of ICPs */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcpPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createIcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateIcp"];
+            };
+        };
+        responses: {
+            /** @description The ICP with its counts */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Icp"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ICP with its counts */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Icp"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteIcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateIcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateIcp"];
+            };
+        };
+        responses: {
+            /** @description The changed ICP */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Icp"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIcpDistribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The distribution */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcpDistribution"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIcpAccounts: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Only the qualified (true) or the other (false) accounts */
+                qualified?: "true" | "false";
+                /** @description Only accounts from this score */
+                minScore?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of scored accounts */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcpAccountPage"];
                 };
             };
             /** @description Invalid input: each offending field is named in `errors`. */
