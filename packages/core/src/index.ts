@@ -113,6 +113,9 @@ export type { PersonaMember, PersonaView } from './modules/personas/personas.ser
 export { PersonaAssignmentService } from './modules/personas/persona-assignment.service.js';
 export { personaCardSchema, personaEnvelopeSchema, TYPOLOGIES } from './modules/personas/persona-definition.js';
 export { PersonaException } from './modules/personas/persona.exception.js';
+export { PersonaDiscoveryService } from './modules/personas/discovery/persona-discovery.service.js';
+export type { DiscoveryView, DiscoveryDraftView, DiscoverySummary, DiscoveryResult } from './modules/personas/discovery/persona-discovery.service.js';
+export { discoveryParamsSchema } from './modules/personas/discovery/discovery-params.js';
 
 // Sync: sources, syncs and their runs, the scheduler (embedded or BullMQ).
 export { SourcesService } from './modules/sync/sources.service.js';
