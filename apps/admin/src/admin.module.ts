@@ -12,6 +12,7 @@ import { ConnectorsController } from './connectors/connectors.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { MergesController } from './merges/merges.controller.js';
 import { PersonasController } from './personas/personas.controller.js';
+import { PersonaDiscoveriesController } from './personas/persona-discoveries.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
@@ -33,6 +34,7 @@ export const ADMIN_CONTROLLERS = [
   AuditLogController,
   ProfilesController,
   PersonasController,
+  PersonaDiscoveriesController,
   ConnectorsController,
   SourcesController,
   RunsController,

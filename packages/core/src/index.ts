@@ -115,7 +115,7 @@ export { personaCardSchema, personaEnvelopeSchema, TYPOLOGIES } from './modules/
 export { PersonaException } from './modules/personas/persona.exception.js';
 export { PersonaDiscoveryService } from './modules/personas/discovery/persona-discovery.service.js';
 export type { DiscoveryView, DiscoveryDraftView, DiscoverySummary, DiscoveryResult } from './modules/personas/discovery/persona-discovery.service.js';
-export { discoveryParamsSchema } from './modules/personas/discovery/discovery-params.js';
+export { discoveryParamsInputSchema } from './modules/personas/discovery/discovery-params.js';
 
 // Sync: sources, syncs and their runs, the scheduler (embedded or BullMQ).
 export { SourcesService } from './modules/sync/sources.service.js';

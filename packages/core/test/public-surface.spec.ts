@@ -102,7 +102,7 @@ describe('the public surface of @portrait/core', () => {
       'createLogger',
       'createWebhookSubscriptionSchema',
       'defaultRegionSchema',
-      'discoveryParamsSchema',
+      'discoveryParamsInputSchema',
       'embeddedSecretKey',
       'identitySettingsOverrideSchema',
       'identityTypeName',

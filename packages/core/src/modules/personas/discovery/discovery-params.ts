@@ -13,13 +13,15 @@ const int = (min: number, max: number) =>
  * (the same seed on the same data gives the same drafts) and `sampleSize`, the most people the centroids
  * are fitted on (everyone is then assigned to the nearest centroid). Every field is optional.
  */
-export const discoveryParamsSchema = z
-  .strictObject({
-    minK: int(2, MAX_DISCOVERY_K).optional(),
-    maxK: int(2, MAX_DISCOVERY_K).optional(),
-    seed: int(0, 2 ** 31 - 1).optional(),
-    sampleSize: int(100, 200_000).optional(),
-  })
+export const discoveryParamsInputSchema = z.strictObject({
+  minK: int(2, MAX_DISCOVERY_K).optional().describe(`The smallest k tried (default ${DISCOVERY_DEFAULTS.minK})`),
+  maxK: int(2, MAX_DISCOVERY_K).optional().describe(`The largest k tried (default ${DISCOVERY_DEFAULTS.maxK}); at least minK`),
+  seed: int(0, 2 ** 31 - 1).optional().describe(`The seed of the sample and of the k-means++ starts (default ${DISCOVERY_DEFAULTS.seed}): the same seed on the same data gives the same drafts`),
+  sampleSize: int(100, 200_000).optional().describe(`The most people the centroids are fitted on (default ${DISCOVERY_DEFAULTS.sampleSize}); everyone is then assigned to the nearest centroid`),
+});
+
+/** The same with its defaults filled in and the range checked. */
+export const discoveryParamsSchema = discoveryParamsInputSchema
   .transform((p) => ({ ...DISCOVERY_DEFAULTS, ...p }))
   .superRefine((p, ctx) => {
     if (p.maxK < p.minK) ctx.addIssue({ code: 'custom', path: ['maxK'], message: `must be at least minK (${p.minK})` });
