@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
 import { seededRandom as random } from '../modules/personas/discovery/kmeans-clustering.js';
 
 /**
@@ -69,8 +68,13 @@ export function plantedPopulation(from: number, to: number, seed: number): Plant
   return Array.from({ length: to - from }, (_, i) => plantedPerson(from + i, seed));
 }
 
+/** Anything that runs a parameterized statement: a TypeORM DataSource, a node-postgres client. */
+interface Queryable {
+  query(text: string, params: unknown[]): Promise<unknown>;
+}
+
 /** Writes people into a workspace (profiles, an e-mail identity each, their events), relative to the database's clock. */
-export async function insertPlantedPopulation(dataSource: DataSource, workspaceId: string, people: PlantedPerson[]): Promise<void> {
+export async function insertPlantedPopulation(dataSource: Queryable, workspaceId: string, people: PlantedPerson[]): Promise<void> {
   await dataSource.query(
     `INSERT INTO profiles (id, workspace_id, kind, traits, computed)
      SELECT id, $1, 'person', traits, computed FROM json_to_recordset($2::json) AS x(id uuid, traits jsonb, computed jsonb)`,
