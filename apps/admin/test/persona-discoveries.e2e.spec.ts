@@ -35,7 +35,7 @@ describe('persona discoveries', () => {
     expect(run.drafts.map((d) => d.size)).toEqual([50, 50, 50, 50]);
     for (const draft of run.drafts) {
       expect(draft.persona.rules.length).toBeGreaterThan(0);
-      expect(draft.centroid.find((c) => c.feature === 'orders_count')!.text).toMatch(/^has placed about [\d.]+ orders$/);
+      expect(draft.centroid.find((c) => c.feature === 'orders_count')!.text).toMatch(/^has placed about [\d.]+ orders?$/);
     }
     expect(await json(await admin.call(viewer, `${base}/${run.id}/drafts`))).toEqual(run);
     // An empty body takes every default.

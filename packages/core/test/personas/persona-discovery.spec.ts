@@ -90,6 +90,21 @@ describe('persona discovery', () => {
     expect(agreeing / PEOPLE).toBeGreaterThanOrEqual(0.9);
   });
 
+  it('treats absent order traits as none: the never-ordered cluster\'s rules hold the profiles without them', async () => {
+    const bare = await core.workspace();
+    const people = plantedPopulation(0, 120, 13);
+    await insertPlantedPopulation(core.db.dataSource, bare, people);
+    // As a workspace whose people without orders carry no order traits at all.
+    await core.db.dataSource.query(`UPDATE profiles SET computed = '{}' WHERE workspace_id = $1 AND computed->>'orders_count' = '0'`, [bare]);
+    const result = await discovery.discover(bare, { minK: 2, maxK: 8, seed: 1, sampleSize: 20_000 });
+    const browsers = result.drafts.find((d) => d.centroid.find((c) => c.feature === 'orders_count')!.value === 0)!;
+    expect(browsers.size).toBe(30);
+    const run = await discovery.start(bare, { seed: 1 });
+    const persona = await discovery.accept(bare, run.id, browsers.number);
+    expect(persona.size).toBe(30);
+    expect(JSON.stringify(persona.rules)).toContain('"op":"missing"');
+  });
+
   it('accepts a draft once, only from a finished run, and refuses bad edits without marking it', async () => {
     const other = await core.workspace();
     await insertPlantedPopulation(core.db.dataSource, other, plantedPopulation(0, 40, 3));

@@ -46,8 +46,14 @@ export interface CategoricalFeature {
 
 export type DiscoveryFeature = NumericFeature | CategoricalFeature;
 
-/** A range rule on a computed trait. */
-const computedBetween = (key: string) => (lo: number, hi: number): SegmentCondition => ({ computed: key, op: 'between', value: [lo, hi] });
+/** `1 order`, `2 orders`, `0.5 orders`. */
+const plural = (value: string, noun: string) => (value === '1' ? noun : `${noun}s`);
+
+/** A range rule on a computed trait; for one whose absence means 0, a range from 0 holds the profiles without it too. */
+const computedBetween =
+  (key: string, absentMeansZero = false) =>
+  (lo: number, hi: number): SegmentCondition =>
+    absentMeansZero && lo <= 0 && hi >= 0 ? { any: [{ computed: key, op: 'between', value: [lo, hi] }, { computed: key, op: 'missing' }] } : { computed: key, op: 'between', value: [lo, hi] };
 
 /** A count of recent events within [lo, hi] (at most `hi` when `lo` is 0). */
 const eventCountBetween = (event: string, within: string) => (lo: number, hi: number): SegmentCondition =>
@@ -89,7 +95,7 @@ export function discoveryFeatures(webEvent: string, ageFrom: 'age' | 'birthday' 
       high: 'high-value',
       low: 'low-value',
       phrase: (v) => `has spent about ${v} in all`,
-      rule: computedBetween('lifetime_value'),
+      rule: computedBetween('lifetime_value', true),
     },
     {
       type: 'numeric',
@@ -100,8 +106,8 @@ export function discoveryFeatures(webEvent: string, ageFrom: 'age' | 'birthday' 
       transform: 'log',
       high: 'frequent',
       low: 'occasional',
-      phrase: (v) => `has placed about ${v} orders`,
-      rule: computedBetween('orders_count'),
+      phrase: (v) => `has placed about ${v} ${plural(v, 'order')}`,
+      rule: computedBetween('orders_count', true),
     },
     {
       type: 'numeric',
@@ -159,7 +165,7 @@ export function discoveryFeatures(webEvent: string, ageFrom: 'age' | 'birthday' 
       transform: 'log',
       high: 'e-mail-engaged',
       low: 'e-mail-quiet',
-      phrase: (v) => `opened about ${v} e-mails in the last 90 days`,
+      phrase: (v) => `opened about ${v} ${plural(v, 'e-mail')} in the last 90 days`,
       rule: eventCountBetween('email_opened', EMAIL_WINDOW),
     },
     {
@@ -171,7 +177,7 @@ export function discoveryFeatures(webEvent: string, ageFrom: 'age' | 'birthday' 
       transform: 'log',
       high: 'web-active',
       low: 'web-quiet',
-      phrase: (v) => `${webEvent === 'session_started' ? 'started about ' + v + ' web sessions' : 'viewed about ' + v + ' web pages'} in the last 30 days`,
+      phrase: (v) => (webEvent === 'session_started' ? `started about ${v} web ${plural(v, 'session')}` : `viewed about ${v} web ${plural(v, 'page')}`) + ' in the last 30 days',
       rule: eventCountBetween(webEvent, WEB_WINDOW),
     },
     {

@@ -10,6 +10,8 @@ export const DISTINGUISHING_EFFECT = 0.5;
 export const MAX_DRAFT_RULES = 4;
 /** The score a profile must reach to be assigned an accepted draft's persona. */
 export const DRAFT_MIN_SCORE = 0.6;
+/** A numeric rule is weak when at least this share of the other people (who have the value) fall in its range too: used only when no other rule is. */
+export const MAX_REST_INSIDE_RULE = 0.8;
 /** A rule's range covers the cluster's values from this quantile to its mirror (5 % to 95 %). */
 const RULE_QUANTILE = 0.05;
 
@@ -62,9 +64,13 @@ const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** di
 export function formatValue(value: number, unit: FeatureUnit, currency: string | null): string {
   switch (unit) {
     case 'money':
+    {
+      // Whole amounts and large ones without cents: "$0", "$320"; small ones with them: "$12.50".
+      const digits = Number.isInteger(value) || Math.abs(value) >= 100 ? 0 : 2;
       return currency
-        ? new Intl.NumberFormat('en', { style: 'currency', currency, maximumFractionDigits: value >= 100 ? 0 : 2 }).format(value)
-        : new Intl.NumberFormat('en', { maximumFractionDigits: value >= 100 ? 0 : 2 }).format(value);
+        ? new Intl.NumberFormat('en', { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value)
+        : new Intl.NumberFormat('en', { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(value);
+    }
     case 'share':
       return `${Math.round(value * 100)}%`;
     case 'count':
@@ -111,8 +117,9 @@ const capitalize = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
  * first) and the persona it proposes — a name from its most distinguishing features, a summary, a
  * card (country, age range, typology when most of the cluster shares one) and weighted rules: for each
  * of the (at most `MAX_DRAFT_RULES`) distinguishing features that has a leaf in the segment language,
- * the range of the cluster's values from its 5th to its 95th percentile (a numeric feature), or the
- * value most of the cluster holds (a categorical one), weighted by the effect size.
+ * the range of the cluster's values from its 5th to its 95th percentile (a numeric feature; a range
+ * that holds most of the other people too only when nothing better is left), or the value most of the
+ * cluster holds (a categorical one), weighted by the effect size.
  */
 export function buildDrafts(people: ExtractedPeople, matrix: FeatureMatrix, labels: Int32Array, k: number): DiscoveryDraft[] {
   const n = labels.length;
@@ -123,12 +130,12 @@ export function buildDrafts(people: ExtractedPeople, matrix: FeatureMatrix, labe
     const inCluster = new Uint8Array(n);
     for (const i of members[c]!) inCluster[i] = 1;
     const centroid: DraftFeatureValue[] = [];
-    const distinguishing: (DistinguishingFeature & { rule?: SegmentCondition })[] = [];
+    const distinguishing: (DistinguishingFeature & { rule?: SegmentCondition; weak?: boolean })[] = [];
     for (const feature of matrix.used) {
       if (feature.type === 'numeric') {
-        const { value, rest, effect, rule } = describeNumeric(feature, people, inCluster);
+        const { value, rest, effect, rule, weak } = describeNumeric(feature, people, inCluster);
         centroid.push({ feature: feature.key, label: feature.label, value: value === null ? null : round(value), rest: rest === null ? null : round(rest), text: value === null ? `${feature.label} not known` : feature.phrase(formatValue(value, feature.unit, people.currency)) });
-        if (Math.abs(effect) > 0) distinguishing.push({ feature: feature.key, label: feature.label, effectSize: round(effect), direction: effect > 0 ? 'higher' : 'lower', rule });
+        if (Math.abs(effect) > 0) distinguishing.push({ feature: feature.key, label: feature.label, effectSize: round(effect), direction: effect > 0 ? 'higher' : 'lower', rule, weak });
       } else {
         const described = describeCategorical(feature, people, matrix, inCluster);
         centroid.push(described.centroid);
@@ -141,7 +148,9 @@ export function buildDrafts(people: ExtractedPeople, matrix: FeatureMatrix, labe
     const byEffect = (f: DraftFeatureValue) => Math.max(0, ...distinguishing.filter((d) => d.feature === f.feature).map((d) => Math.abs(d.effectSize)));
     const phrases = [...centroid].sort((a, b) => byEffect(b) - byEffect(a)).filter((f) => f.value !== null && (f.share ?? 1) >= 0.5).map((f) => f.text);
     const strong = distinguishing.filter((d) => Math.abs(d.effectSize) >= DISTINGUISHING_EFFECT);
-    const ruled = (strong.some((d) => d.rule) ? strong : distinguishing).filter((d) => d.rule).slice(0, MAX_DRAFT_RULES);
+    // Strong and discriminating rules; failing those, discriminating ones; failing those, any.
+    const candidates = [strong.filter((d) => d.rule && !d.weak), distinguishing.filter((d) => d.rule && !d.weak), distinguishing.filter((d) => d.rule)];
+    const ruled = (candidates.find((c) => c.length) ?? []).slice(0, MAX_DRAFT_RULES);
     const rules: PersonaRule[] = ruled.map((d) => ({
       condition: d.rule!,
       weight: Math.max(0.1, round(Math.min(Math.abs(d.effectSize), 10))),
@@ -154,7 +163,7 @@ export function buildDrafts(people: ExtractedPeople, matrix: FeatureMatrix, labe
       size,
       share,
       centroid,
-      distinguishing: distinguishing.map(({ rule: _rule, ...d }) => d),
+      distinguishing: distinguishing.map(({ rule: _rule, weak: _weak, ...d }) => d),
       persona: {
         name,
         summary: `${size} people (${formatValue(share, 'share', null)} of the workspace) who ${phrases.join(', ')}.`.slice(0, 2000),
@@ -179,8 +188,15 @@ function describeNumeric(feature: NumericFeature, people: ExtractedPeople, inClu
   others.sort((a, b) => a - b);
   const scale = (xs: number[]) => (feature.transform === 'log' ? xs.map(logTransform) : xs);
   const effect = cohensD(scale(mine), scale(others));
-  const rule = feature.rule && mine.length ? feature.rule(...ruleBounds(quantile(mine, RULE_QUANTILE), quantile(mine, 1 - RULE_QUANTILE), feature.unit)) : undefined;
-  return { value: mine.length ? median(mine) : null, rest: others.length ? median(others) : null, effect, rule };
+  let rule: SegmentCondition | undefined;
+  let weak = false;
+  if (feature.rule && mine.length) {
+    const [lo, hi] = ruleBounds(quantile(mine, RULE_QUANTILE), quantile(mine, 1 - RULE_QUANTILE), feature.unit);
+    rule = feature.rule(lo, hi);
+    // A range holding most of the rest too tells the cluster from hardly anyone.
+    weak = others.length > 0 && others.filter((v) => v >= lo && v <= hi).length / others.length >= MAX_REST_INSIDE_RULE;
+  }
+  return { value: mine.length ? median(mine) : null, rest: others.length ? median(others) : null, effect, rule, weak };
 }
 
 function describeCategorical(feature: Extract<DiscoveryFeature, { type: 'categorical' }>, people: ExtractedPeople, matrix: FeatureMatrix, inCluster: Uint8Array) {
@@ -199,7 +215,7 @@ function describeCategorical(feature: Extract<DiscoveryFeature, { type: 'categor
   };
   const mine = mode(1);
   const rest = mode(0);
-  const distinguishing: (DistinguishingFeature & { rule?: SegmentCondition })[] = [];
+  const distinguishing: (DistinguishingFeature & { rule?: SegmentCondition; weak?: boolean })[] = [];
   for (const column of matrix.columns) {
     if (column.feature !== feature.key || column.role !== 'category') continue;
     const a: number[] = [];
