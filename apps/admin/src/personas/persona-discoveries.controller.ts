@@ -29,7 +29,7 @@ export class PersonaDiscoveriesController {
   @ApiOperation({
     summary: 'Start a persona discovery',
     description:
-      'Clusters the workspace\'s people (k-means over normalized behavioural and demographic features, k chosen by silhouette in `minK`..`maxK`, seeded). A workspace of at most 20,000 people is discovered before the answer (`status: succeeded` with its drafts); a larger one is queued for the worker: follow it at `GET …/discoveries/{id}/drafts`.',
+      'Clusters the workspace\'s people (k-means over normalized behavioural and demographic features, k chosen by silhouette in `minK`..`maxK`, seeded). A workspace of at most 5,000 people is discovered before the answer (`status: succeeded` with its drafts); a larger one is queued for the worker: follow it at `GET …/discoveries/{id}/drafts`.',
   })
   @ApiCreatedResponse({ standardSchema: discoverySchema, description: 'The run: finished with its drafts, or queued' })
   @ApiResponse(INVALID_INPUT)

@@ -78,7 +78,7 @@ interface DraftRow {
 
 const COLUMNS = `id, workspace_id, params, status, phase, progress, summary, error, created_at, started_at, finished_at`;
 /** Workspaces with at most this many people are discovered inline, in the request; larger ones by the worker. */
-export const DISCOVERY_INLINE_MAX_PEOPLE = 20_000;
+export const DISCOVERY_INLINE_MAX_PEOPLE = 5_000;
 /** Fewer people than this cannot be clustered into personas. */
 export const DISCOVERY_MIN_PEOPLE = 10;
 /** A running discovery whose process wrote no progress for this long is taken over by another. */
