@@ -22,19 +22,14 @@ const num = (doc: string, key: string) => `CASE WHEN jsonb_typeof(${doc}->'${key
 /**
  * One batch of live person profiles after `after` (id order), each with its feature values: computed
  * traits and traits from the profile row, recent e-mail opens and web events counted per profile on the
- * profile's own events (`events_timeline`). Features whose absence means none come out as 0.
+ * profile's own events (a correlated count on `events_timeline`; a join scanned every event of the
+ * workspace once per batch). Features whose absence means none come out as 0.
  */
 const BATCH_SQL = `
   WITH people AS (
     SELECT p.id, p.computed AS c, p.traits AS t, p.typology FROM profiles p
     WHERE p.workspace_id = $1 AND p.kind = 'person' AND p.merged_into IS NULL AND ($2::uuid IS NULL OR p.id > $2)
     ORDER BY p.id LIMIT $3),
-  mail AS (
-    SELECT e.profile_id, count(*)::int AS n FROM people JOIN events e ON e.profile_id = people.id
-    WHERE e.workspace_id = $1 AND e.type = 'email_opened' AND e.occurred_at >= now() - interval '${isoDays(EMAIL_WINDOW)}' GROUP BY e.profile_id),
-  web AS (
-    SELECT e.profile_id, count(*)::int AS n FROM people JOIN events e ON e.profile_id = people.id
-    WHERE e.workspace_id = $1 AND e.type = $4 AND e.occurred_at >= now() - interval '${isoDays(WEB_WINDOW)}' GROUP BY e.profile_id),
   ages AS (
     SELECT people.id, coalesce(${num('t', 'age')}, extract(year FROM age(now(), portrait_try_timestamptz(t->>'birthday')))::float8) AS age FROM people)
   SELECT people.id,
@@ -44,15 +39,15 @@ const BATCH_SQL = `
          ${num('c', 'avg_order_value')} AS avg_order_value,
          ${num('c', 'discount_order_share')} AS discount_share,
          CASE WHEN ${num('c', 'orders_count')} > 0 THEN least(coalesce(${num('c', 'refunds_count')}, 0) / ${num('c', 'orders_count')}, 1) END AS refund_share,
-         coalesce(mail.n, 0)::float8 AS email_engagement,
-         coalesce(web.n, 0)::float8 AS web_engagement,
+         (SELECT count(*) FROM events e
+          WHERE e.profile_id = people.id AND e.workspace_id = $1 AND e.type = 'email_opened' AND e.occurred_at >= now() - interval '${isoDays(EMAIL_WINDOW)}')::float8 AS email_engagement,
+         (SELECT count(*) FROM events e
+          WHERE e.profile_id = people.id AND e.workspace_id = $1 AND e.type = $4 AND e.occurred_at >= now() - interval '${isoDays(WEB_WINDOW)}')::float8 AS web_engagement,
          CASE WHEN ages.age BETWEEN 0 AND 120 THEN ages.age END AS age,
          nullif(upper(btrim(t->>'country')), '') AS region,
          people.typology
   FROM people
   JOIN ages ON ages.id = people.id
-  LEFT JOIN mail ON mail.profile_id = people.id
-  LEFT JOIN web ON web.profile_id = people.id
   ORDER BY people.id`;
 
 /**
