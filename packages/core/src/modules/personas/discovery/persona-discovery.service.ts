@@ -286,6 +286,9 @@ export class PersonaDiscoveryService implements OnModuleDestroy {
     try {
       const result = await this.discover(row.workspace_id, row.params, report);
       await this.dataSource.transaction(async (manager) => {
+        // A run taken over from a process that looked stalled may have ended there meanwhile: the first end stands.
+        const [current] = await manager.query(`SELECT status FROM persona_discoveries WHERE id = $1 FOR UPDATE`, [row.id]);
+        if (current?.status !== 'running') return;
         for (const draft of result.drafts) {
           await manager.query(`INSERT INTO persona_discovery_drafts (discovery_id, number, size, share, draft) VALUES ($1, $2, $3, $4, $5)`, [row.id, draft.number, draft.size, draft.share, JSON.stringify(draft)]);
         }
@@ -294,7 +297,10 @@ export class PersonaDiscoveryService implements OnModuleDestroy {
     } catch (error) {
       // A domain refusal (too few people) is the run's answer; anything else is logged too.
       if (!(error instanceof PersonaException)) this.logger.error({ err: error, discoveryId: row.id }, 'a persona discovery failed');
-      await this.dataSource.query(`UPDATE persona_discoveries SET status = 'failed', error = $2, finished_at = now() WHERE id = $1`, [row.id, error instanceof Error ? error.message.slice(0, 500) : 'failed']);
+      await this.dataSource.query(`UPDATE persona_discoveries SET status = 'failed', error = $2, finished_at = now() WHERE id = $1 AND status = 'running'`, [
+        row.id,
+        error instanceof Error ? error.message.slice(0, 500) : 'failed',
+      ]);
     }
   }
 }
