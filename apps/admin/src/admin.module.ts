@@ -13,6 +13,7 @@ import { JobsController } from './jobs/jobs.controller.js';
 import { MergesController } from './merges/merges.controller.js';
 import { PersonasController } from './personas/personas.controller.js';
 import { IcpsController } from './icps/icps.controller.js';
+import { PersonaDiscoveriesController } from './personas/persona-discoveries.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
@@ -36,6 +37,7 @@ export const ADMIN_CONTROLLERS = [
   ProfilesController,
   PersonasController,
   IcpsController,
+  PersonaDiscoveriesController,
   ConnectorsController,
   SourcesController,
   RunsController,

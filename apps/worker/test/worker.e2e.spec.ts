@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
-import { IngestService, loadConfig, ProfileSettingsService, ProfilesService, RecomputeJobsService, WorkspacesService } from '@portrait/core';
-import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
+import { IngestService, loadConfig, PersonaDiscoveryService, ProfileSettingsService, ProfilesService, RecomputeJobsService, WorkspacesService } from '@portrait/core';
+import { createTestDatabase, insertPlantedPopulation, plantedPopulation, type TestDatabase } from '@portrait/core/testing';
 import { createWorkerApp } from '../src/main.js';
 
 describe('worker app', () => {
@@ -60,5 +60,19 @@ describe('worker app', () => {
     while ((await jobs.get(ws, backfillJobId!)).status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await jobs.get(ws, backfillJobId!)).toMatchObject({ status: 'succeeded', total: 1, processed: 1 });
     expect((await app.get(ProfilesService).findByIdentity(ws, 'email', 'ana@example.org'))!.computed.visits).toBe(1);
+  });
+
+  it('runs a queued persona discovery: the run succeeds with its drafts', async () => {
+    const ws = (await app.get(WorkspacesService).create('discovered')).id;
+    await insertPlantedPopulation(db.dataSource, ws, plantedPopulation(0, 80, 2));
+    const discovery = app.get(PersonaDiscoveryService);
+    const queued = await discovery.start(ws, { maxK: 5 }, { inline: false });
+    expect(queued.status).toBe('queued');
+    // The worker's schedule takes the run within seconds; nothing here runs it.
+    const deadline = Date.now() + 30_000;
+    while ((await discovery.get(ws, queued.id)).status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const run = await discovery.get(ws, queued.id);
+    expect(run).toMatchObject({ status: 'succeeded', progress: 1, summary: { people: 80, k: 4 } });
+    expect(run.drafts.map((d) => d.size)).toEqual([20, 20, 20, 20]);
   });
 });

@@ -114,6 +114,9 @@ export type { PersonaMember, PersonaView } from './modules/personas/personas.ser
 export { PersonaAssignmentService } from './modules/personas/persona-assignment.service.js';
 export { personaCardSchema, personaEnvelopeSchema, TYPOLOGIES } from './modules/personas/persona-definition.js';
 export { PersonaException } from './modules/personas/persona.exception.js';
+export { PersonaDiscoveryService } from './modules/personas/discovery/persona-discovery.service.js';
+export type { DiscoveryView, DiscoveryDraftView, DiscoverySummary, DiscoveryResult } from './modules/personas/discovery/persona-discovery.service.js';
+export { discoveryParamsInputSchema } from './modules/personas/discovery/discovery-params.js';
 
 // Ideal customer profiles: fit scores of accounts and the qualification of their people.
 export { IcpsService } from './modules/icp/icps.service.js';

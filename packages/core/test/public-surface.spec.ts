@@ -62,6 +62,7 @@ describe('the public surface of @portrait/core', () => {
       'PORTRAIT_CONFIG',
       'PROFILE_SETTINGS_PARTS',
       'PersonaAssignmentService',
+      'PersonaDiscoveryService',
       'PersonaException',
       'PersonasService',
       'PluginRegistry',
@@ -106,6 +107,7 @@ describe('the public surface of @portrait/core', () => {
       'createLogger',
       'createWebhookSubscriptionSchema',
       'defaultRegionSchema',
+      'discoveryParamsInputSchema',
       'embeddedSecretKey',
       'icpEnvelopeSchema',
       'icpInputSchema',
@@ -159,7 +161,7 @@ describe('the public surface of @portrait/core', () => {
   });
 
   it('exports these names from @portrait/core/testing, and no other', () => {
-    expect(namesOf(testing)).toEqual(['createTestCore', 'createTestDatabase', 'freePort', 'redisAnswers', 'startNodeProcess', 'testRedis']);
+    expect(namesOf(testing)).toEqual(['PLANTED_CLUSTERS', 'adjustedRandIndex', 'createTestCore', 'createTestDatabase', 'freePort', 'insertPlantedPopulation', 'plantedPerson', 'plantedPopulation', 'redisAnswers', 'startNodeProcess', 'testRedis']);
   });
 
   const INTERNALS: [string, object][] = [

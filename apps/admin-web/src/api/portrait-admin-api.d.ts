@@ -648,6 +648,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/workspaces/{workspace}/personas/discoveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a persona discovery
+         * @description Clusters the workspace's people (k-means over normalized behavioural and demographic features, k chosen by silhouette in `minK`..`maxK`, seeded). A workspace of at most 5,000 people is discovered before the answer (`status: succeeded` with its drafts); a larger one is queued for the worker: follow it at `GET …/discoveries/{id}/drafts`.
+         */
+        post: operations["startDiscovery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/personas/discoveries/{id}/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a persona discovery with its drafts
+         * @description The run: its status and progress and, once it succeeded, its summary and drafts (largest cluster first).
+         */
+        get: operations["getDiscovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/personas/discoveries/{id}/drafts/{number}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a draft as a persona
+         * @description Creates a persona from the draft's proposal with the given edits over it, checked as any persona; the workspace's profiles are assigned before the answer. A draft is accepted once (409 after).
+         */
+        post: operations["acceptDraft"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/connectors": {
         parameters: {
             query?: never;
@@ -2076,6 +2136,132 @@ export interface components {
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        /** @description Every field optional: the range of k tried (the best silhouette wins), the seed, and the most people the centroids are fitted on */
+        StartPersonaDiscovery: {
+            /** @description The smallest k tried (default 2) */
+            minK?: number;
+            /** @description The largest k tried (default 8); at least minK */
+            maxK?: number;
+            /** @description The seed of the sample and of the k-means++ starts (default 1): the same seed on the same data gives the same drafts */
+            seed?: number;
+            /** @description The most people the centroids are fitted on (default 20000); everyone is then assigned to the nearest centroid */
+            sampleSize?: number;
+        };
+        /** @description A discovery run of draft personas: k-means over the workspace's people, k chosen by silhouette */
+        PersonaDiscovery: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            phase: ("reading" | "clustering" | "assigning" | "describing" | "done") | null;
+            /** @description 0 to 1 */
+            progress: number;
+            params: {
+                minK: number;
+                maxK: number;
+                seed: number;
+                sampleSize: number;
+            };
+            /** @description What the run found, once it succeeded */
+            summary: {
+                people: number;
+                sampleSize: number;
+                k: number;
+                silhouettes: {
+                    k: number;
+                    silhouette: number;
+                    inertia: number;
+                }[];
+                features: {
+                    feature: string;
+                    label: string;
+                    /** @description People without a value (imputed) */
+                    missing: number;
+                }[];
+                dropped: {
+                    feature: string;
+                    /** @enum {string} */
+                    reason: "no data" | "constant";
+                }[];
+                currency: string | null;
+            } | null;
+            /** @description Why a failed run failed */
+            error: string | null;
+            drafts: components["schemas"]["PersonaDraft"][];
+            /** Format: date-time */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
+        PersonaDraft: {
+            /** @description 1 for the largest cluster, then by size */
+            number: number;
+            /** @description People in the cluster */
+            size: number;
+            /** @description Their share of the workspace's people (0 to 1) */
+            share: number;
+            /** @description The cluster in human units, feature by feature */
+            centroid: {
+                feature: string;
+                label: string;
+                /** @description The cluster's median (numeric feature) or most common value (categorical one) */
+                value: number | string | null;
+                /** @description The same for everyone outside the cluster */
+                rest: number | string | null;
+                /** @description Categorical feature: the share of the cluster holding `value` */
+                share?: number;
+                /** @description In human units: "spends about R$320 per order" */
+                text: string;
+            }[];
+            /** @description What sets the cluster apart, the largest effect first */
+            distinguishing: {
+                feature: string;
+                label: string;
+                category?: string;
+                /** @description Cohen's d of the cluster against the rest */
+                effectSize: number;
+                /** @enum {string} */
+                direction: "higher" | "lower";
+            }[];
+            /** @description The persona the draft proposes; its rules are in the segment language, from the cluster's bounds */
+            persona: {
+                name: string;
+                summary: string;
+                card: {
+                    [key: string]: unknown;
+                };
+                rules: components["schemas"]["PersonaRule"][];
+                minScore: number;
+            };
+            /** @description The persona created from this draft, once accepted */
+            acceptedPersonaId: string | null;
+            acceptedAt: string | null;
+        };
+        /** @description Edits over the draft's proposed persona (any persona field: name, key, summary, card, rules, minScore); an empty object accepts it as proposed */
+        AcceptPersonaDraft: {
+            name?: string;
+            key?: string;
+            summary?: string | null;
+            card?: {
+                demographics?: {
+                    [key: string]: string | number | boolean;
+                };
+                role?: string;
+                goals?: string[];
+                pain_points?: string[];
+                fears?: string[];
+                information_sources?: string[];
+                preferred_channels?: string[];
+                /** @enum {string} */
+                typology?: "need_based" | "deal_based" | "impulsive" | "loyal";
+            };
+            rules?: {
+                condition: unknown;
+                weight: number;
+                label?: string;
+            }[];
+            minScore?: number;
         };
         ConnectorList: {
             data: components["schemas"]["Connector"][];
@@ -5320,6 +5506,212 @@ export interface operations {
             };
             /** @description No such workspace among the caller's, or no such thing in it. */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startDiscovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartPersonaDiscovery"];
+            };
+        };
+        responses: {
+            /** @description The run: finished with its drafts, or queued */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaDiscovery"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDiscovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run with its drafts */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaDiscovery"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The draft's number in the run */
+                number: number;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptPersonaDraft"];
+            };
+        };
+        responses: {
+            /** @description The persona created, with its size */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Persona"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The draft is accepted already (`DRAFT_ACCEPTANCE_CONFLICT`). */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run has not succeeded (`DISCOVERY_NOT_FINISHED`). */
+            422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
