@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { IngestService, loadConfig, ProfileSettingsService, ProfilesService, RecomputeJobsService, SegmentEditorService, SegmentsService, WorkspacesService } from '@portrait/core';
-import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
+import { IngestService, loadConfig, PersonaDiscoveryService, ProfileSettingsService, ProfilesService, RecomputeJobsService, SegmentEditorService, SegmentsService, WorkspacesService } from '@portrait/core';
+import { createTestDatabase, insertPlantedPopulation, plantedPopulation, type TestDatabase } from '@portrait/core/testing';
 import { createWorkerApp } from '../src/main.js';
 
 describe('worker app', () => {
@@ -76,5 +76,19 @@ describe('worker app', () => {
     const [destination] = await segments.destinations(ws, segment.id);
     expect(destination).toMatchObject({ lastPush: { outcome: 'failed', entered: 1, error: expect.stringContaining('does not exist') }, pending: { members: 1 }, failedAttempts: 1 });
     expect(Date.parse(destination!.nextAttemptAt!)).toBeGreaterThan(Date.parse(destination!.lastPush!.at));
+  });
+
+  it('runs a queued persona discovery: the run succeeds with its drafts', async () => {
+    const ws = (await app.get(WorkspacesService).create('discovered')).id;
+    await insertPlantedPopulation(db.dataSource, ws, plantedPopulation(0, 80, 2));
+    const discovery = app.get(PersonaDiscoveryService);
+    const queued = await discovery.start(ws, { maxK: 5 }, { inline: false });
+    expect(queued.status).toBe('queued');
+    // The worker's schedule takes the run within seconds; nothing here runs it.
+    const deadline = Date.now() + 30_000;
+    while ((await discovery.get(ws, queued.id)).status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const run = await discovery.get(ws, queued.id);
+    expect(run).toMatchObject({ status: 'succeeded', progress: 1, summary: { people: 80, k: 4 } });
+    expect(run.drafts.map((d) => d.size)).toEqual([20, 20, 20, 20]);
   });
 });
