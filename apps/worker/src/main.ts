@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, IcpScoringService, IntakeProcessor, isMainModule, PersonaAssignmentService, PersonaDiscoveryService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, RetentionService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
+import { closeOnSignals, IcpScoringService, IntakeProcessor, isMainModule, PersonaAssignmentService, PersonaDiscoveryService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, RetentionService, SegmentDestinationPusher, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { WorkerModule } from './worker.module.js';
 
 export async function createWorkerApp(runtime: Runtime): Promise<INestApplication> {
@@ -25,6 +25,8 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   app.get(RetentionService).startSchedules();
   // And drains the tracking intake log into profiles (shared with other workers, and with the API when no REDIS_URL is set).
   app.get(IntakeProcessor).start();
+  // And delivers the segment push outbox to destinations, retrying failed pushes (shared with other workers, and with the API when no REDIS_URL is set).
+  app.get(SegmentDestinationPusher).start();
   // Only the worker runs syncs: cron timers when embedded, BullMQ jobs (shared with other workers) with REDIS_URL.
   const logger = app.get(PortraitLogger);
   void app

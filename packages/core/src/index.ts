@@ -146,6 +146,7 @@ export type { StreamStats, SyncRunStatus, SyncRunView } from './modules/sync/syn
 export { PluginRegistry } from './modules/sync/plugin-registry.js';
 export { SegmentDestinationsService } from './modules/sync/segment-destinations.service.js';
 export type { SegmentDestination } from './modules/sync/segment-destinations.service.js';
+export { SegmentDestinationPusher } from './modules/sync/segment-destination-pusher.service.js';
 export { SyncScheduler } from './modules/sync/scheduler/sync-scheduler.js';
 export { BullmqSyncScheduler } from './modules/sync/scheduler/bullmq-sync-scheduler.js';
 export { InvalidSourceConfigException } from './modules/sync/sync.exception.js';

@@ -79,6 +79,7 @@ describe('the public surface of @portrait/core', () => {
       'ProfilesService',
       'RecomputeJobsService',
       'RetentionService',
+      'SegmentDestinationPusher',
       'SegmentDestinationsService',
       'SegmentEditorService',
       'SegmentException',

@@ -271,7 +271,7 @@ export interface paths {
         };
         /**
          * List a segment's destinations
-         * @description The sources its entered and exited members are pushed to, each with its last push.
+         * @description The sources its entered and exited members are pushed to, each with its last push, the members it is still owed and when the next push is due.
          */
         get: operations["listSegmentDestinations"];
         put?: never;
@@ -292,15 +292,55 @@ export interface paths {
         get?: never;
         /**
          * Connect a destination
-         * @description A source of the workspace whose connector receives segments; from the segment's next change on, who enters and leaves is pushed to it. Idempotent.
+         * @description A source of the workspace whose connector receives segments: the segment's current members are pushed to it, then who enters and leaves; a failed push is retried with backoff until it goes through. Idempotent.
          */
         put: operations["connectSegmentDestination"];
         post?: never;
         /**
          * Disconnect a destination
-         * @description Nothing more is pushed to it; what it received stays there.
+         * @description Nothing more is pushed to it (the pushes still pending are dropped); what it received stays there.
          */
         delete: operations["disconnectSegmentDestination"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/segments/{id}/destinations/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push to every destination now
+         * @description Pushes at once what each destination of the segment is still owed, without waiting for its next attempt, and answers the destinations with the outcome. A destination another process is pushing at that moment is left to it.
+         */
+        post: operations["pushSegmentDestinations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/segments/{id}/destinations/{sourceId}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push to a destination now
+         * @description Pushes at once what this destination is still owed, without waiting for its next attempt, and answers it with the outcome.
+         */
+        post: operations["pushSegmentDestination"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1597,6 +1637,12 @@ export interface components {
             lastPush: {
                 /** Format: date-time */
                 at: string;
+                /** @enum {string} */
+                outcome: "succeeded" | "failed";
+                /** @description Members the push added to the destination (or tried to) */
+                entered: number;
+                /** @description Members the push removed from it (or tried to) */
+                exited: number;
                 /** @description Members the channel took */
                 synced: number;
                 /** @description Members it could not address (no e-mail, …) */
@@ -1604,6 +1650,17 @@ export interface components {
                 /** @description Why the push failed; null when it went through */
                 error: string | null;
             } | null;
+            /** @description What the destination is still owed: a failed push is retried until it goes through, and brings it to the current membership */
+            pending: {
+                /** @description Members whose entering or leaving the destination has not confirmed yet */
+                members: number;
+                /** @description When the oldest of these changes happened; null when none waits */
+                since: string | null;
+            };
+            /** @description When the next push is due (backed off after failures); null when nothing waits */
+            nextAttemptAt: string | null;
+            /** @description Consecutive failed pushes; 0 after a success */
+            failedAttempts: number;
         };
         MergeList: {
             data: components["schemas"]["Merge"][];
@@ -4121,6 +4178,120 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pushSegmentDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destinations after the push */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDestinationList"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pushSegmentDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The source id */
+                sourceId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination after the push */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDestination"];
+                };
             };
             /** @description No session or admin token, or one that ended or was revoked. */
             401: {
