@@ -3,12 +3,13 @@ import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '../../src/engine/config/portrait-config.js';
 import { PortraitCoreModule } from '../../src/portrait-core.module.js';
 import { IngestService } from '../../src/modules/ingest/ingest.service.js';
+import { SegmentMembershipService } from '../../src/modules/segments/segment-membership.service.js';
 import { SegmentsService } from '../../src/modules/segments/segments.service.js';
 import { SegmentDestinationPusher } from '../../src/modules/sync/segment-destination-pusher.service.js';
 import { SegmentDestinationsService } from '../../src/modules/sync/segment-destinations.service.js';
 import { SourcesService } from '../../src/modules/sync/sources.service.js';
 import { createTestCore, type TestCore } from '../../src/testing/index.js';
-import { tagConnector, tagged } from './test-connectors.js';
+import { consentTagConnector, tagConnector, tagged } from './test-connectors.js';
 
 const person = (externalId: string, identities: { type: string; value: string }[], traits: Record<string, unknown>, observedAt = '2026-01-01T00:00:00Z') => ({
   source: 'shop',
@@ -42,7 +43,7 @@ describe('segment destinations through the sync engine', () => {
     (await core.db.dataSource.query(`SELECT count(*)::int AS n FROM segment_destination_pending WHERE segment_id = $1`, [segmentId]))[0].n as number;
 
   beforeAll(async () => {
-    core = await createTestCore({ env: { PORTRAIT_SECRET_KEY: 'd'.repeat(40) }, connectors: [tagConnector] });
+    core = await createTestCore({ env: { PORTRAIT_SECRET_KEY: 'd'.repeat(40) }, connectors: [tagConnector, consentTagConnector] });
     pusher = core.app.get(SegmentDestinationPusher);
   });
   afterAll(() => core.close());
@@ -164,6 +165,43 @@ describe('segment destinations through the sync engine', () => {
     await destinations.connect(ws, vip.id, source.id);
     await drain();
     expect(sorted(tagged.members.get('dropped')!)).toEqual(['eve@x.io', 'fay@x.io', 'gus@x.io', 'hal@x.io']);
+  });
+
+  it('sends a destination that needs consent only the members who granted it, and removes one who revokes it at the next push', async () => {
+    const ws = await core.workspace();
+    const segments = core.app.get(SegmentsService);
+    const ingest = core.app.get(IngestService);
+    const source = await core.app.get(SourcesService).create(ws, { connectorId: 'consent-tagger', name: 'newsletter', config: { token: 'tag-token-123' } });
+    const vip = await segments.create(ws, { name: 'Consenting VIP', key: 'consenting-vip', definition: { trait: 'vip', op: 'eq', value: true } });
+    await segments.connectDestination(ws, vip.id, source.id);
+    const consent = (granted: boolean, at: string) => ({ consent: [{ purpose: 'email_marketing', granted, at }] });
+
+    await ingest.ingest(ws, [
+      { ...vipPerson('ivy', true, '2026-01-01T00:00:00Z'), ...consent(true, '2026-01-01T00:00:00Z') },
+      { ...vipPerson('jon', true, '2026-01-01T00:00:00Z'), ...consent(false, '2026-01-01T00:00:00Z') },
+      vipPerson('kim', true, '2026-01-01T00:00:00Z'),
+    ]);
+    await drain();
+    expect(await memberEmails(ws, vip.id)).toEqual(['ivy@x.io', 'jon@x.io', 'kim@x.io']);
+    expect(sorted(tagged.members.get('consenting-vip')!)).toEqual(['ivy@x.io']);
+
+    // Ivy revokes, Kim grants: their membership does not change, the destination's audience does.
+    await ingest.ingest(ws, [
+      { ...vipPerson('ivy', true, '2026-01-01T00:00:00Z'), ...consent(false, '2026-02-01T00:00:00Z') },
+      { ...vipPerson('kim', true, '2026-01-01T00:00:00Z'), ...consent(true, '2026-02-01T00:00:00Z') },
+    ]);
+    await drain();
+    expect(sorted(tagged.members.get('consenting-vip')!)).toEqual(['kim@x.io']);
+    expect(tagged.calls.filter((c) => c.key === 'consenting-vip').flatMap((c) => c.entered)).not.toContain('jon@x.io');
+    expect(await pendingRows(vip.id)).toBe(0);
+
+    // The same segment on a destination that needs no consent gets every member.
+    const plain = await core.app.get(SourcesService).create(ws, { connectorId: 'tagger', name: 'crm', config: { token: 'tag-token-123' } });
+    const all = await segments.create(ws, { name: 'All VIP', key: 'all-vip', definition: { trait: 'vip', op: 'eq', value: true } });
+    await core.app.get(SegmentMembershipService).recompute(ws, all.id);
+    await core.app.get(SegmentDestinationsService).connect(ws, all.id, plain.id);
+    await drain();
+    expect(sorted(tagged.members.get('all-vip')!)).toEqual(['ivy@x.io', 'jon@x.io', 'kim@x.io']);
   });
 
   it('never delivers the same push twice when two processes push the same outbox at once', async () => {

@@ -259,3 +259,9 @@ export const unstorableConnector = defineConnector({
     };
   },
 });
+
+/** The tagging destination of an e-mail channel: only people who granted `email_marketing` may be sent to it. */
+export const consentTagConnector = defineConnector({
+  ...tagConnector,
+  manifest: { ...tagConnector.manifest, id: 'consent-tagger', name: 'Consent tagger', capabilities: { destination: true, destinationConsent: 'email_marketing' } },
+});

@@ -18,6 +18,23 @@ export function queueDestinationPushes(changes: string, workspace: string): stri
        ON CONFLICT (segment_id, source_id, profile_id) DO UPDATE SET seq = nextval('segment_destination_pending_seq')`;
 }
 
+/**
+ * Queues, in the caller's transaction, a push of these profiles to every destination of every segment
+ * they are a member of: their consent changed, and a destination that needs it must learn who may now
+ * be sent and who must be removed (what is owed is computed at push time).
+ */
+export async function queueConsentPushes(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<void> {
+  if (profileIds.length === 0) return;
+  await runner.query(
+    `INSERT INTO segment_destination_pending (workspace_id, segment_id, source_id, profile_id)
+     SELECT $1, m.segment_id, d.source_id, m.profile_id
+     FROM segment_memberships m JOIN segment_destinations d ON d.segment_id = m.segment_id
+     WHERE m.workspace_id = $1 AND m.profile_id = ANY($2::uuid[])
+     ON CONFLICT (segment_id, source_id, profile_id) DO UPDATE SET seq = nextval('segment_destination_pending_seq')`,
+    [workspaceId, profileIds],
+  );
+}
+
 /** A connection (segment, destination source) reserved for one push by the process that claimed it. */
 export interface ClaimedConnection {
   workspaceId: string;
@@ -117,15 +134,18 @@ export class SegmentDestinationOutboxService {
    * What the connection is owed, for up to `limit` of its pending members (oldest change first), read in
    * one statement (one snapshot of membership and outbox): who is a member now and was not confirmed
    * (entered), who was confirmed and is a member no more (exited). A member that entered and left
-   * while the destination was failing is owed nothing.
+   * while the destination was failing is owed nothing. With `consentPurpose` (the destination's), a
+   * member counts only while their latest statement for that purpose grants it (none: not granted):
+   * one who never granted it is never sent, one who revokes it exits.
    */
-  async owed(connection: ClaimedConnection, limit: number): Promise<OwedPush> {
+  async owed(connection: ClaimedConnection, limit: number, consentPurpose?: string): Promise<OwedPush> {
     const pending: { profile_id: string; seq: string; member: boolean; confirmed: boolean }[] = await this.dataSource.query(
       `SELECT p.profile_id, p.seq::text AS seq,
-              EXISTS (SELECT 1 FROM segment_memberships m WHERE m.segment_id = p.segment_id AND m.profile_id = p.profile_id) AS member,
+              EXISTS (SELECT 1 FROM segment_memberships m WHERE m.segment_id = p.segment_id AND m.profile_id = p.profile_id)
+                AND ($4::text IS NULL OR coalesce((SELECT c.granted FROM consents c WHERE c.profile_id = p.profile_id AND c.purpose = $4::text ORDER BY c.at DESC, c.granted LIMIT 1), false)) AS member,
               EXISTS (SELECT 1 FROM segment_destination_members c WHERE c.segment_id = p.segment_id AND c.source_id = p.source_id AND c.profile_id = p.profile_id) AS confirmed
        FROM segment_destination_pending p WHERE p.segment_id = $1 AND p.source_id = $2 ORDER BY p.seq LIMIT $3`,
-      [connection.segment.id, connection.sourceId, limit],
+      [connection.segment.id, connection.sourceId, limit, consentPurpose ?? null],
     );
     return {
       entered: pending.filter((p) => p.member && !p.confirmed).map((p) => p.profile_id),

@@ -128,7 +128,7 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
   private async push(connection: ClaimedConnection): Promise<PushAttempt | undefined> {
     let owed: OwedPush | undefined;
     try {
-      owed = await this.outbox.owed(connection, PUSH_BATCH);
+      owed = await this.outbox.owed(connection, PUSH_BATCH, await this.consentPurposeOf(connection));
       if (owed.entered.length + owed.exited.length === 0) {
         await this.outbox.settle(connection, owed, undefined);
         return undefined;
@@ -176,6 +176,16 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
       const message = redactSecrets(error instanceof Error ? error.message : String(error), secrets).slice(0, 2000);
       if (isConnectorError(error) && error.code === 'CONNECTOR_AUTH') await this.sources.setStatus(sourceId, 'needs_attention', `credentials refused: ${message}`);
       return failed(message);
+    }
+  }
+
+  /** The consent purpose the destination's connector declares (none when it needs none, or cannot be found: the push then fails in `send`). */
+  private async consentPurposeOf(connection: ClaimedConnection): Promise<string | undefined> {
+    try {
+      const source = await this.sources.find(connection.sourceId, connection.workspaceId);
+      return this.registry.get(source.connector_id).manifest.capabilities.destinationConsent;
+    } catch {
+      return undefined;
     }
   }
 

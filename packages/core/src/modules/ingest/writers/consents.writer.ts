@@ -1,12 +1,14 @@
 import type { QueryRunner } from 'typeorm';
 import { KEY_SEPARATOR, type IngestEntry, type PlaceEntry } from '../ingest-entry.js';
+import { queueConsentPushes } from '../../segments/segment-destination-outbox.service.js';
 import { writtenPerProfile } from '../utils/written-per-profile.js';
 
 /**
  * Consent: the latest statement per profile, purpose and source — within the batch, then against the
  * stored one (an older statement changes nothing) — and every statement into the history
- * (`consent_changes`, once each: a re-read adds nothing). One statement (none for none). Answers the
- * profiles whose current consent changed.
+ * (`consent_changes`, once each: a re-read adds nothing). One statement (none for none). The profiles
+ * whose current consent changed are owed a push by the destinations of their segments (a destination
+ * that needs consent sends or removes them). Answers those profiles.
  */
 export async function writeConsents(runner: QueryRunner, workspaceId: string, entries: IngestEntry[], place: PlaceEntry): Promise<string[]> {
   type Statement = { profile_id: string; origin: string; purpose: string; source: string; granted: boolean; at: string };
@@ -44,5 +46,7 @@ export async function writeConsents(runner: QueryRunner, workspaceId: string, en
      RETURNING profile_id`,
     [workspaceId, JSON.stringify([...consents.values()])],
   );
-  return stated.map((r) => r.profile_id);
+  const changed = stated.map((r) => r.profile_id);
+  await queueConsentPushes(runner, workspaceId, changed);
+  return changed;
 }
