@@ -149,7 +149,8 @@ describe('workspace isolation', () => {
   /** B writes about the same user id and email: B gets its own profile, A's stays as it was. */
   async function write(path: string, body: unknown) {
     const before = await snapshotA();
-    const response = await api.call(keyB, path, { method: 'POST', body });
+    // Waits until the message is on B's profile (Portrait-Wait), so that B's profile can be read right after.
+    const response = await api.call(keyB, path, { method: 'POST', body, headers: { 'portrait-wait': '10' } });
     expect(response.status).toBe(200);
     expect(await snapshotA()).toEqual(before);
     const inB = await api.app.get(ProfilesService).findByIdentity(wsB, 'user_id', 'same-user');

@@ -17,6 +17,7 @@ import { registerSettingsCommands } from './commands/settings.command.js';
 import { registerProfileCommands } from './commands/profile.command.js';
 import { registerSecretsCommands } from './commands/secrets.command.js';
 import { registerPrivacyCommands } from './commands/privacy.command.js';
+import { registerAuditCommands } from './commands/audit.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -34,6 +35,7 @@ registerIcpCommands(program);
 registerAdminCommands(program);
 registerSecretsCommands(program);
 registerPrivacyCommands(program);
+registerAuditCommands(program);
 registerSegmentCommands(program);
 registerMergeCommands(program);
 registerSettingsCommands(program);

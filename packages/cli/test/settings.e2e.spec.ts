@@ -103,5 +103,12 @@ describe('portrait settings', () => {
     expect(applied.stdout).toMatch(/^events are kept 10 months, dead letters 25 months\ndeleted 4 events before \S+, 0 dead letters before \S+; 2 profiles recomputed\n$/);
     expect((await core.app.get(ProfilesService).findByIdentity(ws, 'email', 'ana@example.org'))!.computed).toMatchObject({ orders_count: 0, lifetime_value: 0 });
     expect((await core.app.get(AuditLogService).list(ws)).data.map((e) => e.action)).toContain('retention.apply');
+
+    // Owners export the whole audit log as JSON lines, newest first.
+    const exported = await run(['audit', 'export', '--workspace', 'acme'], core.db.url);
+    expect(exported.code).toBe(0);
+    const lines = exported.stdout.trim().split('\n').map((line) => JSON.parse(line) as { action: string; actor: { via: string } });
+    expect(lines.slice(0, 2).map((l) => l.action)).toEqual(['retention.apply', 'settings.replace']);
+    expect(lines.every((l) => l.actor.via === 'cli')).toBe(true);
   });
 });

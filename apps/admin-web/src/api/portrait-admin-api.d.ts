@@ -1733,10 +1733,10 @@ export interface components {
             at: string;
             actor: {
                 userId: string | null;
-                /** @description The user's e-mail, or `cli:<os user>` */
+                /** @description The user's e-mail, `cli:<os user>`, or `api_key:<key id>` for a read through the public API */
                 label: string;
                 /** @enum {string} */
-                via: "session" | "token" | "cli";
+                via: "session" | "token" | "cli" | "api_key";
             };
             /** @description What was done: `segment.create`, `merge.undo`, `segment.members.read`… */
             action: string;

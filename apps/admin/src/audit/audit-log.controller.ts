@@ -11,7 +11,7 @@ const auditEntrySchema = z
   .object({
     id: z.string(),
     at: isoDateTime,
-    actor: z.object({ userId: z.uuid().nullable(), label: z.string().describe('The user\'s e-mail, or `cli:<os user>`'), via: z.enum(['session', 'token', 'cli']) }),
+    actor: z.object({ userId: z.uuid().nullable(), label: z.string().describe('The user\'s e-mail, `cli:<os user>`, or `api_key:<key id>` for a read through the public API'), via: z.enum(['session', 'token', 'cli', 'api_key']) }),
     action: z.string().describe('What was done: `segment.create`, `merge.undo`, `segment.members.read`…'),
     target: z.object({ type: z.string(), id: z.string().nullable() }).nullable(),
     ip: z.string().nullable().describe('The client address'),

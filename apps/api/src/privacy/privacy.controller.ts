@@ -1,6 +1,7 @@
 import { Controller, Delete, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PrivacyService, type ApiKeyPrincipal } from '@portrait/core';
+import { AuditedRead } from '../audit/audited-read.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { erasureReportSchema, problemResponse, profileExportSchema } from '@portrait/core/http';
@@ -15,6 +16,7 @@ export class PrivacyController {
   constructor(private readonly privacy: PrivacyService) {}
 
   @Get(':id/export')
+  @AuditedRead('api.profile.export')
   @RequireScope('profiles:read')
   @ApiOperation({ summary: 'Export everything held on a profile', description: 'Profile, identifiers, source records, trait history, events, consent, account links, merges — of the profile and every profile merged into it.' })
   @ApiParam(PROFILE_ID)
@@ -25,6 +27,7 @@ export class PrivacyController {
   }
 
   @Delete(':id')
+  @AuditedRead('api.profile.erase')
   @RequireScope('privacy:write')
   @ApiOperation({ summary: 'Erase a profile', description: 'Deletes the profile and every profile merged into it from every table (right to erasure). Linked accounts stay; their link goes. Irreversible.' })
   @ApiParam(PROFILE_ID)

@@ -2,6 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { PersonaException, PersonasService, ProfileListingService, ProfilesService, SegmentException, SegmentsService, type ApiKeyPrincipal } from '@portrait/core';
 import type { z } from 'zod';
+import { AuditedRead } from '../audit/audited-read.js';
 import { Principal } from '../auth/principal.decorator.js';
 import { RequireScope } from '../auth/require-scope.decorator.js';
 import { ApiProblem } from '@portrait/core/http';
@@ -54,6 +55,7 @@ export class ProfilesController {
   }
 
   @Get('lookup')
+  @AuditedRead('api.profile.lookup')
   @ApiOperation({ summary: 'Find a profile by an identifier', description: 'Any identifier type; the value is normalized as at ingest, so `Ana@X.com ` finds `ana@x.com`.' })
   @ApiOkResponse({ standardSchema: profileSchema, description: 'The profile holding this identifier' })
   @ApiResponse(INVALID)
@@ -65,6 +67,7 @@ export class ProfilesController {
   }
 
   @Get(':id')
+  @AuditedRead('api.profile.read')
   @ApiOperation({ summary: 'Get a profile', description: 'Follows merges: a merged-away id answers with the surviving profile, with `mergedFrom` set to the id asked for.' })
   @ApiParam(PROFILE_ID)
   @ApiOkResponse({ standardSchema: profileSchema, description: 'The profile' })
@@ -74,6 +77,7 @@ export class ProfilesController {
   }
 
   @Get(':id/events')
+  @AuditedRead('api.profile.events.read')
   @ApiOperation({ summary: 'List a profile\'s events', description: 'Newest first, including events of profiles merged into it; filter by `type` and time.' })
   @ApiParam(PROFILE_ID)
   @ApiOkResponse({ standardSchema: eventPageSchema, description: 'A page of events' })
@@ -84,6 +88,7 @@ export class ProfilesController {
   }
 
   @Get(':id/traits')
+  @AuditedRead('api.profile.traits.read')
   @ApiOperation({ summary: 'Get a profile\'s traits', description: 'Values only, or with `verbose=true` each value with its source and observation time, and what every source says.' })
   @ApiParam(PROFILE_ID)
   @ApiOkResponse({ standardSchema: profileTraitsResponseSchema, description: 'The traits' })

@@ -4,12 +4,12 @@ import type { DataSource } from 'typeorm';
 import { decodeSerialCursor, encodeCursor, pageLimit, type Page } from '../profiles/profiles.service.js';
 import { AuditException } from './audit.exception.js';
 
-/** Who acted: an admin user through a session or a token, or an operator at the command line. */
+/** Who acted: an admin user through a session or a token, an operator at the command line, or a partner app by its public API key. */
 export interface AuditActor {
   userId?: string;
-  /** The user's e-mail, or `cli:<os user>`. */
+  /** The user's e-mail, `cli:<os user>`, or `api_key:<key id>`. */
   label: string;
-  via: 'session' | 'token' | 'cli';
+  via: 'session' | 'token' | 'cli' | 'api_key';
 }
 
 export interface AuditEntryInput {
@@ -34,8 +34,9 @@ export interface AuditEntryView {
 type AuditRow = { id: string; at: Date; actor_user_id: string | null; actor: string; via: AuditActor['via']; action: string; target_type: string | null; target_id: string | null; ip: string | null };
 
 /**
- * The audit log of the management surfaces: every change and every read of personal data, with who
- * did it, how, from where and when. Written by the management API and the CLI; read by owners.
+ * The audit log: every change and every read of personal data, with who did it, how, from where and
+ * when. Written by the management API, the CLI and the public API (its reads of one person's data);
+ * read by owners.
  */
 @Injectable()
 export class AuditLogService {
