@@ -7,7 +7,8 @@ import { createMarketingClient } from './transport/marketing-client.js';
  * audience by id (one that does not exist in the account, or that the key cannot see).
  */
 export async function checkMailchimpSource(config: MailchimpConfig, ctx: ConnectorContext): Promise<CheckResult> {
-  const client = createMarketingClient(config, ctx);
+  // A few quick retries: the admin is waiting for the answer.
+  const client = createMarketingClient(config, ctx, { maxRetries: 2, maxDelayMs: 1000 });
   try {
     await client.ping();
   } catch (error) {

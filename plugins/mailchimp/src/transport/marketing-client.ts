@@ -47,7 +47,8 @@ export function createSdkClient(config: Pick<MailchimpConfig, 'apiKey' | 'access
   return client;
 }
 
-export function createMarketingClient(config: MailchimpConfig, ctx: ConnectorContext): MarketingClient {
+/** `retry` narrows the retries (a connection test should answer within seconds, not minutes). */
+export function createMarketingClient(config: MailchimpConfig, ctx: ConnectorContext, retry: Partial<typeof RETRY> = {}): MarketingClient {
   const sdk = createSdkClient(config);
   const center = dataCenter(config);
   const limiter = ctx.rateLimiter({ maxConcurrency: MAX_CONNECTIONS, key: `mailchimp:${center}` });
@@ -63,7 +64,7 @@ export function createMarketingClient(config: MailchimpConfig, ctx: ConnectorCon
             throw toConnectorError(error, operation, center);
           }
         }, { signal: ctx.signal }),
-      RETRY,
+      { ...RETRY, ...retry },
       {
         signal: ctx.signal,
         operation: `Mailchimp ${operation}`,
