@@ -3,6 +3,7 @@ import { checkMailchimpSource } from './mailchimp-check.js';
 import { mailchimpConfigSchema, type MailchimpConfig } from './mailchimp.config.js';
 import { readActivity } from './streams/activity.js';
 import { readMembers } from './streams/members.js';
+import { parseMailchimpWebhook } from './webhooks.js';
 
 const ICON =
   'data:image/svg+xml;utf8,<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 24 24"><circle cx="12" cy="12" r="11" fill="%23FFE01B"/><path fill="%23241C15" d="M7 16V8h2l3 4 3-4h2v8h-2v-5l-3 4-3-4v5z"/></svg>';
@@ -39,7 +40,7 @@ export const connector = defineConnector<MailchimpConfig>({
       },
     ],
     defaultSchedule: '*/30 * * * *',
-    capabilities: { webhooks: false },
+    capabilities: { webhooks: true },
   },
   check: (config, ctx) => checkMailchimpSource(config, ctx),
   read(request, config, ctx) {
@@ -47,6 +48,7 @@ export const connector = defineConnector<MailchimpConfig>({
     if (request.stream === 'activity') return readActivity(request, config, ctx);
     throw new Error(`the mailchimp connector has no stream "${request.stream}"`);
   },
+  parseWebhook: (request, config, ctx) => parseMailchimpWebhook(request, config, ctx),
 });
 
 export default connector;

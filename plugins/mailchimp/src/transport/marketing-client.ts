@@ -11,7 +11,7 @@ import {
   type RetryDecision,
 } from '@portrait/connector-sdk';
 import { dataCenter, type MailchimpConfig } from '../mailchimp.config.js';
-import type { MailchimpActivityFeed, MailchimpList, MailchimpMembersPage } from './marketing-types.js';
+import type { MailchimpActivityFeed, MailchimpList, MailchimpMember, MailchimpMembersPage } from './marketing-types.js';
 
 /**
  * Every call to Mailchimp goes through `@mailchimp/mailchimp_marketing` (one `ApiClient` per source,
@@ -33,6 +33,7 @@ export interface MarketingClient {
   ping(): Promise<{ health_status: string }>;
   list(listId: string, options?: QueryOptions): Promise<MailchimpList>;
   members(listId: string, options: QueryOptions): Promise<MailchimpMembersPage>;
+  member(listId: string, subscriberHash: string, options?: QueryOptions): Promise<MailchimpMember>;
   activityFeed(listId: string, subscriberHash: string, options: QueryOptions): Promise<MailchimpActivityFeed>;
 }
 
@@ -79,6 +80,7 @@ export function createMarketingClient(config: MailchimpConfig, ctx: ConnectorCon
     ping: () => call('GET /ping', () => sdk.ping.get()),
     list: (listId, options = {}) => call(`GET /lists/${listId}`, () => sdk.lists.getList(listId, options)),
     members: (listId, options) => call(`GET /lists/${listId}/members`, () => sdk.lists.getListMembersInfo(listId, options)),
+    member: (listId, hash, options = {}) => call(`GET /lists/${listId}/members/{hash}`, () => sdk.lists.getListMember(listId, hash, options)),
     activityFeed: (listId, hash, options) => call(`GET /lists/${listId}/members/{hash}/activity-feed`, () => sdk.lists.getListMemberActivityFeed(listId, hash, options)),
   };
 }
