@@ -29,14 +29,16 @@ export async function verifyMailchimpTruth(query: Query, workspaceId: string, sa
   const members = sandbox.data.allMembers();
 
   const rows = await query(
-    `SELECT i.value, p.id AS profile_id, p.merged_into, p.traits FROM identities i JOIN profiles p ON p.id = i.profile_id
+    `SELECT i.value, p.id AS profile_id, p.merged_into, p.traits, p.computed FROM identities i JOIN profiles p ON p.id = i.profile_id
      WHERE i.workspace_id = $1 AND i.type = 'mailchimp_member_id'`,
     [workspaceId],
   );
   const profileOf = new Map<string, string>();
   const membersOf = new Map<string, number>();
   const traitsOf = new Map<string, Record<string, unknown>>();
+  const computedOf = new Map<string, Record<string, unknown>>();
   for (const row of rows) {
+    computedOf.set(row.profile_id, row.computed ?? {});
     if (row.merged_into) problem(`member ${row.value}: its identity points at a merged-away profile`);
     profileOf.set(row.value, row.profile_id);
     membersOf.set(row.profile_id, (membersOf.get(row.profile_id) ?? 0) + 1);
@@ -80,6 +82,15 @@ export async function verifyMailchimpTruth(query: Query, workspaceId: string, sa
       if (value === undefined) continue;
       if (JSON.stringify(traits[key]) !== JSON.stringify(value)) problem(`member ${record.id}: trait ${key} is ${JSON.stringify(traits[key])}, the account says ${JSON.stringify(value)}`);
     }
+    // The default computed traits of e-mail activity: the latest open, the latest click and its link.
+    const computed = computedOf.get(profileId)!;
+    const latest = (type: string) => member.activity.filter((a) => a.activity_type === type).sort((a, b) => (a.created_at_timestamp < b.created_at_timestamp ? -1 : 1)).at(-1);
+    const open = latest('open');
+    const click = latest('click');
+    const sameTime = (value: unknown, at: string | undefined) => (at === undefined ? value === undefined : Date.parse(String(value)) === Date.parse(at));
+    if (!sameTime(computed.last_email_open_at, open?.created_at_timestamp)) problem(`member ${record.id}: last_email_open_at ${String(computed.last_email_open_at)}, the feed says ${open?.created_at_timestamp}`);
+    if (!sameTime(computed.last_email_click_at, click?.created_at_timestamp)) problem(`member ${record.id}: last_email_click_at ${String(computed.last_email_click_at)}, the feed says ${click?.created_at_timestamp}`);
+    if (computed.last_clicked_link !== click?.link_clicked) problem(`member ${record.id}: last_clicked_link ${String(computed.last_clicked_link)}, the feed says ${click?.link_clicked}`);
     const consent = consentOf.get(profileId);
     if (record.status === 'subscribed') {
       const email = record.marketing_permissions?.find((p) => p.text === 'Email');

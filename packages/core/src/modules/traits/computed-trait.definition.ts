@@ -119,6 +119,10 @@ export const DEFAULT_COMPUTED_TRAITS: ComputedTraitDefinition[] = [
     weight: 'quantity',
     description: 'The product type bought most (by quantity, across all orders); ties go to the type that sorts first',
   },
+  { key: 'last_email_open_at', aggregation: 'last', event: 'email_opened', description: 'When a campaign e-mail was last opened' },
+  { key: 'last_email_click_at', aggregation: 'last', event: 'email_clicked', description: 'When a link in a campaign e-mail was last clicked' },
+  { key: 'last_clicked_link', aggregation: 'last', event: 'email_clicked', property: 'url', description: 'The link of the latest click in a campaign e-mail' },
+  { key: 'email_opens_30d', aggregation: 'count', event: 'email_opened', within: 'P30D', description: 'Campaign e-mails opened in the last 30 days' },
 ];
 
 export function resolveComputedTraits(overrides: ComputedTraitDefinition[] | undefined): z.output<typeof computedTraitDefinitionSchema>[] {
