@@ -2156,7 +2156,7 @@ export interface components {
             key: string;
             description?: string;
             /** @enum {string} */
-            aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "days_since" | "mode";
+            aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "ratio" | "days_since" | "mode";
             event: string;
             property?: string;
             /** @default [] */
@@ -2170,6 +2170,16 @@ export interface components {
             minus?: {
                 event: string;
                 property: string;
+                /** @default [] */
+                where: {
+                    property: string;
+                    /** @enum {string} */
+                    op: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "exists" | "missing";
+                    value?: string | number | boolean;
+                }[];
+            };
+            per?: {
+                event: string;
                 /** @default [] */
                 where: {
                     property: string;
@@ -2192,7 +2202,7 @@ export interface components {
                 key: string;
                 description?: string;
                 /** @enum {string} */
-                aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "days_since" | "mode";
+                aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "ratio" | "days_since" | "mode";
                 event: string;
                 property?: string;
                 /** @default [] */
@@ -2206,6 +2216,16 @@ export interface components {
                 minus?: {
                     event: string;
                     property: string;
+                    /** @default [] */
+                    where: {
+                        property: string;
+                        /** @enum {string} */
+                        op: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "exists" | "missing";
+                        value?: string | number | boolean;
+                    }[];
+                };
+                per?: {
+                    event: string;
                     /** @default [] */
                     where: {
                         property: string;
@@ -2231,7 +2251,7 @@ export interface components {
                 key: string;
                 description?: string;
                 /** @enum {string} */
-                aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "days_since" | "mode";
+                aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "ratio" | "days_since" | "mode";
                 event: string;
                 property?: string;
                 /** @default [] */
@@ -2245,6 +2265,16 @@ export interface components {
                 minus?: {
                     event: string;
                     property: string;
+                    /** @default [] */
+                    where: {
+                        property: string;
+                        /** @enum {string} */
+                        op: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "exists" | "missing";
+                        value?: string | number | boolean;
+                    }[];
+                };
+                per?: {
+                    event: string;
                     /** @default [] */
                     where: {
                         property: string;

@@ -82,7 +82,7 @@ export async function verifyMailchimpTruth(query: Query, workspaceId: string, sa
       if (value === undefined) continue;
       if (JSON.stringify(traits[key]) !== JSON.stringify(value)) problem(`member ${record.id}: trait ${key} is ${JSON.stringify(traits[key])}, the account says ${JSON.stringify(value)}`);
     }
-    // The default computed traits of e-mail activity: the latest open, the latest click and its link.
+    // The default computed traits of e-mail activity: the latest open, the latest click and its link, clicks per send.
     const computed = computedOf.get(profileId)!;
     const latest = (type: string) => member.activity.filter((a) => a.activity_type === type).sort((a, b) => (a.created_at_timestamp < b.created_at_timestamp ? -1 : 1)).at(-1);
     const open = latest('open');
@@ -91,6 +91,12 @@ export async function verifyMailchimpTruth(query: Query, workspaceId: string, sa
     if (!sameTime(computed.last_email_open_at, open?.created_at_timestamp)) problem(`member ${record.id}: last_email_open_at ${String(computed.last_email_open_at)}, the feed says ${open?.created_at_timestamp}`);
     if (!sameTime(computed.last_email_click_at, click?.created_at_timestamp)) problem(`member ${record.id}: last_email_click_at ${String(computed.last_email_click_at)}, the feed says ${click?.created_at_timestamp}`);
     if (computed.last_clicked_link !== click?.link_clicked) problem(`member ${record.id}: last_clicked_link ${String(computed.last_clicked_link)}, the feed says ${click?.link_clicked}`);
+    const sends = member.activity.filter((a) => a.activity_type === 'sent').length;
+    const clicks = member.activity.filter((a) => a.activity_type === 'click').length;
+    const perSend = sends ? Math.round((clicks / sends) * 10_000) / 10_000 : undefined;
+    if ((computed.email_clicks_per_send === undefined ? undefined : Number(computed.email_clicks_per_send)) !== perSend) {
+      problem(`member ${record.id}: email_clicks_per_send ${String(computed.email_clicks_per_send)}, the feed says ${clicks}/${sends}`);
+    }
     const consent = consentOf.get(profileId);
     if (record.status === 'subscribed') {
       const email = record.marketing_permissions?.find((p) => p.text === 'Email');
