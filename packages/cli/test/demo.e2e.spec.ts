@@ -49,10 +49,10 @@ describe('the demo workspace', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('is synced by the worker process: the store visits and the Shopify shop, meeting on the same people', async () => {
+  it('is synced by the worker process: the store visits, the Shopify shop and the Mailchimp audience, meeting on the same people', async () => {
     const config = loadConfig({ DATABASE_URL: db.url, PORTRAIT_DATA_DIR: dataDir, PORTRAIT_SECRET_KEY: SECRET_KEY, LOG_LEVEL: 'warn' });
     demo = await withCoreAt(config, db.url, (app) => startDemoSources(app, config));
-    expect(demo.sources.map((s) => s.connectorId).sort()).toEqual(['csv', 'shopify']);
+    expect(demo.sources.map((s) => s.connectorId).sort()).toEqual(['csv', 'mailchimp', 'shopify']);
 
     worker = spawn(process.execPath, [WORKER], {
       env: cliEnv({ DATABASE_URL: db.url, PORTRAIT_SECRET_KEY: SECRET_KEY, PORTRAIT_DATA_DIR: dataDir, WORKER_PORT: String(await freePort()) }),
@@ -68,10 +68,12 @@ describe('the demo workspace', () => {
       done = await runs();
     }
     expect(done.map(({ name, status, error }) => ({ name, status, error }))).toEqual([
+      { name: 'Mailchimp (demo)', status: 'succeeded', error: null },
       { name: 'Shopify (demo)', status: 'succeeded', error: null },
       { name: 'Store visits (demo)', status: 'succeeded', error: null },
     ]);
-    expect(done[0]!.stats).toMatchObject({ customers: { read: 250 }, orders: { read: 900 } });
+    expect(done[0]!.stats).toMatchObject({ members: { read: 240 } });
+    expect(done[1]!.stats).toMatchObject({ customers: { read: 250 }, orders: { read: 900 } });
 
     const [both] = await db.dataSource.query<{ n: number }[]>(
       `SELECT count(*)::int AS n FROM profiles p
@@ -80,5 +82,12 @@ describe('the demo workspace', () => {
           AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'order_placed')`,
     );
     expect(both!.n).toBeGreaterThan(0);
+    const [readersWhoBuy] = await db.dataSource.query<{ n: number }[]>(
+      `SELECT count(*)::int AS n FROM profiles p
+        WHERE p.merged_into IS NULL
+          AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'email_opened')
+          AND EXISTS (SELECT 1 FROM events e WHERE e.profile_id = p.id AND e.type = 'order_placed')`,
+    );
+    expect(readersWhoBuy!.n).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -1,6 +1,8 @@
 import type { StartDemoSandbox } from '@portrait/connector-sdk';
 import csv from '@portrait/plugin-csv';
 import { startDemoSandbox as csvDemo } from '@portrait/plugin-csv/demo';
+import mailchimp from '@portrait/plugin-mailchimp';
+import { startDemoSandbox as mailchimpDemo } from '@portrait/plugin-mailchimp/demo';
 import shopify from '@portrait/plugin-shopify';
 import { startDemoSandbox as shopifyDemo } from '@portrait/plugin-shopify/demo';
 
@@ -17,4 +19,5 @@ export interface BuiltInDemoSandbox {
 export const builtInDemoSandboxes: readonly BuiltInDemoSandbox[] = [
   { connectorId: csv.manifest.id, start: csvDemo },
   { connectorId: shopify.manifest.id, start: shopifyDemo },
+  { connectorId: mailchimp.manifest.id, start: mailchimpDemo },
 ];

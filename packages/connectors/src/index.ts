@@ -1,5 +1,6 @@
 import type { Connector } from '@portrait/connector-sdk';
 import csv from '@portrait/plugin-csv';
+import mailchimp from '@portrait/plugin-mailchimp';
 import shopify from '@portrait/plugin-shopify';
 
 /**
@@ -8,4 +9,4 @@ import shopify from '@portrait/plugin-shopify';
  * dependency in this package. This entry loads only the connectors' own code: their demo sandboxes
  * (and the testkit they are built on) are behind `@portrait/connectors/demo`.
  */
-export const builtInConnectors: readonly Connector[] = [csv, shopify];
+export const builtInConnectors: readonly Connector[] = [csv, shopify, mailchimp];

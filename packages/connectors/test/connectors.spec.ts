@@ -5,7 +5,7 @@ import { builtInDemoSandboxes } from '../src/demo.js';
 describe('built-in connectors', () => {
   it('are valid connectors with distinct ids', () => {
     const ids = builtInConnectors.map((connector) => assertConnector(connector, 'built-in').manifest.id);
-    expect(ids).toEqual(expect.arrayContaining(['csv', 'shopify']));
+    expect(ids).toEqual(expect.arrayContaining(['csv', 'shopify', 'mailchimp']));
     expect(new Set(ids).size).toBe(ids.length);
   });
 
@@ -13,6 +13,6 @@ describe('built-in connectors', () => {
     const ids = builtInDemoSandboxes.map((sandbox) => sandbox.connectorId);
     expect(new Set(ids).size).toBe(ids.length);
     for (const id of ids) expect(builtInConnectors.map((c) => c.manifest.id)).toContain(id);
-    expect(ids).toEqual(expect.arrayContaining(['csv', 'shopify']));
+    expect(ids).toEqual(expect.arrayContaining(['csv', 'shopify', 'mailchimp']));
   });
 });

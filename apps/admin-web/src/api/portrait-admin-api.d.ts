@@ -2651,7 +2651,7 @@ export interface components {
             key: string;
             description?: string;
             /** @enum {string} */
-            aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "days_since" | "mode";
+            aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "ratio" | "days_since" | "mode";
             event: string;
             property?: string;
             /** @default [] */
@@ -2665,6 +2665,16 @@ export interface components {
             minus?: {
                 event: string;
                 property: string;
+                /** @default [] */
+                where: {
+                    property: string;
+                    /** @enum {string} */
+                    op: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "exists" | "missing";
+                    value?: string | number | boolean;
+                }[];
+            };
+            per?: {
+                event: string;
                 /** @default [] */
                 where: {
                     property: string;
@@ -2687,7 +2697,7 @@ export interface components {
                 key: string;
                 description?: string;
                 /** @enum {string} */
-                aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "days_since" | "mode";
+                aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "ratio" | "days_since" | "mode";
                 event: string;
                 property?: string;
                 /** @default [] */
@@ -2701,6 +2711,16 @@ export interface components {
                 minus?: {
                     event: string;
                     property: string;
+                    /** @default [] */
+                    where: {
+                        property: string;
+                        /** @enum {string} */
+                        op: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "exists" | "missing";
+                        value?: string | number | boolean;
+                    }[];
+                };
+                per?: {
+                    event: string;
                     /** @default [] */
                     where: {
                         property: string;
@@ -2726,7 +2746,7 @@ export interface components {
                 key: string;
                 description?: string;
                 /** @enum {string} */
-                aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "days_since" | "mode";
+                aggregation: "count" | "sum" | "avg" | "min" | "max" | "first" | "last" | "share" | "ratio" | "days_since" | "mode";
                 event: string;
                 property?: string;
                 /** @default [] */
@@ -2740,6 +2760,16 @@ export interface components {
                 minus?: {
                     event: string;
                     property: string;
+                    /** @default [] */
+                    where: {
+                        property: string;
+                        /** @enum {string} */
+                        op: "eq" | "neq" | "gt" | "gte" | "lt" | "lte" | "exists" | "missing";
+                        value?: string | number | boolean;
+                    }[];
+                };
+                per?: {
+                    event: string;
                     /** @default [] */
                     where: {
                         property: string;

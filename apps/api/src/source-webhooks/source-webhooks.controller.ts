@@ -45,10 +45,10 @@ export class SourceWebhooksController {
   }
 
   @Get(':sourceId')
-  @ApiOperation({ summary: 'Answer a channel webhook verification', description: 'Some channels (Meta) verify a webhook URL with a GET carrying a challenge; the connector answers it.' })
+  @ApiOperation({ summary: 'Answer a channel webhook verification', description: 'Some channels verify a webhook URL with a GET: Meta with a challenge to echo, Mailchimp expecting a 200 (its URL carries the secret of the source, as ?secret=…); the connector answers it.' })
   @ApiParam(SOURCE_ID)
   @ApiOkResponse({ description: 'The reply the channel expects' })
-  @ApiResponse(problemResponse(401, 'The verification token does not match'))
+  @ApiResponse(problemResponse(401, 'The verification token (or the secret in the URL) does not match'))
   @ApiResponse(problemResponse(404, 'No such source'))
   @ApiResponse(problemResponse(422, 'The source is disabled, or its connector receives no webhooks'))
   @ApiResponse(problemResponse(429, 'Over the per-source limit: retry after Retry-After seconds'))

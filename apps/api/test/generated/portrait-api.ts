@@ -457,7 +457,7 @@ export interface paths {
         };
         /**
          * Answer a channel webhook verification
-         * @description Some channels (Meta) verify a webhook URL with a GET carrying a challenge; the connector answers it.
+         * @description Some channels verify a webhook URL with a GET: Meta with a challenge to echo, Mailchimp expecting a 200 (its URL carries the secret of the source, as ?secret=…); the connector answers it.
          */
         get: operations["verifySourceWebhook"];
         put?: never;
@@ -3405,7 +3405,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description The verification token does not match */
+            /** @description The verification token (or the secret in the URL) does not match */
             401: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

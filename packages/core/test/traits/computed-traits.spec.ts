@@ -156,6 +156,38 @@ describe('computed traits', () => {
     expect(c.lifetime_value).toBe('120.05');
   });
 
+  it('derives the e-mail defaults from campaign events: latest open and click, the link clicked, clicks per send, a ratio with a filter', async () => {
+    const ws = await core.workspace();
+    await core.app.get(ProfileSettingsService).update(ws, {
+      computedTraits: [{ key: 'hard_bounces_per_send', aggregation: 'ratio', event: 'email_bounced', where: [{ property: 'bounce_type', op: 'eq', value: 'hard' }], per: { event: 'email_sent' } }],
+    });
+    const email = (type: string, d: number, properties: Record<string, string> = {}) => ({ type, occurredAt: day(d), properties: { campaign_id: `c${d}`, ...properties }, dedupeKey: `${type}-${d}` });
+    const c = await computedOf(
+      ws,
+      [
+        email('email_sent', 1),
+        email('email_sent', 2),
+        email('email_sent', 3),
+        email('email_opened', 4),
+        email('email_clicked', 5, { url: 'https://shop.example/a' }),
+        email('email_clicked', 6, { url: 'https://shop.example/b' }),
+        email('email_bounced', 7, { bounce_type: 'hard' }),
+        email('email_bounced', 8, { bounce_type: 'soft' }),
+      ],
+      'reader',
+    );
+    expect(JSON.parse(c.last_email_open_at!)).toBe(day(4));
+    expect(JSON.parse(c.last_email_click_at!)).toBe(day(6));
+    expect(c.last_clicked_link).toBe('"https://shop.example/b"');
+    // 2 clicks / 3 sends; 1 hard bounce / 3 sends.
+    expect(c.email_clicks_per_send).toBe('0.6667');
+    expect(c.hard_bounces_per_send).toBe('0.3333');
+    // Without a send, a ratio is absent rather than a division by zero.
+    const none = await computedOf(ws, [email('email_opened', 9)], 'opener');
+    expect(none).not.toHaveProperty('email_clicks_per_send');
+    expect(none).not.toHaveProperty('email_open_rate_90d');
+  });
+
   it('refuses malformed definitions with field-level messages', () => {
     const issues = (input: unknown) => {
       const parsed = computedTraitDefinitionSchema.safeParse(input);
@@ -174,5 +206,7 @@ describe('computed traits', () => {
       'items: items applies to mode only, not to max',
       'weight: weight applies to mode only, not to max',
     ]);
+    expect(issues({ key: 'x', aggregation: 'ratio', event: 'email_opened' })).toEqual(['per: ratio needs per: the event type it divides by']);
+    expect(issues({ key: 'x', aggregation: 'count', event: 'email_opened', per: { event: 'email_sent' } })).toEqual(['per: per applies to ratio only, not to count']);
   });
 });

@@ -8,6 +8,8 @@ import { EVENT_TYPE, TRAIT_KEY } from '@portrait/connector-sdk';
  *   first | last                     — the earliest / latest occurrence time (or a property's value then)
  *   share                            — share (0–1) of the events of the type that also match `where`
  *   days_since                       — whole days since the latest matching event
+ *   ratio                            — events of the type per event of another type (`per`), in the
+ *                                      same window: opens per e-mail sent, clicks per send
  *   mode                             — the most frequent value of `property`, either on the events or
  *                                      on the elements of their `items` array (line items), each
  *                                      counted `weight` times (a numeric property of the element)
@@ -35,8 +37,8 @@ export const computedTraitDefinitionSchema = z
   .object({
     key: z.string({ error: 'must be a string' }).regex(TRAIT_KEY, 'must be a trait key, e.g. orders_last_30_days'),
     description: z.string({ error: 'must be a string' }).max(500, 'must be at most 500 characters').optional(),
-    aggregation: z.enum(['count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'share', 'days_since', 'mode'], {
-      error: 'must be one of count, sum, avg, min, max, first, last, share, days_since, mode',
+    aggregation: z.enum(['count', 'sum', 'avg', 'min', 'max', 'first', 'last', 'share', 'ratio', 'days_since', 'mode'], {
+      error: 'must be one of count, sum, avg, min, max, first, last, share, ratio, days_since, mode',
     }),
     event: z.string().regex(EVENT_TYPE, 'must be lower snake case, e.g. order_placed'),
     property: PROPERTY.optional(),
@@ -48,6 +50,13 @@ export const computedTraitDefinitionSchema = z
       .object({
         event: z.string().regex(EVENT_TYPE, 'must be lower snake case, e.g. order_refunded'),
         property: PROPERTY,
+        where: whereSchema,
+      })
+      .optional(),
+    /** `ratio` only: the events counted below the line (same window), e.g. `email_sent`. */
+    per: z
+      .object({
+        event: z.string().regex(EVENT_TYPE, 'must be lower snake case, e.g. email_sent'),
         where: whereSchema,
       })
       .optional(),
@@ -66,6 +75,12 @@ export const computedTraitDefinitionSchema = z
     if (d.aggregation === 'share' && d.where.length === 0) {
       ctx.addIssue({ code: 'custom', path: ['where'], message: 'share needs a where condition' });
     }
+    if (d.aggregation === 'ratio' && !d.per) {
+      ctx.addIssue({ code: 'custom', path: ['per'], message: 'ratio needs per: the event type it divides by' });
+    }
+    if (d.per && d.aggregation !== 'ratio') {
+      ctx.addIssue({ code: 'custom', path: ['per'], message: `per applies to ratio only, not to ${d.aggregation}` });
+    }
     if (d.minus && d.aggregation !== 'sum') {
       ctx.addIssue({ code: 'custom', path: ['minus'], message: `minus applies to sum only, not to ${d.aggregation}` });
     }
@@ -83,6 +98,7 @@ export const computedTraitDefinitionSchema = z
     };
     checkWhere(d.where, ['where']);
     if (d.minus) checkWhere(d.minus.where, ['minus', 'where']);
+    if (d.per) checkWhere(d.per.where, ['per', 'where']);
   });
 
 export type ComputedTraitDefinition = z.input<typeof computedTraitDefinitionSchema>;
@@ -119,6 +135,19 @@ export const DEFAULT_COMPUTED_TRAITS: ComputedTraitDefinition[] = [
     weight: 'quantity',
     description: 'The product type bought most (by quantity, across all orders); ties go to the type that sorts first',
   },
+  { key: 'last_email_open_at', aggregation: 'last', event: 'email_opened', description: 'When a campaign e-mail was last opened' },
+  { key: 'last_email_click_at', aggregation: 'last', event: 'email_clicked', description: 'When a link in a campaign e-mail was last clicked' },
+  { key: 'last_clicked_link', aggregation: 'last', event: 'email_clicked', property: 'url', description: 'The link of the latest click in a campaign e-mail' },
+  { key: 'email_opens_30d', aggregation: 'count', event: 'email_opened', within: 'P30D', description: 'Campaign e-mails opened in the last 30 days' },
+  {
+    key: 'email_open_rate_90d',
+    aggregation: 'ratio',
+    event: 'email_opened',
+    per: { event: 'email_sent' },
+    within: 'P90D',
+    description: 'Opens per campaign e-mail sent, over the last 90 days',
+  },
+  { key: 'email_clicks_per_send', aggregation: 'ratio', event: 'email_clicked', per: { event: 'email_sent' }, description: 'Link clicks per campaign e-mail sent' },
 ];
 
 export function resolveComputedTraits(overrides: ComputedTraitDefinition[] | undefined): z.output<typeof computedTraitDefinitionSchema>[] {

@@ -85,6 +85,12 @@ export function compileComputedTraits(definitions: Definition[], firstParam = 3,
       case 'share':
         expr = `round((count(*) FILTER (WHERE ${filtered}))::numeric / nullif(count(*) FILTER (WHERE ${base}), 0), 4)`;
         break;
+      case 'ratio': {
+        // Same scan: the events below the line are one more FILTERed count, in the same window.
+        const per = [`e.type = ${p(d.per!.event, 'text')}`, ...windowOf(d, 'e'), ...conditions(d.per!.where, 'e')].join(' AND ');
+        expr = `round((count(*) FILTER (WHERE ${filtered}))::numeric / nullif(count(*) FILTER (WHERE ${per}), 0), 4)`;
+        break;
+      }
       case 'days_since':
         expr = `floor(extract(epoch FROM ${at()} - max(e.occurred_at) FILTER (WHERE ${filtered})) / 86400)::int`;
         break;

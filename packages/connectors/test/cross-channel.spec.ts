@@ -1,0 +1,95 @@
+import { SourcesService, SyncService, type SyncOutcome } from '@portrait/core';
+import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { MailchimpSandbox, SANDBOX_WEBHOOK_SECRET } from '@portrait/plugin-mailchimp/sandbox';
+import { ShopifySandbox } from '@portrait/plugin-shopify/sandbox';
+import { generatePopulation, scoreResolution } from '@portrait/testkit';
+import { builtInConnectors } from '../src/index.js';
+
+function run(outcome: SyncOutcome) {
+  if (!outcome.started) throw new Error('the sync did not start');
+  return outcome.run;
+}
+
+/**
+ * The same population seen by two channels — a Shopify shop's customers and a Mailchimp audience's
+ * members, each with its own mess (e-mail case, phone formats, family e-mails, test accounts) — synced
+ * into one workspace: the profiles group the records of the same person, scored pairwise against
+ * the population's truth.
+ */
+describe('Shopify and Mailchimp of one population in one workspace', () => {
+  let core: TestCore;
+  let shop: ShopifySandbox;
+  let mailchimp: MailchimpSandbox;
+  let population: ReturnType<typeof generatePopulation>;
+
+  beforeAll(async () => {
+    core = await createTestCore({ env: { PORTRAIT_SECRET_KEY: 'x'.repeat(40) }, connectors: builtInConnectors });
+    population = generatePopulation({ seed: 77, people: 1500, companies: 8 });
+    shop = await ShopifySandbox.start({ shop: 'cross-channel.myshopify.com', seed: 77, population, customers: 900, orders: 300 });
+    mailchimp = await MailchimpSandbox.start({ seed: 77, population, members: 900, latencyMs: 0 });
+  });
+  afterAll(async () => {
+    await mailchimp?.close();
+    await shop?.close();
+    await core?.close();
+  });
+
+  it('merges the customers and members of the same people, and never two people who share no household e-mail', async () => {
+    const workspaceId = await core.workspace();
+    const sources = core.app.get(SourcesService);
+    const sync = core.app.get(SyncService);
+    const shopSource = await sources.create(workspaceId, { connectorId: 'shopify', name: 'Shop', config: { shop: shop.shop, accessToken: shop.accessToken, allOrders: true, adminApiOrigin: shop.url } });
+    const mailSource = await sources.create(workspaceId, {
+      connectorId: 'mailchimp',
+      name: 'Newsletter',
+      config: { apiKey: mailchimp.apiKey, audienceIds: mailchimp.audienceIds, webhookSecret: SANDBOX_WEBHOOK_SECRET, apiBaseUrl: mailchimp.url },
+    });
+    expect(run(await sync.sync(shopSource.id)).status).toBe('succeeded');
+    expect(run(await sync.sync(mailSource.id)).status).toBe('succeeded');
+
+    // Each record's profile, by the channel's own id of it.
+    const rows: { type: string; value: string; profile: string }[] = await core.db.dataSource.query(
+      `SELECT i.type, i.value, coalesce(p.merged_into, p.id) AS profile FROM identities i JOIN profiles p ON p.id = i.profile_id
+        WHERE i.workspace_id = $1 AND i.type IN ('shopify_customer_id', 'mailchimp_member_id')`,
+      [workspaceId],
+    );
+    const profileOf = new Map(rows.map((r) => [`${r.type}:${r.value}`, r.profile]));
+    const truth = new Map<string, string>();
+    const groups = new Map<string, string[]>();
+    const place = (recordId: string, personId: string, key: string) => {
+      truth.set(recordId, personId);
+      const profile = profileOf.get(key);
+      if (!profile) return;
+      groups.set(profile, [...(groups.get(profile) ?? []), recordId]);
+    };
+    for (const customer of shop.data.customers) place(`shopify:${customer.id}`, customer.personId, `shopify_customer_id:${customer.id}`);
+    for (const member of mailchimp.data.allMembers()) place(`mailchimp:${member.record.id}`, member.personId, `mailchimp_member_id:${member.record.id}`);
+
+    const score = scoreResolution(groups.values(), truth);
+    const both = [...groups.values()].filter((g) => g.some((r) => r.startsWith('shopify:')) && g.some((r) => r.startsWith('mailchimp:'))).length;
+    console.log(
+      `cross-channel resolution: ${shop.data.customers.length} Shopify customers + ${mailchimp.data.allMembers().length} Mailchimp members → ${groups.size} profiles, ${both} with both; ` +
+        `precision ${score.precision.toFixed(4)} (${score.truePositives}/${score.predictedPairs} pairs), recall ${score.recall.toFixed(4)} (${score.truePositives}/${score.truePairs}), F1 ${score.f1.toFixed(4)}`,
+    );
+    // The same score on the records that use no household e-mail: where the two channels' mess is case,
+    // phone formats, work e-mails and missing fields only.
+    const household = new Set(population.households.map((h) => h.email.toLowerCase()));
+    const personal = new Set([
+      ...shop.data.customers.filter((c) => !household.has(c.email?.trim().toLowerCase() ?? '')).map((c) => `shopify:${c.id}`),
+      ...mailchimp.data.allMembers().filter((m) => !household.has(m.record.email_address.toLowerCase())).map((m) => `mailchimp:${m.record.id}`),
+    ]);
+    const subset = scoreResolution(
+      [...groups.values()].map((g) => g.filter((r) => personal.has(r))),
+      new Map([...truth].filter(([r]) => personal.has(r))),
+    );
+    console.log(`  without household e-mails (${personal.size} of ${truth.size} records): precision ${subset.precision.toFixed(4)}, recall ${subset.recall.toFixed(4)}`);
+    expect(both).toBeGreaterThan(300);
+    // Records of different people that share no e-mail are never merged.
+    expect(subset.precision).toBeGreaterThanOrEqual(0.99);
+    // Household e-mails (half the members of a household use the family's in each channel) merge
+    // people and block merges; pairs without any identifier in common (no phone on one side, another
+    // e-mail on the other) cannot be linked deterministically: the figures above are what is reached.
+    expect(score.precision).toBeGreaterThanOrEqual(0.94);
+    expect(score.recall).toBeGreaterThanOrEqual(0.85);
+  });
+});
