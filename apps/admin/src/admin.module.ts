@@ -19,6 +19,7 @@ import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
 import { SettingsController } from './settings/settings.controller.js';
 import { RetentionController } from './settings/retention.controller.js';
+import { IntakeController } from './intake/intake.controller.js';
 import { RunsController } from './sources/runs.controller.js';
 import { SourcesController } from './sources/sources.controller.js';
 import { SuppressionsController } from './suppressions/suppressions.controller.js';
@@ -43,6 +44,7 @@ export const ADMIN_CONTROLLERS = [
   RunsController,
   SettingsController,
   RetentionController,
+  IntakeController,
   JobsController,
   ApiKeysController,
   WebhooksController,

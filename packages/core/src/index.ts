@@ -80,6 +80,7 @@ export type { ApiKeyScope } from './modules/api-keys/api-key-scopes.js';
 
 // Intake: the durable log of the tracking API and the processor that drains it into profiles.
 export { IntakeLogService } from './modules/intake/intake-log.service.js';
+export type { IntakeDeadLetterView } from './modules/intake/intake-log.service.js';
 export type { IntakeReceipt } from './modules/intake/intake-log.service.js';
 export { INTAKE_CHUNK, IntakeProcessor } from './modules/intake/intake-processor.service.js';
 export { INTAKE_STUCK_SECONDS, IntakeHealth } from './modules/intake/intake-health.js';

@@ -1185,6 +1185,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/workspaces/{workspace}/intake/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the intake dead letters
+         * @description Tracking messages accepted then refused by the ingest, with the reason, without the message; newest first, page with `cursor`.
+         */
+        get: operations["listIntakeDeadLetters"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/intake/dead-letters/{deadLetterId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an intake dead letter
+         * @description With the message as the tracking API accepted it (personal data: the read is written to the audit log).
+         */
+        get: operations["getIntakeDeadLetter"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/admin/api/workspaces/{workspace}/jobs/{id}": {
         parameters: {
             query?: never;
@@ -2817,6 +2857,47 @@ export interface components {
             intakeDeadLettersDeleted: number;
             /** @description Profiles that lost events, whose computed traits were recomputed */
             profilesRecomputed: number;
+        };
+        IntakeDeadLetterPage: {
+            /** @description Newest first */
+            data: components["schemas"]["IntakeDeadLetterSummary"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description An intake dead letter without its message */
+        IntakeDeadLetterSummary: {
+            /** @description The dead letter (a number) */
+            id: string;
+            /** @description Why the ingest refused the message */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the tracking API accepted it
+             */
+            receivedAt: string;
+            /**
+             * Format: date-time
+             * @description When the ingest refused it
+             */
+            deadLetteredAt: string;
+        };
+        IntakeDeadLetter: {
+            /** @description The dead letter (a number) */
+            id: string;
+            /** @description Why the ingest refused the message */
+            reason: string;
+            /**
+             * Format: date-time
+             * @description When the tracking API accepted it
+             */
+            receivedAt: string;
+            /**
+             * Format: date-time
+             * @description When the ingest refused it
+             */
+            deadLetteredAt: string;
+            /** @description The message as the tracking API accepted it, as a fact (personal data: reading it is audited) */
+            message: unknown;
         };
         CreateApiKey: {
             /** @default api key */
@@ -7651,6 +7732,115 @@ export interface operations {
                 };
             };
             /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIntakeDeadLetters: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of dead letters */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeDeadLetterPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIntakeDeadLetter: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description An intake dead letter id */
+                deadLetterId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The dead letter */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IntakeDeadLetter"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /**
+             * @description No such dead letter in the workspace
+             *
+             *     No such workspace among the caller's, or no such thing in it.
+             */
             404: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

@@ -3,6 +3,18 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { EventEmitter } from 'node:events';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { eraseRawRecordsHolding } from '../../engine/database/erase-by-values.js';
+import { decodeSerialCursor, encodeCursor, pageLimit, type Page } from '../profiles/profiles.service.js';
+import { ProfileException } from '../profiles/profile.exception.js';
+
+/** A tracking message the ingest refused after it was accepted, with why. */
+export interface IntakeDeadLetterView {
+  id: string;
+  reason: string;
+  /** When the tracking API accepted it. */
+  receivedAt: string;
+  /** When the ingest refused it. */
+  deadLetteredAt: string;
+}
 
 /** Where an append landed: its workspace and the range of log ids its messages got. */
 export interface IntakeReceipt {
@@ -41,6 +53,31 @@ export class IntakeLogService {
     };
   }
 
+  /** The workspace's intake dead letters, newest first, without the message (keyset on the id). */
+  async deadLetters(workspaceId: string, query: { limit?: number; cursor?: string } = {}): Promise<Page<IntakeDeadLetterView>> {
+    const limit = pageLimit(query.limit);
+    const before = query.cursor ? decodeSerialCursor(query.cursor) : null;
+    if (query.cursor && !before) throw new ProfileException('INVALID_CURSOR', 'cursor is not one this API returned', { errors: [{ field: 'cursor', message: 'is not one this API returned' }] });
+    const found: { id: string; reason: string; received_at: Date; created_at: Date }[] = await this.dataSource.query(
+      `SELECT id::text, reason, received_at, created_at FROM intake_dead_letters
+       WHERE workspace_id = $1 AND ($3::bigint IS NULL OR id < $3::bigint) ORDER BY intake_dead_letters.id DESC LIMIT $2`,
+      [workspaceId, limit + 1, before],
+    );
+    const page = found.slice(0, limit);
+    const last = page.at(-1);
+    return { data: page.map(deadLetterView), nextCursor: found.length > limit && last ? encodeCursor([last.id]) : null };
+  }
+
+  /** One intake dead letter with the message as the tracking API accepted it (personal data), or undefined. */
+  async deadLetter(workspaceId: string, id: string): Promise<(IntakeDeadLetterView & { message: unknown }) | undefined> {
+    if (!/^[0-9]{1,18}$/.test(id)) return undefined;
+    const [row]: { id: string; reason: string; received_at: Date; created_at: Date; payload: unknown }[] = await this.dataSource.query(
+      `SELECT id::text, reason, received_at, created_at, payload FROM intake_dead_letters WHERE workspace_id = $1 AND id = $2::bigint`,
+      [workspaceId, id],
+    );
+    return row ? { ...deadLetterView(row), message: row.payload } : undefined;
+  }
+
   /** Appends facts of one workspace in their order, in one statement; durable once it returns. */
   async append(workspaceId: string, facts: unknown[]): Promise<IntakeReceipt | undefined> {
     if (facts.length === 0) return undefined;
@@ -77,4 +114,8 @@ export class IntakeLogService {
       await new Promise((resolve) => setTimeout(resolve, Math.min(WAIT_POLL_MS, Math.max(1, deadline - Date.now()))));
     }
   }
+}
+
+function deadLetterView(row: { id: string; reason: string; received_at: Date; created_at: Date }): IntakeDeadLetterView {
+  return { id: row.id, reason: row.reason, receivedAt: new Date(row.received_at).toISOString(), deadLetteredAt: new Date(row.created_at).toISOString() };
 }
