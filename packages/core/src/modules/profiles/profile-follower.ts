@@ -13,7 +13,7 @@ export interface ProfileFollowing {
   /** The phase of a profile change's fan-out the follower runs in (default: `evaluate`). */
   phase?: ProfileChangePhase;
   /** The definitions' table (`segments`, `personas`): the workspaces having a live row are run in full. */
-  table: 'segments' | 'personas';
+  table: 'segments' | 'personas' | 'icps';
   /** The run of what depends on the clock. */
   timeWindowed: FollowerRun;
   /** The full run of every workspace having a definition, a safety net under the incremental runs. */
