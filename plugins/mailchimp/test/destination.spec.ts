@@ -108,6 +108,18 @@ describe('segments sent to a Mailchimp audience', () => {
     expect(destination).toMatchObject({ lastPush: { outcome: 'succeeded', exited: BATCH_THRESHOLD + 31, synced: BATCH_THRESHOLD + 31, skipped: 0 } });
   });
 
+  it(`keeps to 10 connections when it tags up to ${BATCH_THRESHOLD} members one call at a time`, async () => {
+    const { ws, segment } = await setUp('vip-many');
+    const emails = Array.from({ length: 300 }, (_, i) => `many${i}@calls.example.org`);
+    const refusedBefore = sandbox.tooManyConnections;
+    await core.app.get(IngestService).ingest(ws, emails.map((email) => customer(email, true, 1, true)));
+    await drain();
+    expect(holders('vip-many')).toEqual(await memberEmails(ws, segment.id));
+    expect(holders('vip-many')).toHaveLength(300);
+    expect(sandbox.tooManyConnections).toBe(refusedBefore);
+    expect(sandbox.peakConnections).toBeLessThanOrEqual(10);
+  });
+
   it('never fails an ingest when Mailchimp fails, and retries the push until the audience matches the segment', async () => {
     const { ws, segment, source } = await setUp('vip-retried');
     const ingest = core.app.get(IngestService);
