@@ -1,5 +1,6 @@
 import { defineConnector } from '@portrait/connector-sdk';
 import { checkMailchimpSource } from './mailchimp-check.js';
+import { syncSegmentToMailchimp } from './destination.js';
 import { mailchimpConfigSchema, type MailchimpConfig } from './mailchimp.config.js';
 import { readActivity } from './streams/activity.js';
 import { readMembers } from './streams/members.js';
@@ -20,7 +21,7 @@ export const connector = defineConnector<MailchimpConfig>({
     description:
       "Audience members (e-mail, mailchimp_member_id, phone; names, address, language, location, rating, open and click rates, tags; e-mail marketing consent) and their e-mail activity (sent, opened, clicked, bounced, unsubscribed) from Mailchimp's Marketing API.",
     icon: ICON,
-    kind: 'source',
+    kind: 'both',
     configSchema: mailchimpConfigSchema,
     secretFields: ['apiKey', 'accessToken', 'webhookSecret'],
     streams: [
@@ -40,7 +41,7 @@ export const connector = defineConnector<MailchimpConfig>({
       },
     ],
     defaultSchedule: '*/30 * * * *',
-    capabilities: { webhooks: true },
+    capabilities: { webhooks: true, destination: true, destinationConsent: 'email_marketing' },
   },
   check: (config, ctx) => checkMailchimpSource(config, ctx),
   read(request, config, ctx) {
@@ -49,6 +50,7 @@ export const connector = defineConnector<MailchimpConfig>({
     throw new Error(`the mailchimp connector has no stream "${request.stream}"`);
   },
   parseWebhook: (request, config, ctx) => parseMailchimpWebhook(request, config, ctx),
+  syncSegment: (segment, diff, config, ctx) => syncSegmentToMailchimp(segment, diff, config, ctx),
 });
 
 export default connector;

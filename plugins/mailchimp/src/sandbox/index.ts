@@ -3,3 +3,4 @@ export { AudienceData, DEFAULT_AUDIENCES, mailchimpTimeOf, md5, type SandboxAudi
 export { problem, project } from './api-replies.js';
 export { memberView, readRoutes, type ReadRouteContext } from './read-routes.js';
 export * from './verify-truth.js';
+export { tagHolders, writeRoutes, type WriteRouteContext } from './write-routes.js';

@@ -2,6 +2,7 @@ import { createSandboxServer, type ConformanceMutation, type ConformanceSandbox,
 import { AudienceData, DEFAULT_AUDIENCES, mailchimpTimeOf, type SandboxMember } from './audience-data.js';
 import { problem } from './api-replies.js';
 import { readRoutes, type ReadRouteContext } from './read-routes.js';
+import { writeRoutes } from './write-routes.js';
 
 /**
  * A local Mailchimp account answering the Marketing API 3.0 under `/3.0` as
@@ -70,8 +71,8 @@ export class MailchimpSandbox implements ConformanceSandbox {
   static async start(options: MailchimpSandboxOptions = {}): Promise<MailchimpSandbox> {
     const sandbox = new MailchimpSandbox(options);
     const ctx: ReadRouteContext = { data: sandbox.data, apiRoot: `https://${SANDBOX_DATA_CENTER}.api.mailchimp.com/3.0`, pageLimit: options.pageLimit ?? 1000 };
-    const routes = { ...readRoutes(ctx), ...(options.routes?.(sandbox) ?? {}) };
-    const guarded = Object.fromEntries(Object.entries(routes).map(([route, handler]) => [route, sandbox.guard(handler)]));
+    const routes = { ...readRoutes(ctx), ...writeRoutes({ ...ctx, origin: () => sandbox.url }), ...(options.routes?.(sandbox) ?? {}) };
+    const guarded = Object.fromEntries(Object.entries(routes).map(([route, handler]) => [route, route.startsWith('GET /batch-results/') ? handler : sandbox.guard(handler)]));
     sandbox.server = await createSandboxServer(guarded, { faults: options.faults, host: options.host, port: options.port, seed: options.seed ?? 31 });
     return sandbox;
   }
