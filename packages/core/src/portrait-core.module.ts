@@ -17,6 +17,7 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { SegmentsModule } from './modules/segments/segments.module.js';
+import { TypologyModule } from './modules/typology/typology.module.js';
 import { PersonasModule } from './modules/personas/personas.module.js';
 import { SyncModule } from './modules/sync/sync.module.js';
 import { AdminUsersModule } from './modules/admin-users/admin-users.module.js';
@@ -78,6 +79,7 @@ export class PortraitCoreModule {
         PrivacyModule.forRoot([segments, sync]),
         WebhooksModule,
         segments,
+        TypologyModule,
         PersonasModule,
         sync,
         AdminUsersModule,
@@ -92,7 +94,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, TypologyModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

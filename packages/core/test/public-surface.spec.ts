@@ -86,6 +86,11 @@ describe('the public surface of @portrait/core', () => {
       'SyncService',
       'SystemClock',
       'TYPOLOGIES',
+      'TYPOLOGY_DEFAULTS',
+      'TYPOLOGY_VALUES',
+      'TypologyClassificationService',
+      'TypologyException',
+      'TypologyService',
       'WEBHOOK_EVENT_TYPES',
       'WEBHOOK_SIGNATURE_HEADER',
       'WebhookDeliveryService',
@@ -120,6 +125,7 @@ describe('the public surface of @portrait/core', () => {
       'serializeError',
       'traitPrecedenceSchema',
       'traitSourcesSchema',
+      'typologySettingsInputSchema',
       'verifyWebhookSignature',
     ]);
   });

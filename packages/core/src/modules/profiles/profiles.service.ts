@@ -25,10 +25,23 @@ export interface ProfileView {
   personaId: string | null;
   /** The profile's score (0 to 1) for that persona; null without one. */
   personaScore: number | null;
+  /** How the person buys, with the reason and when it was set (people only); null until classified. */
+  typology: ProfileTypologyView | null;
   createdAt: string;
   updatedAt: string;
   /** Set when the id asked for was merged away: the id asked for. */
   mergedFrom?: string;
+}
+
+/** A person's typology: one of need_based, deal_based, impulsive, loyal, or unknown. */
+export interface ProfileTypologyView {
+  value: string;
+  /** Why, in words and figures: `4 of 5 orders used a discount code or were bought on sale (80%; deal-based from 50%)`. */
+  reason: string | null;
+  /** What the rules measured: orders, dealOrders, impulseOrders, meanIntervalDays, intervalVariation, … */
+  figures: Record<string, unknown> | null;
+  /** When the profile got this typology. */
+  setAt: string | null;
 }
 
 export interface EventView {
@@ -62,7 +75,8 @@ export interface EventQuery {
 
 
 /** What a read of profiles (aliased `p`) selects for their views: the row, its identities and its links. */
-export const PROFILE_VIEW_COLUMNS = `p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.created_at, p.updated_at,
+export const PROFILE_VIEW_COLUMNS = `p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.typology, p.typology_reason, p.typology_figures, p.typology_set_at,
+       p.created_at, p.updated_at,
        coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
                  FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
        coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
@@ -79,6 +93,9 @@ export function toProfileView(row: ProfileRow): ProfileView {
     linked: row.linked,
     personaId: row.persona_id,
     personaScore: row.persona_score,
+    typology: row.typology
+      ? { value: row.typology, reason: row.typology_reason, figures: row.typology_figures, setAt: row.typology_set_at ? new Date(row.typology_set_at).toISOString() : null }
+      : null,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };
@@ -92,6 +109,10 @@ export interface ProfileRow {
   computed: Record<string, unknown>;
   persona_id: string | null;
   persona_score: number | null;
+  typology: string | null;
+  typology_reason: string | null;
+  typology_figures: Record<string, unknown> | null;
+  typology_set_at: Date | null;
   created_at: Date;
   updated_at: Date;
   identities: ProfileIdentityView[];
