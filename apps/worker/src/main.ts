@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, IntakeProcessor, isMainModule, PersonaAssignmentService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
+import { closeOnSignals, IntakeProcessor, isMainModule, PersonaAssignmentService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, SegmentMembershipService, SyncScheduler, TypologyClassificationService, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { WorkerModule } from './worker.module.js';
 
 export async function createWorkerApp(runtime: Runtime): Promise<INestApplication> {
@@ -13,6 +13,8 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   app.get(SegmentMembershipService).startSchedules();
   // And re-assigns personas on a schedule (clock-dependent rules, and every workspace daily).
   app.get(PersonaAssignmentService).startSchedules();
+  // And classifies every workspace's people again daily (engagement windows move with the clock).
+  app.get(TypologyClassificationService).startSchedules();
   // And recomputes the traits an ingest batch queued but whose process stopped before recomputing them.
   app.get(ProfileRecomputeService).startSchedules();
   // And runs recompute jobs: backfills after a settings change, and the hourly refresh of computed traits that move with the clock.

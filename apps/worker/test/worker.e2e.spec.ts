@@ -1,5 +1,5 @@
 import type { INestApplication } from '@nestjs/common';
-import { IngestService, loadConfig, ProfileSettingsService, ProfilesService, RecomputeJobsService, WorkspacesService } from '@portrait/core';
+import { IngestService, loadConfig, ProfileSettingsService, ProfilesService, RecomputeJobsService, TypologyClassificationService, WorkspacesService } from '@portrait/core';
 import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
 import { createWorkerApp } from '../src/main.js';
 
@@ -60,5 +60,25 @@ describe('worker app', () => {
     while ((await jobs.get(ws, backfillJobId!)).status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await jobs.get(ws, backfillJobId!)).toMatchObject({ status: 'succeeded', total: 1, processed: 1 });
     expect((await app.get(ProfilesService).findByIdentity(ws, 'email', 'ana@example.org'))!.computed.visits).toBe(1);
+  });
+
+  it('classifies every workspace\'s people again on its schedule', async () => {
+    const ws = (await app.get(WorkspacesService).create('classified')).id;
+    const orders = ['2026-01-02', '2026-01-03'].map((day, i) => ({ type: 'order_placed', occurredAt: `${day}T10:00:00.000Z`, properties: { total: 10, discount_codes: ['SAVE'] }, dedupeKey: `o-${i}` }));
+    await app.get(IngestService).ingest(ws, [{ source: 'shop', externalId: 'b', identities: [{ type: 'email', value: 'bo@example.org' }], events: orders, observedAt: '2026-01-03T00:00:00.000Z' }]);
+    const typologyOf = async () => (await app.get(ProfilesService).findByIdentity(ws, 'email', 'bo@example.org'))!.typology;
+    expect(await typologyOf()).toMatchObject({ value: 'deal_based', reason: '2 of 2 orders used a discount code or were bought on sale (100%; deal-based from 50%)' });
+    // As if the classification were lost: the worker's full run (every 24 hours; here every 200 ms) writes it again.
+    await db.dataSource.query(`UPDATE profiles SET typology = NULL, typology_reason = NULL, typology_figures = NULL, typology_set_at = NULL WHERE workspace_id = $1`, [ws]);
+    const classification = app.get(TypologyClassificationService);
+    classification.stopSchedules();
+    classification.startSchedules({ fullEveryMs: 200 });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!(await typologyOf()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await typologyOf()).toMatchObject({ value: 'deal_based', reason: '2 of 2 orders used a discount code or were bought on sale (100%; deal-based from 50%)' });
+    } finally {
+      classification.stopSchedules();
+    }
   });
 });
