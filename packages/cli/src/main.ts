@@ -16,6 +16,7 @@ import { registerSettingsCommands } from './commands/settings.command.js';
 import { registerProfileCommands } from './commands/profile.command.js';
 import { registerSecretsCommands } from './commands/secrets.command.js';
 import { registerPrivacyCommands } from './commands/privacy.command.js';
+import { registerTypologyCommands } from './commands/typology.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -36,6 +37,7 @@ registerSegmentCommands(program);
 registerMergeCommands(program);
 registerSettingsCommands(program);
 registerProfileCommands(program);
+registerTypologyCommands(program);
 
 try {
   await program.parseAsync(process.argv);
