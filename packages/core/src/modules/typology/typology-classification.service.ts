@@ -2,7 +2,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { Clock, SystemClock } from '../../engine/clock/clock.js';
-import { inTransaction, lockWorkspaceProfiles, poolQuery } from '../../engine/database/sql.js';
+import { disableJit, inTransaction, lockWorkspaceProfiles, poolQuery } from '../../engine/database/sql.js';
 import { TYPOLOGIES } from '../personas/persona-definition.js';
 import { ProfileChangesService, type ProfileChange } from '../profiles/profile-changes.service.js';
 import { ProfileFollower } from '../profiles/profile-follower.js';
@@ -153,6 +153,8 @@ export class TypologyClassificationService extends ProfileFollower {
   private inBatch(workspaceId: string, select: (runner: QueryRunner) => Promise<string[]>): Promise<Batch | undefined> {
     return inTransaction(this.dataSource, async (runner) => {
       await lockWorkspaceProfiles(runner, workspaceId);
+      // A short statement, wide with expressions: compiling it would cost more than running it.
+      await disableJit(runner);
       const ids = await select(runner);
       if (ids.length === 0) return undefined;
       const settings = await this.settings.get(workspaceId, runner.manager);

@@ -76,13 +76,14 @@ export function compileTypologyClassification(workspaceId: string, settings: Typ
                 e.occurred_at - lag(e.occurred_at) OVER w AS since_previous,
                 lead(e.occurred_at) OVER w - e.occurred_at AS until_next,
                 min(e.occurred_at) OVER (PARTITION BY e.profile_id) AS first_order_at
+         -- Events by the batch's profile ids (the per-profile index): a batch never reads the workspace's events.
          FROM events e JOIN target t ON t.id = e.profile_id AND t.live
-         WHERE e.workspace_id = $1::uuid AND e.type = 'order_placed'
+         WHERE e.profile_id = ANY($2::uuid[]) AND e.workspace_id = $1::uuid AND e.type = 'order_placed'
          WINDOW w AS (PARTITION BY e.profile_id ORDER BY e.occurred_at, e.id)),
        first_visits AS (
          SELECT e.profile_id, min(e.occurred_at) AS at
          FROM events e JOIN target t ON t.id = e.profile_id AND t.live
-         WHERE e.workspace_id = $1::uuid AND e.type IN ('session_started', 'page_viewed')
+         WHERE e.profile_id = ANY($2::uuid[]) AND e.workspace_id = $1::uuid AND e.type IN ('session_started', 'page_viewed')
          GROUP BY e.profile_id),
        flagged AS (
          SELECT o.*,
@@ -93,8 +94,9 @@ export function compileTypologyClassification(workspaceId: string, settings: Typ
                           AND c.occurred_at BETWEEN o.occurred_at - ${window} AND o.occurred_at) AS after_click,
                 coalesce(o.since_previous <= ${burst}, false) OR coalesce(o.until_next <= ${burst}, false) AS in_burst
          FROM orders o LEFT JOIN first_visits v ON v.profile_id = o.profile_id),
+       -- Grouped over the batch's profiles (not over the orders alone), so that the planner sizes it right.
        stats AS (
-         SELECT profile_id, count(*)::int AS orders,
+         SELECT t.id AS profile_id, count(f.occurred_at)::int AS orders,
                 count(*) FILTER (WHERE deal)::int AS deal_orders,
                 count(*) FILTER (WHERE after_first_visit OR after_click OR in_burst)::int AS impulse_orders,
                 count(*) FILTER (WHERE after_first_visit)::int AS first_visit_orders,
@@ -105,7 +107,7 @@ export function compileTypologyClassification(workspaceId: string, settings: Typ
                 -- Regularity needs two intervals at least; all orders at one instant have none.
                 CASE WHEN count(since_previous) >= 2 AND avg(${days('since_previous')}) > 0
                      THEN stddev_pop(${days('since_previous')}) / avg(${days('since_previous')}) END AS interval_variation
-         FROM flagged GROUP BY profile_id),
+         FROM target t LEFT JOIN flagged f ON f.profile_id = t.id GROUP BY t.id),
        product_types AS (
          SELECT DISTINCT ON (profile_id) profile_id, product_type, n
          FROM (SELECT o.profile_id, pt AS product_type, count(*)::int AS n FROM orders o CROSS JOIN unnest(o.product_types) pt GROUP BY 1, 2) x
@@ -113,7 +115,7 @@ export function compileTypologyClassification(workspaceId: string, settings: Typ
        engagement AS (
          SELECT e.profile_id, count(*)::int AS n
          FROM events e JOIN target t ON t.id = e.profile_id AND t.live
-         WHERE e.workspace_id = $1::uuid AND e.type = ANY(${p.engagementTypes})
+         WHERE e.profile_id = ANY($2::uuid[]) AND e.workspace_id = $1::uuid AND e.type = ANY(${p.engagementTypes})
            AND e.occurred_at > $3::timestamptz - make_interval(days => ${p.engagementDays}) AND e.occurred_at <= $3::timestamptz
          GROUP BY e.profile_id),
        measured AS (
@@ -135,7 +137,8 @@ export function compileTypologyClassification(workspaceId: string, settings: Typ
                   AND coalesce(m.interval_variation <= ${p.needVariation}, false)
                   AND m.deal_orders <= ${p.needDealShare} * m.orders AND m.same_type_orders >= ${p.needTypeShare} * m.orders AS is_need
          FROM measured m),
-       decided AS (
+       -- Materialized: the typology is read by every branch of the reason, and decided once.
+       decided AS MATERIALIZED (
          SELECT m.*,
                 CASE WHEN NOT m.live THEN NULL
                      ELSE coalesce((SELECT r FROM unnest(${p.precedence}) WITH ORDINALITY AS x(r, i)
