@@ -190,7 +190,7 @@ export function compileTypologyClassification(workspaceId: string, settings: Typ
          UPDATE profiles p SET typology = x.typology, typology_reason = x.reason, typology_figures = x.figures,
                 typology_set_at = CASE WHEN x.typology IS NULL THEN NULL WHEN x.typology IS DISTINCT FROM p.typology THEN $3::timestamptz ELSE p.typology_set_at END
          FROM explained x
-         WHERE p.id = x.id AND (p.typology IS DISTINCT FROM x.typology OR p.typology_reason IS DISTINCT FROM x.reason OR p.typology_figures IS DISTINCT FROM x.figures)
+         WHERE p.id = ANY($2::uuid[]) AND p.id = x.id AND (p.typology IS DISTINCT FROM x.typology OR p.typology_reason IS DISTINCT FROM x.reason OR p.typology_figures IS DISTINCT FROM x.figures)
          RETURNING p.id, x.previous, p.typology, x.live)
        SELECT (SELECT count(*) FROM target)::int AS evaluated,
               coalesce((SELECT json_agg(json_build_object('profileId', c.id, 'typology', c.typology, 'previousTypology', c.previous, 'live', c.live) ORDER BY c.id)
