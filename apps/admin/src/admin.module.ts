@@ -12,10 +12,13 @@ import { ConnectorsController } from './connectors/connectors.controller.js';
 import { JobsController } from './jobs/jobs.controller.js';
 import { MergesController } from './merges/merges.controller.js';
 import { PersonasController } from './personas/personas.controller.js';
+import { IcpsController } from './icps/icps.controller.js';
+import { PersonaDiscoveriesController } from './personas/persona-discoveries.controller.js';
 import { ProfilesController } from './profiles/profiles.controller.js';
 import { SegmentsController } from './segments/segments.controller.js';
 import { SessionController } from './session/session.controller.js';
 import { SettingsController } from './settings/settings.controller.js';
+import { RetentionController } from './settings/retention.controller.js';
 import { RunsController } from './sources/runs.controller.js';
 import { SourcesController } from './sources/sources.controller.js';
 import { SuppressionsController } from './suppressions/suppressions.controller.js';
@@ -34,10 +37,13 @@ export const ADMIN_CONTROLLERS = [
   AuditLogController,
   ProfilesController,
   PersonasController,
+  IcpsController,
+  PersonaDiscoveriesController,
   ConnectorsController,
   SourcesController,
   RunsController,
   SettingsController,
+  RetentionController,
   JobsController,
   ApiKeysController,
   WebhooksController,

@@ -1,8 +1,15 @@
 import { SegmentEditorService, SourcesService } from '@portrait/core';
 import { createTestAdmin, json, person, type TestAdmin, type TestSession } from './support/test-admin.js';
-import { connectorsWithDestination, pushed } from './support/test-destination.js';
+import { connectorsWithDestination, pushed, tagger } from './support/test-destination.js';
 
-type Destination = { sourceId: string; source: { name: string; connectorId: string }; lastPush: { synced: number; skipped: number; error: string | null } | null };
+type Destination = {
+  sourceId: string;
+  source: { name: string; connectorId: string };
+  lastPush: { at: string; outcome: string; entered: number; exited: number; synced: number; skipped: number; error: string | null } | null;
+  pending: { members: number; since: string | null };
+  nextAttemptAt: string | null;
+  failedAttempts: number;
+};
 
 describe('segment destinations', () => {
   let admin: TestAdmin;
@@ -36,27 +43,60 @@ describe('segment destinations', () => {
   });
   afterAll(() => admin?.close());
 
-  it('connects a destination (idempotently), then shows what the last push of the segment\'s changes did', async () => {
+  it('connects a destination (idempotently), pushes the current members to it, then shows what the last push of the segment\'s changes did', async () => {
     const connected = await admin.call(editor, `${base}/${tags}`, { method: 'PUT' });
     expect(connected.status).toBe(200);
-    expect(await json(connected)).toMatchObject({ sourceId: tags, source: { name: 'Tags', connectorId: 'tagger', enabled: true, status: 'ok' }, lastPush: null });
+    expect(await json(connected)).toMatchObject({
+      sourceId: tags,
+      source: { name: 'Tags', connectorId: 'tagger', enabled: true, status: 'ok' },
+      lastPush: null,
+      pending: { members: 1 },
+      failedAttempts: 0,
+    });
     expect((await admin.call(editor, `${base}/${tags}`, { method: 'PUT' })).status).toBe(200);
     expect(await connections()).toBe(1);
+    const first = await admin.call(editor, `${base}/${tags}/push`, { method: 'POST' });
+    expect(first.status).toBe(200);
+    expect(await json(first)).toMatchObject({ sourceId: tags, lastPush: { outcome: 'succeeded', entered: 1, exited: 0 }, pending: { members: 0, since: null }, nextAttemptAt: null });
+    expect([...tagger.held.get('vip/brazil')!]).toEqual(['ana@example.org']);
 
     // Bia enters the segment: she is pushed; a member without an e-mail is skipped.
     await admin.ingest(ws.id, [person('bia', [['email', 'bia@example.org']], { country: 'BR' }), person('caio', [['phone', '+5511912345678']], { country: 'BR' })]);
+    const pushedAll = await admin.call(editor, `${base}/push`, { method: 'POST' });
+    expect(pushedAll.status).toBe(200);
     expect(pushed).toContainEqual({ key: 'brazil', entered: expect.arrayContaining(['bia@example.org', '-']), exited: [] });
     const listed = await json<{ data: Destination[] }>(await admin.call(viewer, base));
-    expect(listed.data).toEqual([expect.objectContaining({ sourceId: tags, lastPush: expect.objectContaining({ synced: 1, skipped: 1, error: null }) })]);
+    expect(listed.data).toEqual([expect.objectContaining({ sourceId: tags, lastPush: expect.objectContaining({ outcome: 'succeeded', entered: 2, exited: 0, synced: 1, skipped: 1, error: null }) })]);
+    expect((await json<{ data: Destination[] }>(pushedAll)).data).toEqual(listed.data);
   });
 
-  it('keeps a failed push\'s reason on the connection', async () => {
+  it('keeps a failed push pending with its reason, retries it on demand, and brings the destination to the current members', async () => {
+    tagger.failures = 2;
+    await admin.ingest(ws.id, [person('dora', [['email', 'dora@example.org']], { country: 'BR' }), person('bia', [['email', 'bia@example.org']], { country: 'AR' })]);
+    const failed = await json<Destination>(await admin.call(editor, `${base}/${tags}/push`, { method: 'POST' }));
+    expect(failed).toMatchObject({ lastPush: { outcome: 'failed', entered: 1, exited: 1, synced: 0, error: expect.stringContaining('HTTP 503') }, pending: { members: 2 }, failedAttempts: 1 });
+    expect(Date.parse(failed.nextAttemptAt!)).toBeGreaterThan(Date.parse(failed.lastPush!.at));
+    expect(failed.pending.since).not.toBeNull();
+    // Meanwhile Dora leaves again and Eli enters: the recovery push holds only what is true now.
+    await admin.ingest(ws.id, [person('dora', [['email', 'dora@example.org']], { country: 'PT' }), person('eli', [['email', 'eli@example.org']], { country: 'BR' })]);
+    const metrics = await (await fetch(`${admin.base}/metrics`)).text();
+    expect(metrics).toMatch(new RegExp(`^portrait_segment_destination_pending_members\\{[^}]*segment="${segment}",destination="${tags}"[^}]*\\} 3$`, 'm'));
+    expect(metrics).toMatch(new RegExp(`^portrait_segment_destination_oldest_pending_seconds\\{[^}]*segment="${segment}",destination="${tags}"[^}]*\\} [0-9.e-]+$`, 'm'));
+    expect((await json<Destination>(await admin.call(editor, `${base}/${tags}/push`, { method: 'POST' }))).failedAttempts).toBe(2);
+    const recovered = await json<Destination>(await admin.call(editor, `${base}/${tags}/push`, { method: 'POST' }));
+    expect(recovered).toMatchObject({ lastPush: { outcome: 'succeeded', entered: 1, exited: 1, error: null }, pending: { members: 0 }, failedAttempts: 0 });
+    expect([...tagger.held.get('vip/brazil')!].sort()).toEqual(['ana@example.org', 'eli@example.org']);
+    expect(await (await fetch(`${admin.base}/metrics`)).text()).not.toMatch(new RegExp(`destination="${tags}"`));
+  });
+
+  it('keeps a refused push\'s reason on the connection', async () => {
     const refusing = (await admin.app.get(SourcesService).create(ws.id, { connectorId: 'tagger', name: 'Refusing', config: { list: 'refused' } })).id;
     expect((await admin.call(editor, `${base}/${refusing}`, { method: 'PUT' })).status).toBe(200);
-    await admin.ingest(ws.id, [person('dora', [['email', 'dora@example.org']], { country: 'BR' })]);
+    await admin.ingest(ws.id, [person('fia', [['email', 'fia@example.org']], { country: 'BR' })]);
+    expect((await admin.call(editor, `${base}/push`, { method: 'POST' })).status).toBe(200);
     const listed = await json<{ data: Destination[] }>(await admin.call(viewer, base));
-    expect(listed.data.find((d) => d.sourceId === refusing)?.lastPush).toMatchObject({ synced: 0, error: expect.stringContaining('refused the push') });
-    expect(listed.data.find((d) => d.sourceId === tags)?.lastPush).toMatchObject({ synced: 1, error: null });
+    expect(listed.data.find((d) => d.sourceId === refusing)).toMatchObject({ lastPush: { outcome: 'failed', synced: 0, error: expect.stringContaining('refused the push') }, failedAttempts: 1 });
+    expect(listed.data.find((d) => d.sourceId === tags)).toMatchObject({ lastPush: { outcome: 'succeeded', entered: 1, error: null }, pending: { members: 0 } });
     expect((await admin.call(editor, `${base}/${refusing}`, { method: 'DELETE' })).status).toBe(204);
   });
 
@@ -66,6 +106,9 @@ describe('segment destinations', () => {
     expect(notDestination.status).toBe(400);
     expect(await json(notDestination)).toMatchObject({ code: 'INVALID_DESTINATION', errors: [{ field: 'sourceId' }] });
     expect((await admin.call(viewer, `${base}/${tags}`, { method: 'DELETE' })).status).toBe(403);
+    expect((await admin.call(viewer, `${base}/${tags}/push`, { method: 'POST' })).status).toBe(403);
+    expect((await admin.call(viewer, `${base}/push`, { method: 'POST' })).status).toBe(403);
+    expect((await admin.call(undefined, `${base}/push`, { method: 'POST' })).status).toBe(401);
     const byViewer = await admin.call(viewer, `${base}/${csv}`, { method: 'PUT' });
     expect(byViewer.status).toBe(403);
     expect(await json(byViewer)).toMatchObject({ code: 'ROLE_REQUIRED' });
@@ -83,6 +126,10 @@ describe('segment destinations', () => {
       ['GET', `/admin/api/workspaces/${ws.slug}/segments/${theirSegment}/destinations`],
       ['PUT', `/admin/api/workspaces/${ws.slug}/segments/${theirSegment}/destinations/${tags}`],
       ['PUT', `/admin/api/workspaces/${other.slug}/segments/${theirSegment}/destinations/${theirs}`],
+      ['POST', `${base}/${theirs}/push`],
+      ['POST', `${base}/${csv}/push`],
+      ['POST', `${base}/not-a-uuid/push`],
+      ['POST', `/admin/api/workspaces/${ws.slug}/segments/${theirSegment}/destinations/push`],
     ] as const) {
       const response = await admin.call(editor, path, { method });
       expect({ method, path, status: response.status }).toEqual({ method, path, status: 404 });
@@ -90,14 +137,20 @@ describe('segment destinations', () => {
     expect(await connections()).toBe(before);
   });
 
-  it('disconnects a destination (204): nothing more is pushed to it; a second time is a 404', async () => {
+  it('disconnects a destination (204), dropping its pending pushes: nothing more is pushed to it; a second time is a 404', async () => {
+    tagger.failures = 1;
+    await admin.ingest(ws.id, [person('gil', [['email', 'gil@example.org']], { country: 'BR' })]);
+    expect(await json(await admin.call(editor, `${base}/${tags}/push`, { method: 'POST' }))).toMatchObject({ pending: { members: 1 }, lastPush: { outcome: 'failed' } });
     expect((await admin.call(editor, `${base}/${tags}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await admin.db.dataSource.query(`SELECT count(*)::int AS n FROM segment_destination_pending WHERE source_id = $1`, [tags]))[0].n).toBe(0);
     const again = await admin.call(editor, `${base}/${tags}`, { method: 'DELETE' });
     expect(again.status).toBe(404);
     expect(await json(again)).toMatchObject({ code: 'DESTINATION_NOT_FOUND' });
     expect((await json<{ data: Destination[] }>(await admin.call(viewer, base))).data).toEqual([]);
     const pushes = pushed.length;
     await admin.ingest(ws.id, [person('eva', [['email', 'eva@example.org']], { country: 'BR' })]);
+    expect((await admin.call(editor, `${base}/push`, { method: 'POST' })).status).toBe(200);
     expect(pushed).toHaveLength(pushes);
+    expect([...tagger.held.get('vip/brazil')!]).not.toContain('gil@example.org');
   });
 });

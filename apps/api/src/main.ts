@@ -3,7 +3,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { Connector } from '@portrait/connector-sdk';
-import { closeOnSignals, IntakeProcessor, isMainModule, PortraitLogger, prepareRuntime, type Runtime } from '@portrait/core';
+import { closeOnSignals, IntakeProcessor, isMainModule, PortraitLogger, prepareRuntime, SegmentDestinationPusher, type Runtime } from '@portrait/core';
 import { ApiModule } from './api.module.js';
 import { buildOpenApiDocument, serveOpenApi } from './openapi/openapi-document.js';
 import { useRequestBodyParser } from './http/request-body.js';
@@ -37,6 +37,8 @@ export async function createApiApp(runtime: Runtime, options: { connectors?: rea
   // Tracking messages are drained from the intake log by the worker; with no queue configured (one
   // machine, as the embedded sync scheduler assumes) the API drains them too. Processors share the log safely.
   if (!runtime.config.redisUrl) app.get(IntakeProcessor).start();
+  // The segment pushes its ingests queue for destinations, likewise (pushers share the outbox under leases).
+  if (!runtime.config.redisUrl) app.get(SegmentDestinationPusher).start();
   return app;
 }
 

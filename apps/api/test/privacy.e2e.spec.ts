@@ -1,6 +1,6 @@
 import { createTestApi, person, type TestApi } from './support/test-api.js';
 
-const TABLES = ['profiles', 'identities', 'source_records', 'trait_changes', 'events', 'consents', 'account_links', 'merges', 'identity_conflicts'];
+const TABLES = ['profiles', 'identities', 'source_records', 'trait_changes', 'events', 'consents', 'consent_changes', 'account_links', 'merges', 'identity_conflicts'];
 
 describe('privacy: export and erasure', () => {
   let api: TestApi;
@@ -56,6 +56,7 @@ describe('privacy: export and erasure', () => {
     expect(body.sourceRecords).toHaveLength(3);
     expect(body.events).toHaveLength(1);
     expect(body.consents).toHaveLength(1);
+    expect(body.consentHistory).toHaveLength(1);
     expect(body.accountLinks).toHaveLength(1);
     expect(body.merges).toHaveLength(1);
     expect(body.traitChanges.length).toBeGreaterThan(0);
@@ -74,13 +75,13 @@ describe('privacy: export and erasure', () => {
 
     expect((await api.call(reader, `/v1/profiles/${id}`, { method: 'DELETE' })).status).toBe(403);
     const before = await rowsMentioning(ids);
-    expect(before).toMatchObject({ profiles: 2, events: 1, consents: 1, account_links: 1, merges: 1 });
+    expect(before).toMatchObject({ profiles: 2, events: 1, consents: 1, consent_changes: 1, account_links: 1, merges: 1 });
 
     const response = await api.call(eraser, `/v1/profiles/${id}`, { method: 'DELETE' });
     expect(response.status).toBe(200);
     const report = (await response.json()) as { erasedProfileIds: string[]; deleted: Record<string, number> };
     expect(report.erasedProfileIds.sort()).toEqual([...ids].sort());
-    expect(report.deleted).toMatchObject({ profiles: 2, events: 1, consents: 1, account_links: 1, merges: 1 });
+    expect(report.deleted).toMatchObject({ profiles: 2, events: 1, consents: 1, consent_changes: 1, account_links: 1, merges: 1 });
 
     expect(await rowsMentioning(ids)).toEqual(Object.fromEntries(TABLES.map((t) => [t, 0])));
     const [{ n: piiLeft }] = await api.db.dataSource.query(

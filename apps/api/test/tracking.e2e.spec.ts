@@ -101,6 +101,43 @@ describe('Segment-compatible tracking API', () => {
     expect(profile.linked).toHaveLength(1);
   });
 
+  it("reads Segment's consent convention (context.consent.categoryPreferences) into consent per purpose, with its history, and refuses values that are not booleans", async () => {
+    const consentOf = (categoryPreferences: unknown, timestamp: string, messageId: string) =>
+      post('/v1/track', { userId: 'u-consent', event: 'Segment Consent Preference Updated', context: { consent: { categoryPreferences } }, timestamp, messageId });
+    expect((await consentOf({ 'Email Marketing': true, Advertising: false }, '2026-03-05T10:00:00Z', 'm-consent-1')).status).toBe(200);
+    expect((await consentOf({ emailMarketing: false }, '2026-03-06T10:00:00Z', 'm-consent-2')).status).toBe(200);
+
+    const id = (await byUser('u-consent')).id;
+    type Statement = { purpose: string; granted: boolean; at: string };
+    const exported = (await (await api.call(key, `/v1/profiles/${id}/export`)).json()) as { consents: Statement[]; consentHistory: Statement[] };
+    const view = (statements: Statement[]) => statements.map((c) => [c.purpose, c.granted, new Date(c.at).toISOString()]);
+    // The latest statement per purpose, and every statement in the history (a replayed message adds nothing).
+    expect(view(exported.consents)).toEqual([
+      ['advertising', false, '2026-03-05T10:00:00.000Z'],
+      ['email_marketing', false, '2026-03-06T10:00:00.000Z'],
+    ]);
+    expect((await consentOf({ 'Email Marketing': true, Advertising: false }, '2026-03-05T10:00:00Z', 'm-consent-1')).status).toBe(200);
+    const again = (await (await api.call(key, `/v1/profiles/${id}/export`)).json()) as { consentHistory: Statement[] };
+    expect(view(again.consentHistory)).toEqual([
+      ['advertising', false, '2026-03-05T10:00:00.000Z'],
+      ['email_marketing', false, '2026-03-06T10:00:00.000Z'],
+      ['email_marketing', true, '2026-03-05T10:00:00.000Z'],
+    ]);
+
+    const bad = await post('/v1/batch', {
+      batch: [
+        { type: 'identify', userId: 'u-consent', context: { consent: { categoryPreferences: { Analytics: 'yes', '%%': true } } } },
+        { type: 'identify', userId: 'u-consent', context: { consent: 'all' } },
+      ],
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: { field: string; message: string }[] }).errors).toEqual([
+      { field: 'batch.0.context.consent.categoryPreferences.Analytics', message: 'must be true or false' },
+      { field: 'batch.0.context.consent.categoryPreferences.%%', message: expect.stringContaining('must contain a letter') },
+      { field: 'batch.1.context.consent', message: 'must be an object with categoryPreferences' },
+    ]);
+  });
+
   it('refuses invalid messages with a 400 naming each field, storing nothing of the request', async () => {
     const before = await api.db.dataSource.query(`SELECT count(*)::int AS n FROM source_records WHERE workspace_id = $1`, [ws]);
     const noId = await post('/v1/track', { event: 'Clicked' });

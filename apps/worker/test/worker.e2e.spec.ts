@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
-import { IngestService, loadConfig, ProfileSettingsService, ProfilesService, RecomputeJobsService, TypologyClassificationService, WorkspacesService } from '@portrait/core';
-import { createTestDatabase, type TestDatabase } from '@portrait/core/testing';
+import { randomUUID } from 'node:crypto';
+import { IngestService, loadConfig, PersonaDiscoveryService, ProfileSettingsService, ProfilesService, RecomputeJobsService, SegmentEditorService, SegmentsService, TypologyClassificationService, WorkspacesService } from '@portrait/core';
+import { createTestDatabase, insertPlantedPopulation, plantedPopulation, type TestDatabase } from '@portrait/core/testing';
 import { createWorkerApp } from '../src/main.js';
 
 describe('worker app', () => {
@@ -60,6 +61,35 @@ describe('worker app', () => {
     while ((await jobs.get(ws, backfillJobId!)).status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
     expect(await jobs.get(ws, backfillJobId!)).toMatchObject({ status: 'succeeded', total: 1, processed: 1 });
     expect((await app.get(ProfilesService).findByIdentity(ws, 'email', 'ana@example.org'))!.computed.visits).toBe(1);
+  });
+
+  it('pushes segment changes to destinations on its own: a push that fails is recorded, kept pending and backed off', async () => {
+    const ws = (await app.get(WorkspacesService).create('pushed')).id;
+    const segment = await app.get(SegmentEditorService).create(ws, { name: 'Everyone', key: 'everyone', condition: { identity: 'email', op: 'exists' } });
+    // A destination whose source is gone: every push to it fails.
+    await app.get(SegmentsService).connectDestination(ws, segment.id, randomUUID());
+    await app.get(IngestService).ingest(ws, [{ source: 'shop', externalId: 'b', identities: [{ type: 'email', value: 'bo@example.org' }], observedAt: '2026-01-02T00:00:00.000Z' }]);
+    // The worker's pusher takes the push within a second or two; nothing here runs it.
+    const segments = app.get(SegmentsService);
+    const deadline = Date.now() + 30_000;
+    while ((await segments.destinations(ws, segment.id))[0]!.lastPush === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const [destination] = await segments.destinations(ws, segment.id);
+    expect(destination).toMatchObject({ lastPush: { outcome: 'failed', entered: 1, error: expect.stringContaining('does not exist') }, pending: { members: 1 }, failedAttempts: 1 });
+    expect(Date.parse(destination!.nextAttemptAt!)).toBeGreaterThan(Date.parse(destination!.lastPush!.at));
+  });
+
+  it('runs a queued persona discovery: the run succeeds with its drafts', async () => {
+    const ws = (await app.get(WorkspacesService).create('discovered')).id;
+    await insertPlantedPopulation(db.dataSource, ws, plantedPopulation(0, 80, 2));
+    const discovery = app.get(PersonaDiscoveryService);
+    const queued = await discovery.start(ws, { maxK: 5 }, { inline: false });
+    expect(queued.status).toBe('queued');
+    // The worker's schedule takes the run within seconds; nothing here runs it.
+    const deadline = Date.now() + 30_000;
+    while ((await discovery.get(ws, queued.id)).status !== 'succeeded' && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const run = await discovery.get(ws, queued.id);
+    expect(run).toMatchObject({ status: 'succeeded', progress: 1, summary: { people: 80, k: 4 } });
+    expect(run.drafts.map((d) => d.size)).toEqual([20, 20, 20, 20]);
   });
 
   it('classifies every workspace\'s people again on its schedule', async () => {

@@ -41,7 +41,7 @@ describe('portrait settings', () => {
   it('prints the workspace\'s own settings (null: the defaults), and the rules in force with --effective', async () => {
     const own = await run(['settings', 'get', '--workspace', 'acme'], core.db.url);
     expect(own.code).toBe(0);
-    expect(JSON.parse(own.stdout)).toEqual({ identity: null, traitPrecedence: null, computedTraits: null });
+    expect(JSON.parse(own.stdout)).toEqual({ identity: null, traitPrecedence: null, computedTraits: null, retention: null });
     const effective = await run(['settings', 'get', '--workspace', 'acme', '--effective'], core.db.url);
     const settings = JSON.parse(effective.stdout) as { identity: { types: Record<string, unknown> }; computedTraits: { key: string }[] };
     expect(settings.identity.types.email).toEqual({ priority: 2, limit: 5 });
@@ -58,7 +58,7 @@ describe('portrait settings', () => {
     expect((await profiles.findByIdentity(ws, 'email', 'bo@example.org'))!.computed.big_orders).toBe(0);
 
     const got = await run(['settings', 'get', '--workspace', 'acme'], core.db.url);
-    expect(JSON.parse(got.stdout)).toEqual({ identity: null, traitPrecedence: null, computedTraits: [bigOrders] });
+    expect(JSON.parse(got.stdout)).toEqual({ identity: null, traitPrecedence: null, computedTraits: [bigOrders], retention: null });
     expect((await core.app.get(AuditLogService).list(ws)).data.map((e) => [e.action, e.actor.via])).toEqual([['settings.replace', 'cli']]);
   });
 
@@ -87,5 +87,21 @@ describe('portrait settings', () => {
     const noWorkspace = await run(['settings', 'get', '--workspace', 'nowhere'], core.db.url);
     expect(noWorkspace.stderr).toBe('portrait: workspace "nowhere" does not exist\n');
     expect(await core.app.get(ProfileSettingsService).stored(ws)).toEqual(before);
+  });
+
+  it('sets the retention, prints it and applies it now: older events go and their profiles are recomputed', async () => {
+    const shown = await run(['privacy', 'retention', '--workspace', 'acme'], core.db.url);
+    expect(shown.stdout).toBe('events are kept 25 months, dead letters 25 months\n');
+    const bad = await run(['settings', 'set', '--workspace', 'acme', '--file', file('retention-bad.json', { retention: { eventsMonths: 0 } })], core.db.url);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('retention.eventsMonths: must be at least 1 month');
+    // The orders are of January 2026: more than 10 months ago.
+    const set = await run(['settings', 'set', '--workspace', 'acme', '--file', file('retention.json', { retention: { eventsMonths: 10 } })], core.db.url);
+    expect(set.stdout).toBe('settings of acme changed: retention\n');
+    const applied = await run(['privacy', 'retention', '--workspace', 'acme', '--apply'], core.db.url);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toMatch(/^events are kept 10 months, dead letters 25 months\ndeleted 4 events before \S+, 0 dead letters before \S+; 2 profiles recomputed\n$/);
+    expect((await core.app.get(ProfilesService).findByIdentity(ws, 'email', 'ana@example.org'))!.computed).toMatchObject({ orders_count: 0, lifetime_value: 0 });
+    expect((await core.app.get(AuditLogService).list(ws)).data.map((e) => e.action)).toContain('retention.apply');
   });
 });

@@ -30,6 +30,12 @@ export interface ConnectorCapabilities {
   webhooks?: boolean;
   /** The connector receives segment membership (`syncSegment`). */
   destination?: boolean;
+  /**
+   * The consent purpose a person must have granted to be sent to this destination (`email_marketing`
+   * for an e-mail channel). The engine enforces it: people without it granted are never sent, and a
+   * person who revokes it is removed at the next push. Absent: the destination needs no consent.
+   */
+  destinationConsent?: string;
 }
 
 export interface ConnectorManifest<Config = unknown> {

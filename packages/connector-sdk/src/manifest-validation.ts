@@ -81,7 +81,11 @@ export const connectorManifestSchema = z
       const problem = cronExpressionProblem(value);
       if (problem) ctx.addIssue({ code: 'custom', message: `must be a 5-field cron expression: ${problem}` });
     }),
-    capabilities: z.object({ webhooks: z.boolean().optional(), destination: z.boolean().optional() }),
+    capabilities: z.object({
+      webhooks: z.boolean().optional(),
+      destination: z.boolean().optional(),
+      destinationConsent: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/, 'must be a consent purpose in lower snake case, e.g. email_marketing').optional(),
+    }),
   })
   .superRefine((manifest, ctx) => {
     if (manifest.kind !== 'destination' && manifest.streams.length === 0) {

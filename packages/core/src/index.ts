@@ -55,6 +55,7 @@ export {
   computedTraitListSchema,
   PROFILE_SETTINGS_PARTS,
   ProfileSettingsService,
+  retentionSettingsSchema,
   traitPrecedenceSchema,
   traitSourcesSchema,
 } from './modules/profiles/profile-settings.service.js';
@@ -120,6 +121,17 @@ export type { TypologyDistribution, TypologyRun } from './modules/typology/typol
 export { TYPOLOGY_DEFAULTS, typologySettingsInputSchema } from './modules/typology/typology-settings.js';
 export type { TypologySettings, TypologySettingsInput } from './modules/typology/typology-settings.js';
 export { TypologyException } from './modules/typology/typology.exception.js';
+export { PersonaDiscoveryService } from './modules/personas/discovery/persona-discovery.service.js';
+export type { DiscoveryView, DiscoveryDraftView, DiscoverySummary, DiscoveryResult } from './modules/personas/discovery/persona-discovery.service.js';
+export { discoveryParamsInputSchema } from './modules/personas/discovery/discovery-params.js';
+
+// Ideal customer profiles: fit scores of accounts and the qualification of their people.
+export { IcpsService } from './modules/icp/icps.service.js';
+export type { IcpAccountScore, IcpDistribution, IcpScoreView, IcpView } from './modules/icp/icps.service.js';
+export { IcpScoringService } from './modules/icp/icp-scoring.service.js';
+export { FIRMOGRAPHIC_TRAITS, icpEnvelopeSchema, icpInputSchema } from './modules/icp/icp-definition.js';
+export type { IcpCriterion, IcpInput } from './modules/icp/icp-definition.js';
+export { IcpException } from './modules/icp/icp.exception.js';
 
 // Sync: sources, syncs and their runs, the scheduler (embedded or BullMQ).
 export { SourcesService } from './modules/sync/sources.service.js';
@@ -133,12 +145,15 @@ export { DeadLetterRetryService, MAX_RETRY_IDS } from './modules/sync/dead-lette
 export { SuppressionService } from './modules/suppression/suppression.service.js';
 export type { SuppressionCounts } from './modules/suppression/suppression.service.js';
 export { SuppressionException } from './modules/suppression/suppression.exception.js';
+export { RetentionService, monthsBefore } from './modules/retention/retention.service.js';
+export type { RetentionReport } from './modules/retention/retention.service.js';
 export type { DeadLetterRetryOutcome } from './modules/sync/dead-letter-retry.service.js';
 export { runEnded } from './modules/sync/sync-run.js';
 export type { StreamStats, SyncRunStatus, SyncRunView } from './modules/sync/sync-run.js';
 export { PluginRegistry } from './modules/sync/plugin-registry.js';
 export { SegmentDestinationsService } from './modules/sync/segment-destinations.service.js';
 export type { SegmentDestination } from './modules/sync/segment-destinations.service.js';
+export { SegmentDestinationPusher } from './modules/sync/segment-destination-pusher.service.js';
 export { SyncScheduler } from './modules/sync/scheduler/sync-scheduler.js';
 export { BullmqSyncScheduler } from './modules/sync/scheduler/bullmq-sync-scheduler.js';
 export { InvalidSourceConfigException } from './modules/sync/sync.exception.js';

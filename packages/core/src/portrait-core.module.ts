@@ -11,6 +11,7 @@ import { coreEntities } from './modules/entities.js';
 import { WorkspacesModule } from './modules/workspaces/workspaces.module.js';
 import { ProfilesModule } from './modules/profiles/profiles.module.js';
 import { SuppressionModule } from './modules/suppression/suppression.module.js';
+import { RetentionModule } from './modules/retention/retention.module.js';
 import { IngestModule } from './modules/ingest/ingest.module.js';
 import { IntakeModule } from './modules/intake/intake.module.js';
 import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
@@ -19,6 +20,7 @@ import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { SegmentsModule } from './modules/segments/segments.module.js';
 import { TypologyModule } from './modules/typology/typology.module.js';
 import { PersonasModule } from './modules/personas/personas.module.js';
+import { IcpsModule } from './modules/icp/icps.module.js';
 import { SyncModule } from './modules/sync/sync.module.js';
 import { AdminUsersModule } from './modules/admin-users/admin-users.module.js';
 import { AuditModule } from './modules/audit/audit.module.js';
@@ -74,6 +76,7 @@ export class PortraitCoreModule {
         ProfilesModule,
         IngestModule,
         SuppressionModule,
+        RetentionModule,
         IntakeModule,
         ApiKeysModule,
         PrivacyModule.forRoot([segments, sync]),
@@ -81,6 +84,7 @@ export class PortraitCoreModule {
         segments,
         TypologyModule,
         PersonasModule,
+        IcpsModule,
         sync,
         AdminUsersModule,
         AuditModule,
@@ -94,7 +98,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, TypologyModule, PersonasModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, RetentionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, TypologyModule, PersonasModule, IcpsModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

@@ -45,8 +45,12 @@ describe('the public surface of @portrait/core', () => {
       'BullmqSyncScheduler',
       'Clock',
       'DeadLetterRetryService',
+      'FIRMOGRAPHIC_TRAITS',
       'INTAKE_CHUNK',
       'INTAKE_STUCK_SECONDS',
+      'IcpException',
+      'IcpScoringService',
+      'IcpsService',
       'IngestService',
       'IntakeHealth',
       'IntakeLogService',
@@ -58,6 +62,7 @@ describe('the public surface of @portrait/core', () => {
       'PORTRAIT_CONFIG',
       'PROFILE_SETTINGS_PARTS',
       'PersonaAssignmentService',
+      'PersonaDiscoveryService',
       'PersonaException',
       'PersonasService',
       'PluginRegistry',
@@ -73,6 +78,8 @@ describe('the public surface of @portrait/core', () => {
       'ProfileSettingsService',
       'ProfilesService',
       'RecomputeJobsService',
+      'RetentionService',
+      'SegmentDestinationPusher',
       'SegmentDestinationsService',
       'SegmentEditorService',
       'SegmentException',
@@ -106,7 +113,10 @@ describe('the public surface of @portrait/core', () => {
       'createLogger',
       'createWebhookSubscriptionSchema',
       'defaultRegionSchema',
+      'discoveryParamsInputSchema',
       'embeddedSecretKey',
+      'icpEnvelopeSchema',
+      'icpInputSchema',
       'identitySettingsOverrideSchema',
       'identityTypeName',
       'identityTypeSettingSchema',
@@ -114,11 +124,13 @@ describe('the public surface of @portrait/core', () => {
       'isUuid',
       'loadConfig',
       'loadConfigOrExit',
+      'monthsBefore',
       'pendingMigrations',
       'personaCardSchema',
       'personaEnvelopeSchema',
       'prepareRuntime',
       'resolveDatabase',
+      'retentionSettingsSchema',
       'roleAtLeast',
       'runEnded',
       'runMigrations',
@@ -156,7 +168,7 @@ describe('the public surface of @portrait/core', () => {
   });
 
   it('exports these names from @portrait/core/testing, and no other', () => {
-    expect(namesOf(testing)).toEqual(['createTestCore', 'createTestDatabase', 'freePort', 'redisAnswers', 'startNodeProcess', 'testRedis']);
+    expect(namesOf(testing)).toEqual(['PLANTED_CLUSTERS', 'adjustedRandIndex', 'createTestCore', 'createTestDatabase', 'freePort', 'insertPlantedPopulation', 'plantedPerson', 'plantedPopulation', 'redisAnswers', 'startNodeProcess', 'testRedis']);
   });
 
   const INTERNALS: [string, object][] = [

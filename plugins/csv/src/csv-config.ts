@@ -48,6 +48,21 @@ export const csvMappingSchema = z.object({
   traits: z.record(column, traitTarget).default({}),
   /** Makes each row an event of the profile (a store visit, an event attended, a mailing received). */
   event: csvEventMappingSchema.optional(),
+  /**
+   * Column → consent purpose: `{ "Newsletter opt-in": "email_marketing" }`. The column holds a yes/no
+   * value (yes, y, true, 1, granted, opted in / no, n, false, 0, denied, opted out); an empty cell says
+   * nothing. The consent is dated by the row's `observedAt`, or `{ purpose, at }` names a column with
+   * the date the person decided.
+   */
+  consent: z
+    .record(
+      column,
+      z.union([
+        z.string().regex(IDENTITY_TYPE, 'must be a consent purpose, e.g. email_marketing'),
+        z.object({ purpose: z.string().regex(IDENTITY_TYPE, 'must be a consent purpose, e.g. email_marketing'), at: column.optional() }),
+      ]),
+    )
+    .default({}),
   /** Column with when the row was true; defaults to the event date, else the file's modification time. */
   observedAt: column.optional(),
   /** How dates without an ISO-8601 shape are written: `dmy` = 31/12/2025, `mdy` = 12/31/2025. Times are UTC unless they carry an offset. */

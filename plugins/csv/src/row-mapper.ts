@@ -34,6 +34,8 @@ export function compileRowMapper(config: CsvConfig, header: string[]): { ok: tru
     mapping.event?.typeColumn,
     mapping.event?.dedupeKey,
     ...Object.keys(mapping.event?.properties ?? {}),
+    ...Object.keys(mapping.consent),
+    ...Object.values(mapping.consent).map((target) => (typeof target === 'string' ? undefined : target.at)),
   ].filter((c): c is string => c !== undefined);
   const missing = [...new Set(wanted.filter((column) => !index.has(normalizeHeader(column))))];
   if (missing.length > 0) return { ok: false, missing };
@@ -42,6 +44,9 @@ export function compileRowMapper(config: CsvConfig, header: string[]): { ok: tru
   const identities = Object.entries(mapping.identities).map(([column, type]) => ({ column, type, i: at(column) }));
   const traits = Object.entries(mapping.traits).map(([column, target]) =>
     typeof target === 'string' ? { column, key: target, type: 'string' as const, i: at(column) } : { column, key: target.trait, type: target.type, i: at(column) },
+  );
+  const consents = Object.entries(mapping.consent).map(([column, target]) =>
+    typeof target === 'string' ? { column, purpose: target, i: at(column) } : { column, purpose: target.purpose, i: at(column), at: target.at },
   );
   const event = mapping.event;
   const properties = Object.entries(event?.properties ?? {}).map(([column, target]) =>
@@ -116,6 +121,14 @@ export function compileRowMapper(config: CsvConfig, header: string[]): { ok: tru
         events.push({ type, occurredAt, properties: props, dedupeKey: dedupe || `${type}:${externalId}` });
       }
       const observedAt = mapping.observedAt ? timestamp(mapping.observedAt, fields, location) : (occurredAt ?? fileObservedAt);
+      const consent: ProfileFact['consent'] = [];
+      for (const target of consents) {
+        const value = fields[target.i]!.trim();
+        if (value === '') continue;
+        const granted = consentValueOf(value);
+        if (granted === undefined) throw new InvalidRecordError(`column "${target.column}": "${value}" is not a yes/no consent`, fields, location);
+        consent.push({ purpose: target.purpose, granted, at: target.at ? timestamp(target.at, fields, location) : observedAt });
+      }
       const validation = validateFact({
         source: config.source,
         externalId,
@@ -123,6 +136,7 @@ export function compileRowMapper(config: CsvConfig, header: string[]): { ok: tru
         identities: ids,
         traits: traitValues,
         events,
+        consent,
         observedAt,
       });
       if (!validation.ok) throw new InvalidRecordError(validation.reason, fields, location);
@@ -130,6 +144,17 @@ export function compileRowMapper(config: CsvConfig, header: string[]): { ok: tru
     },
   };
   return { ok: true, mapper };
+}
+
+const GRANTED = new Set(['yes', 'y', 'true', '1', 'granted', 'opted in', 'opt-in', 'opt in', 'subscribed']);
+const DENIED = new Set(['no', 'n', 'false', '0', 'denied', 'opted out', 'opt-out', 'opt out', 'unsubscribed']);
+
+/** A consent cell as granted (true) or denied (false); undefined when it is neither. */
+function consentValueOf(value: string): boolean | undefined {
+  const lower = value.toLowerCase().replace(/\s+/g, ' ');
+  if (GRANTED.has(lower)) return true;
+  if (DENIED.has(lower)) return false;
+  return undefined;
 }
 
 /** `Store visit` / `store-visit` → `store_visit`; empty when nothing usable is left. */

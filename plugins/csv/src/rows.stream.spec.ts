@@ -66,6 +66,36 @@ describe('csv connector, rows stream', () => {
     ]);
   });
 
+  it('maps consent columns to consent per purpose, dated by the row or by their own column, and refuses a value that is not yes/no', async () => {
+    await writeFile(
+      join(dir, 'optins.csv'),
+      ['Email,Newsletter,SMS,Decided on,Seen', 'a@example.com,Yes,opted out,03/02/2026,01/03/2026', 'b@example.com,,0,,01/03/2026', 'c@example.com,maybe,,,01/03/2026'].join('\n'),
+    );
+    const cfg = csvConfigSchema.parse({
+      source: 'csv-optins',
+      directory: dir,
+      mapping: {
+        identities: { Email: 'email' },
+        consent: { Newsletter: { purpose: 'email_marketing', at: 'Decided on' }, SMS: 'sms_marketing' },
+        observedAt: 'Seen',
+        dateFormat: 'dmy',
+      },
+    });
+    const { facts, invalid } = await read(cfg);
+    expect(facts.map((f) => [f.identities[0]!.value, f.consent])).toEqual([
+      [
+        'a@example.com',
+        [
+          { purpose: 'email_marketing', granted: true, at: '2026-02-03T00:00:00.000Z' },
+          { purpose: 'sms_marketing', granted: false, at: '2026-03-01T00:00:00.000Z' },
+        ],
+      ],
+      // An empty cell says nothing about that purpose.
+      ['b@example.com', [{ purpose: 'sms_marketing', granted: false, at: '2026-03-01T00:00:00.000Z' }]],
+    ]);
+    expect(invalid.map((m) => `${m.location}: ${m.reason}`)).toEqual(['optins.csv line 4: column "Newsletter": "maybe" is not a yes/no consent']);
+  });
+
   it('yields bad rows as invalid with their file and physical line, and goes on', async () => {
     await writeFile(
       join(dir, 'visits.csv'),

@@ -271,7 +271,7 @@ export interface paths {
         };
         /**
          * List a segment's destinations
-         * @description The sources its entered and exited members are pushed to, each with its last push.
+         * @description The sources its entered and exited members are pushed to, each with its last push, the members it is still owed and when the next push is due.
          */
         get: operations["listSegmentDestinations"];
         put?: never;
@@ -292,15 +292,55 @@ export interface paths {
         get?: never;
         /**
          * Connect a destination
-         * @description A source of the workspace whose connector receives segments; from the segment's next change on, who enters and leaves is pushed to it. Idempotent.
+         * @description A source of the workspace whose connector receives segments: the segment's current members are pushed to it, then who enters and leaves; a failed push is retried with backoff until it goes through. Idempotent.
          */
         put: operations["connectSegmentDestination"];
         post?: never;
         /**
          * Disconnect a destination
-         * @description Nothing more is pushed to it; what it received stays there.
+         * @description Nothing more is pushed to it (the pushes still pending are dropped); what it received stays there.
          */
         delete: operations["disconnectSegmentDestination"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/segments/{id}/destinations/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push to every destination now
+         * @description Pushes at once what each destination of the segment is still owed, without waiting for its next attempt, and answers the destinations with the outcome. A destination another process is pushing at that moment is left to it.
+         */
+        post: operations["pushSegmentDestinations"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/segments/{id}/destinations/{sourceId}/push": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Push to a destination now
+         * @description Pushes at once what this destination is still owed, without waiting for its next attempt, and answers it with the outcome.
+         */
+        post: operations["pushSegmentDestination"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -553,6 +593,155 @@ export interface paths {
         get: operations["listPersonaMembers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/icps": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List ICPs
+         * @description Oldest first, each with its criteria, threshold and how many accounts are scored and qualified; page with `cursor`.
+         */
+        get: operations["listIcps"];
+        put?: never;
+        /**
+         * Create an ICP
+         * @description Criteria are checked against the condition language and the workspace's data; accounts are scored before the answer.
+         */
+        post: operations["createIcp"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/icps/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get an ICP */
+        get: operations["getIcp"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete an ICP
+         * @description Its scores go; every profile's best fit is set again from the ICPs left.
+         */
+        delete: operations["deleteIcp"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an ICP
+         * @description The given fields replace the current ones; the whole ICP is checked again and accounts are scored again.
+         */
+        patch: operations["updateIcp"];
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/icps/{id}/distribution": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An ICP's score distribution
+         * @description How many accounts fall in each ten-point bucket of fit score, and how many are qualified.
+         */
+        get: operations["getIcpDistribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/icps/{id}/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List an ICP's scored accounts
+         * @description Account ids with their score, qualification and the criteria they meet, best first; filter with `qualified` and `minScore`, page with `cursor`.
+         */
+        get: operations["listIcpAccounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/personas/discoveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a persona discovery
+         * @description Clusters the workspace's people (k-means over normalized behavioural and demographic features, k chosen by silhouette in `minK`..`maxK`, seeded). A workspace of at most 5,000 people is discovered before the answer (`status: succeeded` with its drafts); a larger one is queued for the worker: follow it at `GET …/discoveries/{id}/drafts`.
+         */
+        post: operations["startDiscovery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/personas/discoveries/{id}/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a persona discovery with its drafts
+         * @description The run: its status and progress and, once it succeeded, its summary and drafts (largest cluster first).
+         */
+        get: operations["getDiscovery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/personas/discoveries/{id}/drafts/{number}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept a draft as a persona
+         * @description Creates a persona from the draft's proposal with the given edits over it, checked as any persona; the workspace's profiles are assigned before the answer. A draft is accepted once (409 after).
+         */
+        post: operations["acceptDraft"];
         delete?: never;
         options?: never;
         head?: never;
@@ -950,6 +1139,50 @@ export interface paths {
          * @description Definitions set by key, keys removed. A change backfills every existing profile: a job of the worker, answered as `job`.
          */
         patch: operations["updateComputedTraits"];
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/settings/retention": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the retention
+         * @description How many months events and dead letters are kept; the worker deletes what is older once a day.
+         */
+        get: operations["getRetention"];
+        /**
+         * Replace the retention
+         * @description Months of events and dead letters to keep (1–1200; an absent field goes back to 25). The next pass of the worker, or `POST …/retention/apply`, deletes what is older.
+         */
+        put: operations["replaceRetention"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/retention/apply": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Apply the retention now
+         * @description Deletes the events and dead letters older than the retention (`GET …/settings/retention`) and recomputes the computed traits of the profiles that lost events.
+         */
+        post: operations["apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/admin/api/workspaces/{workspace}/jobs/{id}": {
@@ -1468,6 +1701,12 @@ export interface components {
             lastPush: {
                 /** Format: date-time */
                 at: string;
+                /** @enum {string} */
+                outcome: "succeeded" | "failed";
+                /** @description Members the push added to the destination (or tried to) */
+                entered: number;
+                /** @description Members the push removed from it (or tried to) */
+                exited: number;
                 /** @description Members the channel took */
                 synced: number;
                 /** @description Members it could not address (no e-mail, …) */
@@ -1475,6 +1714,17 @@ export interface components {
                 /** @description Why the push failed; null when it went through */
                 error: string | null;
             } | null;
+            /** @description What the destination is still owed: a failed push is retried until it goes through, and brings it to the current membership */
+            pending: {
+                /** @description Members whose entering or leaving the destination has not confirmed yet */
+                members: number;
+                /** @description When the oldest of these changes happened; null when none waits */
+                since: string | null;
+            };
+            /** @description When the next push is due (backed off after failures); null when nothing waits */
+            nextAttemptAt: string | null;
+            /** @description Consecutive failed pushes; 0 after a success */
+            failedAttempts: number;
         };
         MergeList: {
             data: components["schemas"]["Merge"][];
@@ -1590,6 +1840,14 @@ export interface components {
             personaScore: number | null;
             /** @description How the person buys (people only); null until classified, and for accounts */
             typology: components["schemas"]["ProfileTypology"] | null;
+            /** @description The best ideal customer profile (ICP) fit, 0 to 100: an account's own, a person's account's; null without one */
+            icpFit: number | null;
+            /** @description Whether that account is qualified for at least one ICP; null without a fit */
+            icpQualified: boolean | null;
+            /** @description People: the account the fit is inherited from (the one they were linked to last); null otherwise */
+            icpAccountId: string | null;
+            /** @description Accounts: their score for each ICP of the workspace, oldest ICP first; empty for people */
+            icpScores: components["schemas"]["IcpScore"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -1625,6 +1883,17 @@ export interface components {
             } | null;
             /** @description When the profile got this typology */
             setAt: string | null;
+        };
+        /** @description An account's fit for one ideal customer profile */
+        IcpScore: {
+            /** @description The ICP's key */
+            icp: string;
+            name: string;
+            /** @description round(100 × matched weight / total weight), 0 to 100 */
+            score: number;
+            /** @description Whether the score reaches the ICP's threshold */
+            qualified: boolean;
+            threshold: number;
         };
         /** @description Everything known about a person or an account, in one answer */
         Profile360: {
@@ -1767,8 +2036,12 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
-            /** @description Consent per purpose and source */
+            /** @description Consent per purpose and source: the latest statement of each source */
             consents: {
+                [key: string]: unknown;
+            }[];
+            /** @description Every consent statement, newest first per purpose */
+            consentHistory: {
                 [key: string]: unknown;
             }[];
             /** @description Links to accounts (companies) */
@@ -1906,6 +2179,228 @@ export interface components {
             }[];
             /** @description Pass as `cursor` for the next page; null on the last page */
             nextCursor: string | null;
+        };
+        IcpPage: {
+            data: components["schemas"]["Icp"][];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description An ideal customer profile. An account's fit score is round(100 × weight of the criteria it meets / total weight), 0 to 100, halves up; it is qualified from the threshold. People inherit their account's best fit across ICPs. */
+        Icp: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            /** @description A stable handle, unique among the workspace's ICPs (the `icp` leaf of segments names it) */
+            key: string;
+            description: string | null;
+            criteria: components["schemas"]["IcpCriterion"][];
+            /** @description The fit score (0 to 100) an account must reach to be qualified */
+            threshold: number;
+            /** @description The criteria's revision, bumped when criteria or threshold change */
+            version: number;
+            /** @description Live accounts scored */
+            accounts: number;
+            /** @description Of them, those qualified */
+            qualified: number;
+            /** Format: date-time */
+            createdAt: string;
+            /** Format: date-time */
+            updatedAt: string;
+        };
+        IcpCriterion: {
+            /** @enum {string} */
+            kind: "account" | "people";
+            /** @description A condition in the segment language */
+            condition: unknown;
+            weight: number;
+            /** @description `people` criteria: how many of the account's people must hold the condition */
+            minPeople?: number;
+            label?: string;
+        };
+        /** @description An ideal customer profile: `name`, `criteria` (Weighted criteria: each `{kind?, condition, weight, minPeople?, label?}`. `kind` `account` (default): the condition, in the segment language, holds for the account; `people`: at least `minPeople` of the account's people hold it. Conditions are checked against the workspace's data (errors named `criteria.<i>.condition.…`); leaves on ICPs, personas and segments are refused), and optionally `key`, `description` and `threshold` (0 to 100, default 70). Common account traits: industry, employee_count, annual_revenue, country, technologies, plan */
+        CreateIcp: {
+            name: string;
+            key?: string;
+            description?: string | null;
+            criteria: {
+                /** @enum {string} */
+                kind?: "account" | "people";
+                condition: unknown;
+                weight: number;
+                minPeople?: number;
+                label?: string;
+            }[];
+            threshold?: number;
+        };
+        /** @description The fields to change (given `criteria` replace them all); the workspace's accounts are scored again */
+        UpdateIcp: {
+            name?: string;
+            key?: string;
+            description?: string | null;
+            criteria?: {
+                /** @enum {string} */
+                kind?: "account" | "people";
+                condition: unknown;
+                weight: number;
+                minPeople?: number;
+                label?: string;
+            }[];
+            threshold?: number;
+        };
+        IcpDistribution: {
+            /** @description The ICP's key */
+            icp: string;
+            threshold: number;
+            /** @description Live accounts scored */
+            accounts: number;
+            /** @description Of them, those qualified */
+            qualified: number;
+            /** @description Ten buckets: 0–9, 10–19, …, 90–100 */
+            buckets: {
+                from: number;
+                to: number;
+                accounts: number;
+            }[];
+        };
+        IcpAccountPage: {
+            data: {
+                /** Format: uuid */
+                accountId: string;
+                score: number;
+                qualified: boolean;
+                /** @description The indexes of the criteria the account meets */
+                matched: number[];
+                /** Format: date-time */
+                scoredAt: string;
+            }[];
+            /** @description Pass as `cursor` for the next page; null on the last page */
+            nextCursor: string | null;
+        };
+        /** @description Every field optional: the range of k tried (the best silhouette wins), the seed, and the most people the centroids are fitted on */
+        StartPersonaDiscovery: {
+            /** @description The smallest k tried (default 2) */
+            minK?: number;
+            /** @description The largest k tried (default 8); at least minK */
+            maxK?: number;
+            /** @description The seed of the sample and of the k-means++ starts (default 1): the same seed on the same data gives the same drafts */
+            seed?: number;
+            /** @description The most people the centroids are fitted on (default 20000); everyone is then assigned to the nearest centroid */
+            sampleSize?: number;
+        };
+        /** @description A discovery run of draft personas: k-means over the workspace's people, k chosen by silhouette */
+        PersonaDiscovery: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "queued" | "running" | "succeeded" | "failed";
+            phase: ("reading" | "clustering" | "assigning" | "describing" | "done") | null;
+            /** @description 0 to 1 */
+            progress: number;
+            params: {
+                minK: number;
+                maxK: number;
+                seed: number;
+                sampleSize: number;
+            };
+            /** @description What the run found, once it succeeded */
+            summary: {
+                people: number;
+                sampleSize: number;
+                k: number;
+                silhouettes: {
+                    k: number;
+                    silhouette: number;
+                    inertia: number;
+                }[];
+                features: {
+                    feature: string;
+                    label: string;
+                    /** @description People without a value (imputed) */
+                    missing: number;
+                }[];
+                dropped: {
+                    feature: string;
+                    /** @enum {string} */
+                    reason: "no data" | "constant";
+                }[];
+                currency: string | null;
+            } | null;
+            /** @description Why a failed run failed */
+            error: string | null;
+            drafts: components["schemas"]["PersonaDraft"][];
+            /** Format: date-time */
+            createdAt: string;
+            startedAt: string | null;
+            finishedAt: string | null;
+        };
+        PersonaDraft: {
+            /** @description 1 for the largest cluster, then by size */
+            number: number;
+            /** @description People in the cluster */
+            size: number;
+            /** @description Their share of the workspace's people (0 to 1) */
+            share: number;
+            /** @description The cluster in human units, feature by feature */
+            centroid: {
+                feature: string;
+                label: string;
+                /** @description The cluster's median (numeric feature) or most common value (categorical one) */
+                value: number | string | null;
+                /** @description The same for everyone outside the cluster */
+                rest: number | string | null;
+                /** @description Categorical feature: the share of the cluster holding `value` */
+                share?: number;
+                /** @description In human units: "spends about R$320 per order" */
+                text: string;
+            }[];
+            /** @description What sets the cluster apart, the largest effect first */
+            distinguishing: {
+                feature: string;
+                label: string;
+                category?: string;
+                /** @description Cohen's d of the cluster against the rest */
+                effectSize: number;
+                /** @enum {string} */
+                direction: "higher" | "lower";
+            }[];
+            /** @description The persona the draft proposes; its rules are in the segment language, from the cluster's bounds */
+            persona: {
+                name: string;
+                summary: string;
+                card: {
+                    [key: string]: unknown;
+                };
+                rules: components["schemas"]["PersonaRule"][];
+                minScore: number;
+            };
+            /** @description The persona created from this draft, once accepted */
+            acceptedPersonaId: string | null;
+            acceptedAt: string | null;
+        };
+        /** @description Edits over the draft's proposed persona (any persona field: name, key, summary, card, rules, minScore); an empty object accepts it as proposed */
+        AcceptPersonaDraft: {
+            name?: string;
+            key?: string;
+            summary?: string | null;
+            card?: {
+                demographics?: {
+                    [key: string]: string | number | boolean;
+                };
+                role?: string;
+                goals?: string[];
+                pain_points?: string[];
+                fears?: string[];
+                information_sources?: string[];
+                preferred_channels?: string[];
+                /** @enum {string} */
+                typology?: "need_based" | "deal_based" | "impulsive" | "loyal";
+            };
+            rules?: {
+                condition: unknown;
+                weight: number;
+                label?: string;
+            }[];
+            minScore?: number;
         };
         ConnectorList: {
             data: components["schemas"]["Connector"][];
@@ -2340,6 +2835,40 @@ export interface components {
             }[];
             /** @description Keys of the workspace's own definitions to drop (a replaced built-in comes back) */
             remove?: string[];
+        };
+        /** @description The retention in force (25 months each unless the workspace sets its own) */
+        Retention: {
+            /** @description Events are kept this many months after they happened */
+            eventsMonths: number;
+            /** @description Dead letters (of syncs and of the tracking intake) are kept this many months */
+            deadLettersMonths: number;
+        };
+        /** @description The workspace's retention, replacing the previous one; an absent field goes back to 25 months */
+        ReplaceRetention: {
+            eventsMonths?: number;
+            deadLettersMonths?: number;
+        };
+        /** @description What one pass of retention deleted */
+        RetentionReport: {
+            /** Format: uuid */
+            workspaceId: string;
+            /**
+             * Format: date-time
+             * @description Events that happened before this time were deleted
+             */
+            eventsBefore: string;
+            /**
+             * Format: date-time
+             * @description Dead letters set aside before this time were deleted
+             */
+            deadLettersBefore: string;
+            eventsDeleted: number;
+            /** @description Records of syncs set aside */
+            deadLettersDeleted: number;
+            /** @description Tracking messages set aside */
+            intakeDeadLettersDeleted: number;
+            /** @description Profiles that lost events, whose computed traits were recomputed */
+            profilesRecomputed: number;
         };
         CreateApiKey: {
             /** @default api key */
@@ -3992,6 +4521,120 @@ export interface operations {
             };
         };
     };
+    pushSegmentDestinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destinations after the push */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDestinationList"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    pushSegmentDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The source id */
+                sourceId: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The destination after the push */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SegmentDestination"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     listProfileMerges: {
         parameters: {
             query?: never;
@@ -4936,6 +5579,620 @@ export interface operations {
             };
             /** @description No such workspace among the caller's, or no such thing in it. */
             404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIcps: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of ICPs */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcpPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    createIcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateIcp"];
+            };
+        };
+        responses: {
+            /** @description The ICP with its counts */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Icp"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The ICP with its counts */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Icp"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteIcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted */
+            204: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    updateIcp: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateIcp"];
+            };
+        };
+        responses: {
+            /** @description The changed ICP */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Icp"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getIcpDistribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The distribution */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcpDistribution"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listIcpAccounts: {
+        parameters: {
+            query?: {
+                /** @description Page size, 1 to 200 (default 50) */
+                limit?: number;
+                /** @description The `nextCursor` of the previous page */
+                cursor?: string;
+                /** @description Only the qualified (true) or the other (false) accounts */
+                qualified?: "true" | "false";
+                /** @description Only accounts from this score */
+                minScore?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of scored accounts */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["IcpAccountPage"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    startDiscovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartPersonaDiscovery"];
+            };
+        };
+        responses: {
+            /** @description The run: finished with its drafts, or queued */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaDiscovery"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDiscovery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run with its drafts */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PersonaDiscovery"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    acceptDraft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id id */
+                id: string;
+                /** @description The draft's number in the run */
+                number: number;
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AcceptPersonaDraft"];
+            };
+        };
+        responses: {
+            /** @description The persona created, with its size */
+            201: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Persona"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The draft is accepted already (`DRAFT_ACCEPTANCE_CONFLICT`). */
+            409: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description The run has not succeeded (`DISCOVERY_NOT_FINISHED`). */
+            422: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
@@ -6485,6 +7742,172 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The retention in force */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceRetention: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplaceRetention"];
+            };
+        };
+        responses: {
+            /** @description The retention in force */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Retention"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was deleted */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RetentionReport"];
                 };
             };
             /** @description No session or admin token, or one that ended or was revoked. */

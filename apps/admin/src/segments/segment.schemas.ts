@@ -99,12 +99,23 @@ export const segmentDestinationSchema = z
     lastPush: z
       .object({
         at: isoDateTime,
+        outcome: z.enum(['succeeded', 'failed']),
+        entered: z.number().int().describe('Members the push added to the destination (or tried to)'),
+        exited: z.number().int().describe('Members the push removed from it (or tried to)'),
         synced: z.number().int().describe('Members the channel took'),
         skipped: z.number().int().describe('Members it could not address (no e-mail, …)'),
         error: z.string().nullable().describe('Why the push failed; null when it went through'),
       })
       .nullable()
       .describe('The last push of the segment\'s entered and exited members; null before the first'),
+    pending: z
+      .object({
+        members: z.number().int().describe('Members whose entering or leaving the destination has not confirmed yet'),
+        since: isoDateTime.nullable().describe('When the oldest of these changes happened; null when none waits'),
+      })
+      .describe('What the destination is still owed: a failed push is retried until it goes through, and brings it to the current membership'),
+    nextAttemptAt: isoDateTime.nullable().describe('When the next push is due (backed off after failures); null when nothing waits'),
+    failedAttempts: z.number().int().describe('Consecutive failed pushes; 0 after a success'),
   })
   .meta({ id: 'SegmentDestination', description: 'A source connected to a segment as its destination' });
 

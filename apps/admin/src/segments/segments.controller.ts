@@ -133,7 +133,7 @@ export class SegmentsController {
   @Get(':id/destinations')
   @AdminRoute({ workspace: true })
   @ApiParam(uuidParam('id'))
-  @ApiOperation({ summary: 'List a segment\'s destinations', description: 'The sources its entered and exited members are pushed to, each with its last push.' })
+  @ApiOperation({ summary: 'List a segment\'s destinations', description: 'The sources its entered and exited members are pushed to, each with its last push, the members it is still owed and when the next push is due.' })
   @ApiOkResponse({ standardSchema: segmentDestinationListSchema, description: 'The connected destinations' })
   async listSegmentDestinations(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string) {
     return { data: await this.destinations.list(workspace.id, id) };
@@ -146,12 +146,39 @@ export class SegmentsController {
   @ApiParam(uuidParam('sourceId'))
   @ApiOperation({
     summary: 'Connect a destination',
-    description: 'A source of the workspace whose connector receives segments; from the segment\'s next change on, who enters and leaves is pushed to it. Idempotent.',
+    description: 'A source of the workspace whose connector receives segments: the segment\'s current members are pushed to it, then who enters and leaves; a failed push is retried with backoff until it goes through. Idempotent.',
   })
   @ApiOkResponse({ standardSchema: segmentDestinationSchema, description: 'The connected destination' })
   @ApiResponse(INVALID_INPUT)
   connectSegmentDestination(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Param('sourceId') sourceId: string) {
     return this.destinations.connect(workspace.id, id, sourceId);
+  }
+
+  @Post(':id/destinations/push')
+  @HttpCode(200)
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('segment.destination.push', 'segment', 'id')
+  @ApiParam(uuidParam('id'))
+  @ApiOperation({
+    summary: 'Push to every destination now',
+    description: 'Pushes at once what each destination of the segment is still owed, without waiting for its next attempt, and answers the destinations with the outcome. A destination another process is pushing at that moment is left to it.',
+  })
+  @ApiOkResponse({ standardSchema: segmentDestinationListSchema, description: 'The destinations after the push' })
+  async pushSegmentDestinations(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string) {
+    return { data: await this.destinations.pushNow(workspace.id, id) };
+  }
+
+  @Post(':id/destinations/:sourceId/push')
+  @HttpCode(200)
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('segment.destination.push', 'segment', 'id')
+  @ApiParam(uuidParam('id'))
+  @ApiParam(uuidParam('sourceId'))
+  @ApiOperation({ summary: 'Push to a destination now', description: 'Pushes at once what this destination is still owed, without waiting for its next attempt, and answers it with the outcome.' })
+  @ApiOkResponse({ standardSchema: segmentDestinationSchema, description: 'The destination after the push' })
+  async pushSegmentDestination(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Param('sourceId') sourceId: string) {
+    const [destination] = await this.destinations.pushNow(workspace.id, id, sourceId);
+    return destination;
   }
 
   @Delete(':id/destinations/:sourceId')
@@ -160,7 +187,7 @@ export class SegmentsController {
   @Audited('segment.destination.disconnect', 'segment', 'id')
   @ApiParam(uuidParam('id'))
   @ApiParam(uuidParam('sourceId'))
-  @ApiOperation({ summary: 'Disconnect a destination', description: 'Nothing more is pushed to it; what it received stays there.' })
+  @ApiOperation({ summary: 'Disconnect a destination', description: 'Nothing more is pushed to it (the pushes still pending are dropped); what it received stays there.' })
   @ApiNoContentResponse({ description: 'Disconnected' })
   async disconnectSegmentDestination(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Param('sourceId') sourceId: string): Promise<void> {
     await this.destinations.disconnect(workspace.id, id, sourceId);

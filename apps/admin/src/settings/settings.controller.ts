@@ -11,8 +11,10 @@ import {
   computedTraitsViewSchema,
   identitySettingsSchema,
   replaceComputedTraitsSchema,
+  replaceRetentionSchema,
   replaceIdentitySettingsSchema,
   replaceTraitPrecedenceSchema,
+  retentionViewSchema,
   traitPrecedenceChangedSchema,
   traitPrecedenceViewSchema,
   updateComputedTraitsSchema,
@@ -140,6 +142,25 @@ export class SettingsController {
     const byKey = new Map(own.filter((d) => !body.remove?.includes(d.key)).map((d) => [d.key, d]));
     for (const d of body.set ?? []) byKey.set(d.key, d);
     return this.changeComputedTraits(workspace, [...byKey.values()]);
+  }
+
+  @Get('retention')
+  @AdminRoute({ workspace: true })
+  @ApiOperation({ summary: 'Get the retention', description: 'How many months events and dead letters are kept; the worker deletes what is older once a day.' })
+  @ApiOkResponse({ standardSchema: retentionViewSchema, description: 'The retention in force' })
+  async getRetention(@CurrentWorkspace() workspace: AdminWorkspace) {
+    return (await this.settings.get(workspace.id)).retention;
+  }
+
+  @Put('retention')
+  @AdminRoute({ workspace: true, mutating: true })
+  @Audited('settings.retention.replace', 'workspace')
+  @ApiOperation({ summary: 'Replace the retention', description: 'Months of events and dead letters to keep (1–1200; an absent field goes back to 25). The next pass of the worker, or `POST …/retention/apply`, deletes what is older.' })
+  @ApiOkResponse({ standardSchema: retentionViewSchema, description: 'The retention in force' })
+  @ApiResponse(INVALID_INPUT)
+  async replaceRetention(@CurrentWorkspace() workspace: AdminWorkspace, @Body({ schema: replaceRetentionSchema }) body: z.output<typeof replaceRetentionSchema>) {
+    await this.settings.replace(workspace.id, { retention: Object.keys(body).length ? body : null });
+    return this.getRetention(workspace);
   }
 
   private async changeTraitPrecedence(workspace: AdminWorkspace, traits: NonNullable<StoredProfileSettings['traitPrecedence']>) {

@@ -6,6 +6,7 @@ import {
   identitySettingsOverrideSchema,
   identityTypeName,
   identityTypeSettingSchema,
+  retentionSettingsSchema,
   traitPrecedenceSchema,
   traitSourcesSchema,
 } from '@portrait/core';
@@ -76,3 +77,27 @@ export const updateComputedTraitsSchema = z
   })
   .strict()
   .meta({ id: 'UpdateComputedTraits', description: 'Definitions to set and keys to remove; the others stay' });
+
+export const retentionViewSchema = z
+  .object({
+    eventsMonths: z.number().int().describe('Events are kept this many months after they happened'),
+    deadLettersMonths: z.number().int().describe('Dead letters (of syncs and of the tracking intake) are kept this many months'),
+  })
+  .meta({ id: 'Retention', description: 'The retention in force (25 months each unless the workspace sets its own)' });
+
+export const replaceRetentionSchema = retentionSettingsSchema.meta({
+  id: 'ReplaceRetention',
+  description: "The workspace's retention, replacing the previous one; an absent field goes back to 25 months",
+});
+
+export const retentionReportSchema = z
+  .object({
+    workspaceId: z.uuid(),
+    eventsBefore: z.iso.datetime().describe('Events that happened before this time were deleted'),
+    deadLettersBefore: z.iso.datetime().describe('Dead letters set aside before this time were deleted'),
+    eventsDeleted: z.number().int(),
+    deadLettersDeleted: z.number().int().describe('Records of syncs set aside'),
+    intakeDeadLettersDeleted: z.number().int().describe('Tracking messages set aside'),
+    profilesRecomputed: z.number().int().describe('Profiles that lost events, whose computed traits were recomputed'),
+  })
+  .meta({ id: 'RetentionReport', description: 'What one pass of retention deleted' });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EVENT_TYPE, type ProfileFactInput } from '@portrait/connector-sdk';
+import { EVENT_TYPE, IDENTITY_TYPE, type ProfileFactInput } from '@portrait/connector-sdk';
 import type { FieldError } from '@portrait/core/http';
 import { ecommerceEventOf } from './segment-ecommerce.js';
 import { accountTraits, personTraits, snakeCaseKey } from './segment-traits.js';
@@ -63,6 +63,8 @@ export function segmentMessageToFact(type: SegmentMessageType, message: SegmentM
     traits: person.traits,
     observedAt: occurredAt ?? envelope.receivedAt,
   };
+  const consent = consentOf(context.consent, occurredAt ?? envelope.receivedAt, (name, reason) => errors.push({ field: field(name), message: reason }));
+  if (consent.length) fact.consent = consent;
   const dedupeKey = message.messageId ? dedupeKeyOf(message.messageId) : undefined;
   const properties = 'properties' in message && isObject(message.properties) ? message.properties : {};
 
@@ -110,6 +112,35 @@ export function segmentMessageToFact(type: SegmentMessageType, message: SegmentM
     }
   }
   return errors.length ? { errors, warnings } : { fact, errors, warnings };
+}
+
+/**
+ * Segment's consent convention: `context.consent.categoryPreferences`, category → true/false, as
+ * consent per purpose dated by the message (`Email Marketing` or `emailMarketing` → `email_marketing`).
+ * A category that is not stated is not granted (the engine's default); a value that is not a boolean
+ * is refused.
+ */
+function consentOf(value: unknown, at: Date, fail: (field: string, reason: string) => void): NonNullable<ProfileFactInput['consent']> {
+  if (value === undefined) return [];
+  if (!isObject(value)) {
+    fail('context.consent', 'must be an object with categoryPreferences');
+    return [];
+  }
+  const preferences = value.categoryPreferences;
+  if (preferences === undefined) return [];
+  if (!isObject(preferences)) {
+    fail('context.consent.categoryPreferences', 'must be an object of category → true/false');
+    return [];
+  }
+  const consent: NonNullable<ProfileFactInput['consent']> = [];
+  for (const [category, granted] of Object.entries(preferences)) {
+    const name = `context.consent.categoryPreferences.${category}`;
+    const purpose = snakeCaseKey(category.replace(/\./g, ' '));
+    if (!purpose || !IDENTITY_TYPE.test(purpose)) fail(name, 'the category must contain a letter (categories are stored in snake case: Email Marketing → email_marketing)');
+    else if (typeof granted !== 'boolean') fail(name, 'must be true or false');
+    else consent.push({ purpose, granted, at: at.toISOString() });
+  }
+  return consent;
 }
 
 /** `Order Completed` → `order_completed`; undefined when no usable name is left. */

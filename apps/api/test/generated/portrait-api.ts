@@ -504,6 +504,14 @@ export interface components {
             personaScore: number | null;
             /** @description How the person buys (people only); null until classified, and for accounts */
             typology: components["schemas"]["ProfileTypology"] | null;
+            /** @description The best ideal customer profile (ICP) fit, 0 to 100: an account's own, a person's account's; null without one */
+            icpFit: number | null;
+            /** @description Whether that account is qualified for at least one ICP; null without a fit */
+            icpQualified: boolean | null;
+            /** @description People: the account the fit is inherited from (the one they were linked to last); null otherwise */
+            icpAccountId: string | null;
+            /** @description Accounts: their score for each ICP of the workspace, oldest ICP first; empty for people */
+            icpScores: components["schemas"]["IcpScore"][];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */
@@ -539,6 +547,17 @@ export interface components {
             } | null;
             /** @description When the profile got this typology */
             setAt: string | null;
+        };
+        /** @description An account's fit for one ideal customer profile */
+        IcpScore: {
+            /** @description The ICP's key */
+            icp: string;
+            name: string;
+            /** @description round(100 × matched weight / total weight), 0 to 100 */
+            score: number;
+            /** @description Whether the score reaches the ICP's threshold */
+            qualified: boolean;
+            threshold: number;
         };
         EventPage: {
             data: components["schemas"]["Event"][];
@@ -628,8 +647,12 @@ export interface components {
             events: {
                 [key: string]: unknown;
             }[];
-            /** @description Consent per purpose and source */
+            /** @description Consent per purpose and source: the latest statement of each source */
             consents: {
+                [key: string]: unknown;
+            }[];
+            /** @description Every consent statement, newest first per purpose */
+            consentHistory: {
                 [key: string]: unknown;
             }[];
             /** @description Links to accounts (companies) */

@@ -1,13 +1,15 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import type { Command } from 'commander';
 import { isUuid, PersonaException, PersonasService, type PersonaView } from '@portrait/core';
+import { registerPersonaDiscoveryCommands } from './persona-discovery.command.js';
 import { auditCli, fail, readJsonFile, requireWorkspace, withCore } from './with-core.js';
 
 /**
- * `portrait persona create|list|show|update|delete`: buyer personas of a workspace. A persona is
+ * `portrait persona create|list|show|update|delete|discover|accept`: buyer personas of a workspace. A persona is
  * written as JSON (the `personaInputSchema` of `@portrait/core`): name, weighted rules in the segment
  * condition language, and optionally key, summary, card and minScore. Creating, changing or deleting
- * one assigns the workspace's profiles again. A persona is named by its id or its key.
+ * one assigns the workspace's profiles again. A persona is named by its id or its key. `discover` and
+ * `accept` propose draft personas from the workspace's people (`persona-discovery.command.ts`).
  */
 export function registerPersonaCommands(program: Command): void {
   const persona = program.command('persona').description('manage buyer personas');
@@ -83,6 +85,8 @@ export function registerPersonaCommands(program: Command): void {
         console.log(`deleted persona ${current.name} (${current.id})`);
       });
     });
+
+  registerPersonaDiscoveryCommands(persona, explainInvalid);
 }
 
 /** A persona by its id or its key. */

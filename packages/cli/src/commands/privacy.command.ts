@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SuppressionService } from '@portrait/core';
+import { ProfileSettingsService, RetentionService, SuppressionService } from '@portrait/core';
 import { eraseProfile } from './profile.command.js';
 import { auditCli, fail, requireWorkspace, withCore } from './with-core.js';
 
@@ -11,8 +11,9 @@ function identityOf(reference: string): { type: string; value: string } {
 }
 
 /**
- * `portrait privacy erase|suppressions|unsuppress`: the right to erasure by an identifier, and the
- * suppression list it feeds (the management API's privacy routes).
+ * `portrait privacy erase|suppressions|unsuppress|retention`: the right to erasure by an identifier,
+ * the suppression list it feeds (the management API's privacy routes), and the retention of events
+ * and dead letters (set with `settings set`, part `retention`).
  */
 export function registerPrivacyCommands(program: Command): void {
   const privacy = program.command('privacy').description('erasure and the suppression list of erased people');
@@ -51,6 +52,23 @@ export function registerPrivacyCommands(program: Command): void {
         await app.get(SuppressionService).lift(workspace.id, identity);
         await auditCli(app, { workspaceId: workspace.id, action: 'suppression.lift', target: { type: 'suppression' } });
         console.log(`lifted: ${identity.type} ${identity.value} is ingested again`);
+      });
+    });
+
+  privacy
+    .command('retention')
+    .description('print the retention of events and dead letters (set it with `settings set`, part "retention"); --apply deletes what is older now instead of at the worker\'s daily pass')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .option('--apply', 'delete the events and dead letters older than the retention now, and recompute the profiles that lost events')
+    .action(async (options: { workspace: string; apply?: boolean }) => {
+      await withCore(async (app) => {
+        const workspace = await requireWorkspace(app, options.workspace);
+        const { retention } = await app.get(ProfileSettingsService).get(workspace.id);
+        console.log(`events are kept ${retention.eventsMonths} months, dead letters ${retention.deadLettersMonths} months`);
+        if (!options.apply) return;
+        const report = await app.get(RetentionService).apply(workspace.id);
+        await auditCli(app, { workspaceId: workspace.id, action: 'retention.apply', target: { type: 'workspace', id: workspace.id } });
+        console.log(`deleted ${report.eventsDeleted} events before ${report.eventsBefore}, ${report.deadLettersDeleted + report.intakeDeadLettersDeleted} dead letters before ${report.deadLettersBefore}; ${report.profilesRecomputed} profiles recomputed`);
       });
     });
 }

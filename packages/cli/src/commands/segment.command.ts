@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import type { INestApplicationContext } from '@nestjs/common';
-import { AuditLogService, isUuid, SegmentDestinationsService, SegmentEditorService, SegmentException, SegmentsService, type SegmentView } from '@portrait/core';
+import { AuditLogService, isUuid, SegmentDestinationsService, SegmentEditorService, SegmentException, SegmentsService, type SegmentDestination, type SegmentView } from '@portrait/core';
 import { auditCli, cliActor, fail, readJsonFile, requireWorkspace, withCore } from './with-core.js';
 
 /**
- * `portrait segment create|list|preview|runs|destinations|connect|disconnect`: segments of a workspace,
+ * `portrait segment create|list|preview|runs|destinations|connect|disconnect|push`: segments of a workspace,
  * through the same services as the management API. A segment file is `{"name", "condition", "key"?,
  * "description"?}`; preview reads only its `condition`. A segment is named by its id or its key.
  */
@@ -74,22 +74,45 @@ export function registerSegmentCommands(program: Command): void {
 
   segment
     .command('destinations <segment>')
-    .description('the destinations of a segment (its id or key), each with what its last push did')
+    .description('the destinations of a segment (its id or key), each with what its last push did, what it is still owed and when it is pushed next')
     .requiredOption('--workspace <slug>', 'the workspace')
     .action(async (reference: string, options: { workspace: string }) => {
       await withCore(async (app) => {
         const workspace = await requireWorkspace(app, options.workspace);
         const found = await findSegment(app, workspace.id, reference);
-        for (const d of await app.get(SegmentDestinationsService).list(workspace.id, found.id)) {
-          const push = d.lastPush ? `last push ${d.lastPush.at}: ${d.lastPush.error ? `failed: ${d.lastPush.error}` : `${d.lastPush.synced} synced, ${d.lastPush.skipped} skipped`}` : 'not pushed yet';
-          console.log([d.sourceId, d.source.name, d.source.connectorId, push].join('\t'));
+        for (const d of await app.get(SegmentDestinationsService).list(workspace.id, found.id)) console.log(formatDestination(d));
+      });
+    });
+
+  segment
+    .command('push <segment>')
+    .description('push now what the destinations of a segment (its id or key) are still owed, without waiting for their next attempt; exits 1 when a push fails')
+    .requiredOption('--workspace <slug>', 'the workspace')
+    .option('--destination <source>', 'only this destination (its source id or name)')
+    .action(async (reference: string, options: { workspace: string; destination?: string }) => {
+      await withCore(async (app) => {
+        const workspace = await requireWorkspace(app, options.workspace);
+        const found = await findSegment(app, workspace.id, reference);
+        const destinations = app.get(SegmentDestinationsService);
+        let sourceId: string | undefined;
+        if (options.destination !== undefined) {
+          const connected = await destinations.list(workspace.id, found.id);
+          const named = connected.filter((d) => d.sourceId === options.destination || d.source.name === options.destination);
+          if (named.length === 0) fail(`"${options.destination}" is not a destination of segment ${found.key} (see: portrait segment destinations --workspace ${workspace.slug} ${found.key})`);
+          if (named.length > 1) fail(`several destinations of segment ${found.key} are named "${options.destination}": give the source id`);
+          sourceId = named[0]!.sourceId;
         }
+        const pushed = await destinations.pushNow(workspace.id, found.id, sourceId);
+        await auditCli(app, { workspaceId: workspace.id, action: 'segment.destination.push', target: { type: 'segment', id: found.id } });
+        for (const d of pushed) console.log(formatDestination(d));
+        // A destination still owed something after a failed push: scripts can tell.
+        if (pushed.some((d) => d.lastPush?.outcome === 'failed' && d.pending.members > 0)) process.exitCode = 1;
       });
     });
 
   segment
     .command('connect <segment>')
-    .description('connect a destination (a source whose connector receives segments) to a segment: who enters and leaves is pushed to it from its next change on')
+    .description('connect a destination (a source whose connector receives segments) to a segment: its members are pushed to it, then who enters and leaves')
     .requiredOption('--workspace <slug>', 'the workspace')
     .requiredOption('--source <id>', 'the destination source')
     .action(async (reference: string, options: { workspace: string; source: string }) => {
@@ -104,7 +127,7 @@ export function registerSegmentCommands(program: Command): void {
 
   segment
     .command('disconnect <segment>')
-    .description('disconnect a destination from a segment')
+    .description('disconnect a destination from a segment (what was still to be pushed to it is dropped)')
     .requiredOption('--workspace <slug>', 'the workspace')
     .requiredOption('--source <id>', 'the destination source')
     .action(async (reference: string, options: { workspace: string; source: string }) => {
@@ -141,6 +164,18 @@ async function invalidAsFields<T>(work: Promise<T>): Promise<T> {
 function findSegment(app: INestApplicationContext, workspaceId: string, reference: string): Promise<SegmentView> {
   const segments = app.get(SegmentsService);
   return isUuid(reference) ? segments.get(workspaceId, reference) : segments.getByKey(workspaceId, reference);
+}
+
+/** A destination on one line: source, last push, what it is still owed and when it is pushed next. */
+function formatDestination(d: SegmentDestination): string {
+  const last = d.lastPush;
+  const push = !last
+    ? 'not pushed yet'
+    : last.outcome === 'failed'
+      ? `last push ${last.at}: failed (+${last.entered} -${last.exited}): ${last.error}`
+      : `last push ${last.at}: succeeded (+${last.entered} -${last.exited}, ${last.synced} synced, ${last.skipped} skipped)`;
+  const owed = d.pending.members === 0 ? 'nothing pending' : `${d.pending.members} pending since ${d.pending.since}, next attempt ${d.nextAttemptAt}`;
+  return [d.sourceId, d.source.name, d.source.connectorId, push, owed, ...(d.failedAttempts ? [`${d.failedAttempts} failed attempts`] : [])].join('\t');
 }
 
 function formatSegment(s: SegmentView): string {

@@ -13,7 +13,8 @@ import { cliActor, fail, readJsonFile, requireWorkspace, withCore } from './with
 
 /**
  * `portrait settings get|set`: a workspace's profile settings — identity rules (`identity`), trait
- * source precedence (`traitPrecedence`), computed traits (`computedTraits`) — through the same service
+ * source precedence (`traitPrecedence`), computed traits (`computedTraits`), retention of events and
+ * dead letters (`retention`) — through the same service
  * as the management API. `get` prints the workspace's own settings as JSON, the file `set` takes.
  */
 export function registerSettingsCommands(program: Command): void {
@@ -21,7 +22,7 @@ export function registerSettingsCommands(program: Command): void {
 
   settings
     .command('get')
-    .description('print the workspace\'s own settings as JSON ({"identity", "traitPrecedence", "computedTraits"}; null: the defaults)')
+    .description('print the workspace\'s own settings as JSON ({"identity", "traitPrecedence", "computedTraits", "retention"}; null: the defaults)')
     .requiredOption('--workspace <slug>', 'the workspace')
     .option('--effective', 'print the rules in force instead, the defaults included')
     .action(async (options: { workspace: string; effective?: boolean }) => {
@@ -37,7 +38,7 @@ export function registerSettingsCommands(program: Command): void {
     .command('set')
     .description('replace the parts of the settings a JSON file holds (null: back to the defaults); a change of precedence or computed traits backfills every profile')
     .requiredOption('--workspace <slug>', 'the workspace')
-    .requiredOption('--file <settings.json>', '{"identity"?, "traitPrecedence"?, "computedTraits"?}, as `settings get` prints it')
+    .requiredOption('--file <settings.json>', '{"identity"?, "traitPrecedence"?, "computedTraits"?, "retention"?}, as `settings get` prints it')
     .option('--no-wait', 'leave the backfill to the worker instead of running it here')
     .action(async (options: { workspace: string; file: string; wait: boolean }) => {
       const parts = settingsFile(options.file);
@@ -70,7 +71,7 @@ export function registerSettingsCommands(program: Command): void {
 
 function settingsFile(file: string): { [K in ProfileSettingsPart]?: unknown } {
   const content = readJsonFile(file);
-  if (typeof content !== 'object' || content === null || Array.isArray(content)) fail(`${file} must hold a JSON object: {"identity"?, "traitPrecedence"?, "computedTraits"?}`);
+  if (typeof content !== 'object' || content === null || Array.isArray(content)) fail(`${file} must hold a JSON object: {${PROFILE_SETTINGS_PARTS.map((part) => `"${part}"?`).join(', ')}}`);
   const unknown = Object.keys(content).filter((key) => !(PROFILE_SETTINGS_PARTS as readonly string[]).includes(key));
   if (unknown.length) fail(`${file}: unknown settings ${unknown.join(', ')} (known: ${PROFILE_SETTINGS_PARTS.join(', ')})`);
   if (Object.keys(content).length === 0) fail(`${file} changes nothing: give one of ${PROFILE_SETTINGS_PARTS.join(', ')}`);

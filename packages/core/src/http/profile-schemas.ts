@@ -21,6 +21,16 @@ export const profileTypologySchema = z
   })
   .meta({ id: 'ProfileTypology', description: 'A person\'s customer typology, with its reason' });
 
+export const icpScoreSchema = z
+  .object({
+    icp: z.string().describe('The ICP\'s key'),
+    name: z.string(),
+    score: z.number().int().describe('round(100 × matched weight / total weight), 0 to 100'),
+    qualified: z.boolean().describe('Whether the score reaches the ICP\'s threshold'),
+    threshold: z.number().int(),
+  })
+  .meta({ id: 'IcpScore', description: 'An account\'s fit for one ideal customer profile' });
+
 export const profileSchema = z
   .object({
     id: z.uuid(),
@@ -32,6 +42,10 @@ export const profileSchema = z
     personaId: z.uuid().nullable().describe('The best-matching buyer persona (people only); null when none reaches its minimum score'),
     personaScore: z.number().nullable().describe('The profile\'s score (0 to 1) for that persona; null without one'),
     typology: profileTypologySchema.nullable().describe('How the person buys (people only); null until classified, and for accounts'),
+    icpFit: z.number().int().nullable().describe('The best ideal customer profile (ICP) fit, 0 to 100: an account\'s own, a person\'s account\'s; null without one'),
+    icpQualified: z.boolean().nullable().describe('Whether that account is qualified for at least one ICP; null without a fit'),
+    icpAccountId: z.uuid().nullable().describe('People: the account the fit is inherited from (the one they were linked to last); null otherwise'),
+    icpScores: z.array(icpScoreSchema).describe('Accounts: their score for each ICP of the workspace, oldest ICP first; empty for people'),
     createdAt: isoDateTime,
     updatedAt: isoDateTime,
     mergedFrom: z.uuid().optional().describe('Set when the id asked for was merged into this profile: the id asked for'),

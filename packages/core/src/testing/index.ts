@@ -19,3 +19,7 @@ export { redisAnswers, testRedis } from './test-redis.js';
 export { freePort } from './free-port.js';
 export { startNodeProcess } from './node-process.js';
 export type { TestProcess } from './node-process.js';
+
+// A population with planted buyer clusters, and the adjusted Rand index, for persona discovery.
+export { adjustedRandIndex, insertPlantedPopulation, plantedPerson, plantedPopulation, PLANTED_CLUSTERS } from './persona-population.js';
+export type { PlantedPerson } from './persona-population.js';

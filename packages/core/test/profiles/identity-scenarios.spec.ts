@@ -104,8 +104,13 @@ describe('identity resolution scenarios', () => {
         traits: { first_name: 'Dan' },
         events: [{ type: 'order_placed', occurredAt: at(2), properties: { total: 100 }, dedupeKey: 'o1' }],
       }),
-      fact('ga', 'b', [['ga_client_id', 'GA.1']], { events: [{ type: 'page_viewed', occurredAt: at(3), properties: {}, dedupeKey: 'p1' }] }),
+      fact('ga', 'b', [['ga_client_id', 'GA.1']], {
+        events: [{ type: 'page_viewed', occurredAt: at(3), properties: {}, dedupeKey: 'p1' }],
+        consent: [{ purpose: 'analytics', granted: true, at: at(3) }],
+      }),
     ]);
+    const historyOf = async (id: string) =>
+      (await core.db.dataSource.query(`SELECT purpose FROM consent_changes WHERE workspace_id = $1 AND profile_id = $2`, [ws, id])).map((r: { purpose: string }) => r.purpose);
     const dan = (await profiles.findByIdentity(ws, 'email', 'dan@x.io'))!;
     const visitor = (await profiles.findByIdentity(ws, 'ga_client_id', 'GA.1'))!;
     const before = { dan: await profiles.get(ws, dan.id), visitor: await profiles.get(ws, visitor.id) };
@@ -115,6 +120,8 @@ describe('identity resolution scenarios', () => {
     expect(merged.id).toBe(dan.id);
     expect(merged.computed).toMatchObject({ orders_count: 1, lifetime_value: 100 });
     expect((await profiles.events(ws, dan.id)).data.map((e) => e.type)).toEqual(['page_viewed', 'order_placed']);
+    // Consent and its history follow the merge, and come back with the undo.
+    expect(await historyOf(dan.id)).toEqual(['analytics']);
 
     const [merge] = await merges.list(ws);
     await merges.unmerge(ws, merge!.id);
@@ -126,6 +133,8 @@ describe('identity resolution scenarios', () => {
     expect(visitorAfter.computed).toEqual(before.visitor.computed);
     expect((await profiles.events(ws, visitor.id)).data.map((e) => e.type)).toEqual(['page_viewed']);
     expect((await profiles.events(ws, dan.id)).data.map((e) => e.type)).toEqual(['order_placed']);
+    expect(await historyOf(visitor.id)).toEqual(['analytics']);
+    expect(await historyOf(dan.id)).toEqual([]);
     // The record that linked them arrived on Dan's profile after the merge, and stays with Dan.
     expect(danAfter.traits).toEqual({ first_name: 'Dan', plan: 'pro' });
     await expect(merges.unmerge(ws, merge!.id)).rejects.toThrow(/already undone/);

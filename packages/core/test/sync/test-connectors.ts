@@ -159,15 +159,20 @@ export const hookedConnector = defineConnector({
   },
 });
 
-/** What the tag destination was sent, by segment key: the emails tagged now, and every call. */
+/**
+ * The tag destination's own state — the emails tagged now, by segment key — and every call it took,
+ * with its controls: fail the next `failures` pushes (as a channel that is down), take `delayMs` per push.
+ */
 export const tagged = {
   members: new Map<string, Set<string>>(),
   calls: [] as { key: string; entered: string[]; exited: string[] }[],
+  failures: 0,
+  delayMs: 0,
 };
 
 /**
  * A destination that tags people by email, as an email-marketing channel would; its token must be
- * `tag-token-123`, and people without an email are skipped.
+ * `tag-token-123`, and people without an email are skipped. A failed push changes nothing of its state.
  */
 export const tagConnector = defineConnector({
   manifest: {
@@ -188,6 +193,11 @@ export const tagConnector = defineConnector({
   async *read(): AsyncGenerator<ReadMessage> {},
   async syncSegment(segment, diff, config) {
     if (config.token !== 'tag-token-123') throw new ConnectorAuthError(`token ${config.token} refused (HTTP 401)`);
+    if (tagged.delayMs) await new Promise((resolve) => setTimeout(resolve, tagged.delayMs));
+    if (tagged.failures > 0) {
+      tagged.failures--;
+      throw new ConnectorTransientError('the tagging service is unavailable (HTTP 503)');
+    }
     const members = tagged.members.get(segment.key) ?? new Set<string>();
     const email = (m: { identities: Record<string, string[]> }) => m.identities.email?.[0];
     const skipped = [...diff.entered, ...diff.exited].filter((m) => !email(m)).map((m) => ({ profileId: m.profileId, reason: 'no email' }));
@@ -248,4 +258,10 @@ export const unstorableConnector = defineConnector({
       ] as never,
     };
   },
+});
+
+/** The tagging destination of an e-mail channel: only people who granted `email_marketing` may be sent to it. */
+export const consentTagConnector = defineConnector({
+  ...tagConnector,
+  manifest: { ...tagConnector.manifest, id: 'consent-tagger', name: 'Consent tagger', capabilities: { destination: true, destinationConsent: 'email_marketing' } },
 });

@@ -17,7 +17,7 @@ export function handleFromName(name: string, fallback: string): string {
 }
 
 /** The tables whose live rows carry a handle unique per workspace (`key`, soft-deleted with `deleted_at`). */
-export type HandleTable = 'segments' | 'personas';
+export type HandleTable = 'segments' | 'personas' | 'icps';
 
 /**
  * `base`, or the first of `base-2`, `base-3`… that no live row of `table` in the workspace holds. A

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { IntakeHealth } from '../../modules/intake/intake-health.js';
+import { SegmentDestinationOutboxService, type PendingByConnection } from '../../modules/segments/segment-destination-outbox.service.js';
 import { PORTRAIT_APP_NAME } from './observability.tokens.js';
 
 interface PgPoolLike {
@@ -11,7 +12,10 @@ interface PgPoolLike {
   waitingCount: number;
 }
 
-/** One Prometheus registry per process: process metrics, HTTP latency, database pool, the intake log's backlog and lag. */
+/**
+ * One Prometheus registry per process: process metrics, HTTP latency, database pool, the intake log's
+ * backlog and lag, the segment push outbox's pending members and oldest change per destination.
+ */
 @Injectable()
 export class MetricsService implements OnModuleInit {
   readonly registry = new Registry();
@@ -21,6 +25,7 @@ export class MetricsService implements OnModuleInit {
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(PORTRAIT_APP_NAME) appName: string,
     intake: IntakeHealth,
+    outbox: SegmentDestinationOutboxService,
   ) {
     this.registry.setDefaultLabels({ app: appName });
     this.httpDuration = new Histogram({
@@ -61,6 +66,33 @@ export class MetricsService implements OnModuleInit {
       registers: [this.registry],
       async collect() {
         this.set((await intakeState()).lagSeconds);
+      },
+    });
+
+    // The push outbox too is shared: each process reports every connection with pushes waiting.
+    let pendingRead: Promise<PendingByConnection[]> | undefined;
+    const pending = () => (pendingRead ??= outbox.pendingByConnection().finally(() => (pendingRead = undefined)));
+    const connection = (p: PendingByConnection) => ({ workspace: p.workspaceId, segment: p.segmentId, destination: p.sourceId });
+    new Gauge({
+      name: 'portrait_segment_destination_pending_members',
+      help: 'Members of a segment whose change is not yet confirmed by a destination (source) connected to it',
+      labelNames: ['workspace', 'segment', 'destination'],
+      registers: [this.registry],
+      async collect() {
+        const found = await pending();
+        this.reset();
+        for (const p of found) this.set(connection(p), p.members);
+      },
+    });
+    new Gauge({
+      name: 'portrait_segment_destination_oldest_pending_seconds',
+      help: 'Age of the oldest change of a segment waiting to be pushed to a destination (source) connected to it',
+      labelNames: ['workspace', 'segment', 'destination'],
+      registers: [this.registry],
+      async collect() {
+        const found = await pending();
+        this.reset();
+        for (const p of found) this.set(connection(p), p.oldestSeconds);
       },
     });
   }

@@ -1,6 +1,17 @@
 import { PortraitException } from '../../engine/errors/portrait.exception.js';
 
-export type PersonaExceptionCode = 'INVALID_PERSONA' | 'PERSONA_NOT_FOUND' | 'INVALID_CURSOR';
+export type PersonaExceptionCode =
+  | 'INVALID_PERSONA'
+  | 'PERSONA_NOT_FOUND'
+  | 'INVALID_CURSOR'
+  // Persona discovery.
+  | 'INVALID_DISCOVERY'
+  | 'DISCOVERY_NOT_FOUND'
+  | 'DISCOVERY_NOT_FINISHED'
+  | 'DISCOVERY_NOT_ENOUGH_PEOPLE'
+  | 'DISCOVERY_NO_FEATURES'
+  | 'DRAFT_NOT_FOUND'
+  | 'DRAFT_ACCEPTANCE_CONFLICT';
 
 /** A field-level problem in a persona; `field` is a path such as `rules.0.condition.all[1].op`. */
 export interface PersonaFieldError {

@@ -23,6 +23,7 @@ export interface ProfileExport {
   traitChanges: Record<string, unknown>[];
   events: Record<string, unknown>[];
   consents: Record<string, unknown>[];
+  consentHistory: Record<string, unknown>[];
   accountLinks: Record<string, unknown>[];
   merges: Record<string, unknown>[];
   identityConflicts: Record<string, unknown>[];
@@ -68,6 +69,7 @@ export class PrivacyService {
         traitChanges: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM trait_changes t WHERE t.workspace_id = $1 AND t.profile_id = ANY($2::uuid[]) ORDER BY t.id`),
         events: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM events t WHERE t.workspace_id = $1 AND (t.profile_id = ANY($2::uuid[]) OR t.origin_profile_id = ANY($2::uuid[])) ORDER BY t.occurred_at, t.id`),
         consents: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM consents t WHERE t.workspace_id = $1 AND (t.profile_id = ANY($2::uuid[]) OR t.origin_profile_id = ANY($2::uuid[])) ORDER BY t.purpose, t.source`),
+        consentHistory: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM consent_changes t WHERE t.workspace_id = $1 AND (t.profile_id = ANY($2::uuid[]) OR t.origin_profile_id = ANY($2::uuid[])) ORDER BY t.purpose, t.at DESC, t.source`),
         accountLinks: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM account_links t WHERE t.workspace_id = $1 AND (t.person_id = ANY($2::uuid[]) OR t.account_id = ANY($2::uuid[]) OR t.origin_person_id = ANY($2::uuid[]) OR t.origin_account_id = ANY($2::uuid[]))`),
         merges: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM merges t WHERE t.workspace_id = $1 AND (t.winner_id = ANY($2::uuid[]) OR t.loser_id = ANY($2::uuid[])) ORDER BY t.created_at`),
         identityConflicts: await q(`SELECT to_jsonb(t) - 'workspace_id' AS row FROM identity_conflicts t WHERE t.workspace_id = $1 AND t.kept_profile_id = ANY($2::uuid[]) ORDER BY t.id`),

@@ -160,6 +160,7 @@ export class MergesService {
         ['source_records', 'profile_id', 'origin_profile_id'],
         ['events', 'profile_id', 'origin_profile_id'],
         ['consents', 'profile_id', 'origin_profile_id'],
+        ['consent_changes', 'profile_id', 'origin_profile_id'],
         ['account_links', 'person_id', 'origin_person_id'],
         ['account_links', 'account_id', 'origin_account_id'],
       ] as const) {

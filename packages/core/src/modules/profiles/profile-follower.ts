@@ -13,10 +13,10 @@ export interface ProfileFollowing {
   /** The phase of a profile change's fan-out the follower runs in (default: `evaluate`). */
   phase?: ProfileChangePhase;
   /**
-   * The definitions' table (`segments`, `personas`): the workspaces having a live row are run in full.
+   * The definitions' table (`segments`, `personas`, `icps`): the workspaces having a live row are run in full.
    * Without one, the follower says which workspaces it runs in full (`workspacesToRunInFull`).
    */
-  table?: 'segments' | 'personas';
+  table?: 'segments' | 'personas' | 'icps';
   /** The run of what depends on the clock (none: the full run keeps it current). */
   timeWindowed?: FollowerRun;
   /** The full run of every workspace having a definition, a safety net under the incremental runs. */
@@ -56,7 +56,7 @@ export abstract class ProfileFollower implements OnApplicationBootstrap, OnModul
   protected async workspacesToRunInFull(): Promise<string[]> {
     const { table } = this.following;
     if (!table) return [];
-    // `table` is one of two names, never input.
+    // `table` is one of three names, never input.
     const workspaces: { workspace_id: string }[] = await this.db.query(`SELECT DISTINCT workspace_id FROM ${table} WHERE deleted_at IS NULL`);
     return workspaces.map((w) => w.workspace_id);
   }

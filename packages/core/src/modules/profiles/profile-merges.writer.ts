@@ -18,6 +18,7 @@ const PROFILE_ROWS = [
   ['source_records', 'profile_id'],
   ['events', 'profile_id'],
   ['consents', 'profile_id'],
+  ['consent_changes', 'profile_id'],
   ['account_links', 'person_id'],
   ['account_links', 'account_id'],
 ] as const;

@@ -31,6 +31,14 @@ export const computedTraitListSchema = z
     }
   });
 
+/** How long raw data is kept, in months (default 25 each): events by when they happened, dead letters by when they were set aside. */
+export const retentionSettingsSchema = z.strictObject({
+  eventsMonths: z.number({ error: 'must be a number of months' }).int('must be a whole number of months').min(1, 'must be at least 1 month').max(1200, 'must be at most 1200 months').optional(),
+  deadLettersMonths: z.number({ error: 'must be a number of months' }).int('must be a whole number of months').min(1, 'must be at least 1 month').max(1200, 'must be at most 1200 months').optional(),
+});
+/** The retention of a workspace that sets none. */
+export const DEFAULT_RETENTION_MONTHS = 25;
+
 /** What a workspace configures about its profiles, stored in `workspaces.settings`. */
 export const profileSettingsSchema = z
   .object({
@@ -39,11 +47,13 @@ export const profileSettingsSchema = z
     traitPrecedence: traitPrecedenceSchema.optional(),
     /** Extra or replacing computed traits (same key replaces a default). */
     computedTraits: computedTraitListSchema.optional(),
+    /** How long events and dead letters are kept (months). */
+    retention: retentionSettingsSchema.optional(),
   })
   .passthrough();
 
 /** The parts of the profile settings a workspace sets, each replaced whole by `replace`. */
-export const PROFILE_SETTINGS_PARTS = ['identity', 'traitPrecedence', 'computedTraits'] as const;
+export const PROFILE_SETTINGS_PARTS = ['identity', 'traitPrecedence', 'computedTraits', 'retention'] as const;
 export type ProfileSettingsPart = (typeof PROFILE_SETTINGS_PARTS)[number];
 /** What a workspace stored: its overrides of the defaults, per part. */
 export type StoredProfileSettings = Pick<z.output<typeof profileSettingsSchema>, ProfileSettingsPart>;
@@ -56,6 +66,7 @@ export interface ProfileSettings {
   identity: IdentitySettings;
   traitPrecedence: Record<string, string[]>;
   computedTraits: ReturnType<typeof resolveComputedTraits>;
+  retention: { eventsMonths: number; deadLettersMonths: number };
 }
 
 @Injectable()
@@ -76,6 +87,10 @@ export class ProfileSettingsService {
       identity: resolveIdentitySettings(parsed.data.identity),
       traitPrecedence: parsed.data.traitPrecedence ?? {},
       computedTraits: resolveComputedTraits(parsed.data.computedTraits),
+      retention: {
+        eventsMonths: parsed.data.retention?.eventsMonths ?? DEFAULT_RETENTION_MONTHS,
+        deadLettersMonths: parsed.data.retention?.deadLettersMonths ?? DEFAULT_RETENTION_MONTHS,
+      },
     };
   }
 
@@ -88,8 +103,8 @@ export class ProfileSettingsService {
   async stored(workspaceId: string): Promise<StoredProfileSettings> {
     const [row] = await poolQuery<{ settings: unknown }>(this.dataSource, `SELECT settings FROM workspaces WHERE id = $1`, [workspaceId]);
     if (!row) throw new ProfileException('WORKSPACE_NOT_FOUND', `workspace ${workspaceId} does not exist`);
-    const { identity, traitPrecedence, computedTraits } = validated(row.settings ?? {});
-    return { identity, traitPrecedence, computedTraits };
+    const { identity, traitPrecedence, computedTraits, retention } = validated(row.settings ?? {});
+    return { identity, traitPrecedence, computedTraits, retention };
   }
 
   /**

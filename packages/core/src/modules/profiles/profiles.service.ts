@@ -27,6 +27,14 @@ export interface ProfileView {
   personaScore: number | null;
   /** How the person buys, with the reason and when it was set (people only); null until classified. */
   typology: ProfileTypologyView | null;
+  /** The best ICP fit (0 to 100): an account's own, a person's account's; null without one. */
+  icpFit: number | null;
+  /** Whether that account is qualified for at least one ICP; null without a fit. */
+  icpQualified: boolean | null;
+  /** People: the account the fit is inherited from; null for accounts and without a fit. */
+  icpAccountId: string | null;
+  /** Accounts: their score for each ICP of the workspace, oldest ICP first; people: none. */
+  icpScores: ProfileIcpScore[];
   createdAt: string;
   updatedAt: string;
   /** Set when the id asked for was merged away: the id asked for. */
@@ -42,6 +50,15 @@ export interface ProfileTypologyView {
   figures: Record<string, unknown> | null;
   /** When the profile got this typology. */
   setAt: string | null;
+}
+
+/** An account's score for one ICP. */
+export interface ProfileIcpScore {
+  icp: string;
+  name: string;
+  score: number;
+  qualified: boolean;
+  threshold: number;
 }
 
 export interface EventView {
@@ -75,8 +92,9 @@ export interface EventQuery {
 
 
 /** What a read of profiles (aliased `p`) selects for their views: the row, its identities and its links. */
-export const PROFILE_VIEW_COLUMNS = `p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.typology, p.typology_reason, p.typology_figures, p.typology_set_at,
-       p.created_at, p.updated_at,
+export const PROFILE_VIEW_COLUMNS = `p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.typology, p.typology_reason, p.typology_figures, p.typology_set_at, p.icp_fit, p.icp_qualified, p.icp_account_id, p.created_at, p.updated_at,
+       coalesce((SELECT json_agg(json_build_object('icp', x.key, 'name', x.name, 'score', s.score, 'qualified', s.qualified, 'threshold', x.threshold) ORDER BY x.created_at, x.id)
+                 FROM icp_scores s JOIN icps x ON x.id = s.icp_id AND x.deleted_at IS NULL WHERE s.account_id = p.id), '[]') AS icp_scores,
        coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
                  FROM identities i WHERE i.profile_id = p.id), '[]') AS identities,
        coalesce((SELECT json_agg(DISTINCT CASE WHEN p.kind = 'person' THEN l.account_id ELSE l.person_id END)
@@ -96,6 +114,10 @@ export function toProfileView(row: ProfileRow): ProfileView {
     typology: row.typology
       ? { value: row.typology, reason: row.typology_reason, figures: row.typology_figures, setAt: row.typology_set_at ? new Date(row.typology_set_at).toISOString() : null }
       : null,
+    icpFit: row.icp_fit,
+    icpQualified: row.icp_qualified,
+    icpAccountId: row.icp_account_id,
+    icpScores: row.icp_scores,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),
   };
@@ -113,6 +135,10 @@ export interface ProfileRow {
   typology_reason: string | null;
   typology_figures: Record<string, unknown> | null;
   typology_set_at: Date | null;
+  icp_fit: number | null;
+  icp_qualified: boolean | null;
+  icp_account_id: string | null;
+  icp_scores: ProfileIcpScore[];
   created_at: Date;
   updated_at: Date;
   identities: ProfileIdentityView[];
@@ -243,7 +269,7 @@ export class ProfilesService {
 
   /**
    * Deletes everything the profile core holds on these profiles, in the caller's transaction (an
-   * erasure): events, identities, source records, consents, account links (the linked accounts
+   * erasure): events, identities, source records, consents and their history, account links (the linked accounts
    * themselves stay), trait changes, merges, the identity conflicts kept on them, then the profiles —
    * and with them their persona assignment and computed traits. Answers the rows deleted per table.
    */
@@ -257,6 +283,7 @@ export class ProfilesService {
     await remove('identities', 'profile_id', 'origin_profile_id');
     await remove('source_records', 'profile_id', 'origin_profile_id');
     await remove('consents', 'profile_id', 'origin_profile_id');
+    await remove('consent_changes', 'profile_id', 'origin_profile_id');
     await remove('account_links', 'person_id', 'account_id', 'origin_person_id', 'origin_account_id');
     await remove('trait_changes', 'profile_id');
     await remove('merges', 'winner_id', 'loser_id');

@@ -4,7 +4,7 @@ import type { SegmentLeaf } from './segment-leaves/segment-leaves.js';
 /**
  * The segment condition language (version 1): a JSON tree of `all` / `any` / `not` groups, any depth,
  * over leaves on traits, account traits, computed traits, identities, events, consent and membership
- * of other segments, personas and typologies. Exported for the admin UI and the API; the server
+ * of other segments, personas, typologies and ICP fits. Exported for the admin UI and the API; the server
  * checks it further against the workspace's data (`validateSegmentDefinition`). This file holds what the
  * leaves share (operators, values, dates); each leaf kind is one entry of `segment-leaves/`.
  */
@@ -50,6 +50,7 @@ export type { ConsentCondition } from './segment-leaves/consent.leaf.js';
 export type { SegmentMembershipCondition } from './segment-leaves/segment.leaf.js';
 export type { PersonaCondition } from './segment-leaves/persona.leaf.js';
 export type { TypologyCondition } from './segment-leaves/typology.leaf.js';
+export type { IcpCondition } from './segment-leaves/icp.leaf.js';
 export type { SegmentLeaf } from './segment-leaves/segment-leaves.js';
 export type SegmentCondition = { all: SegmentCondition[] } | { any: SegmentCondition[] } | { not: SegmentCondition } | SegmentLeaf;
 

@@ -12,6 +12,7 @@ import { readsAccountTraits } from './segment-leaves/segment-leaves.js';
 import { SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher } from './segment-destination-dispatcher.js';
 import { SegmentsService, toSegmentView } from './segments.service.js';
 import { queueWebhookDeliveries } from '../webhooks/webhook-outbox.service.js';
+import { queueDestinationPushes } from './segment-destination-outbox.service.js';
 
 export type SegmentRunKind = 'full' | 'incremental' | 'scheduled';
 
@@ -55,8 +56,9 @@ const referencesOf = (definition: SegmentCondition) =>
 /**
  * Keeps materialized membership current. A run computes which profiles match, writes only the
  * difference (inserted and deleted memberships) and appends one segment.entered / segment.exited row
- * per change, in one statement; then records the run and its size, and hands the diff to the
- * destination dispatcher when destinations are connected. Runs:
+ * per change, in one statement that also queues what the change owes webhook subscribers and each
+ * connected destination (the push outbox: a crash after the commit loses no push); then records the
+ * run and its size, and tells the destination dispatcher, once committed, that pushes are waiting. Runs:
  * - incremental, after each committed profile change: every segment of the workspace evaluated for the
  *   changed profiles only (and the people of changed accounts, for segments on account traits), all
  *   segments in one statement that reads each profile once;
@@ -210,7 +212,8 @@ export class SegmentMembershipService extends ProfileFollower {
        logged AS (
          INSERT INTO segment_membership_events (workspace_id, segment_id, profile_id, type)
          SELECT $1::uuid, segment_id, profile_id, type FROM changes RETURNING ${LOGGED_COLUMNS}),
-       ${NOTIFIED}
+       ${NOTIFIED},
+       queued AS (${queueDestinationPushes('changes', '$1')})
        SELECT segment_id, count(*) FILTER (WHERE type = 'segment.entered')::int AS entered, count(*) FILTER (WHERE type = 'segment.exited')::int AS exited,
               array_agg(profile_id) FILTER (WHERE type = 'segment.entered' AND segment_id = ANY(${withDestinations}::uuid[])) AS entered_ids,
               array_agg(profile_id) FILTER (WHERE type = 'segment.exited' AND segment_id = ANY(${withDestinations}::uuid[])) AS exited_ids
@@ -279,7 +282,8 @@ export class SegmentMembershipService extends ProfileFollower {
            SELECT $1::uuid, ${seg}::uuid, profile_id, 'segment.entered' FROM entered
            UNION ALL SELECT $1::uuid, ${seg}::uuid, profile_id, 'segment.exited' FROM exited
            RETURNING ${LOGGED_COLUMNS}),
-         ${NOTIFIED}
+         ${NOTIFIED},
+         queued AS (${queueDestinationPushes(`(SELECT ${seg}::uuid AS segment_id, profile_id FROM entered UNION ALL SELECT ${seg}::uuid, profile_id FROM exited)`, '$1')})
          SELECT (SELECT count(*) FROM entered)::int AS entered, (SELECT count(*) FROM exited)::int AS exited,
                 (SELECT count(*) FROM matched)::int AS matched
                 ${wantIds ? ', ARRAY(SELECT profile_id FROM entered) AS entered_ids, ARRAY(SELECT profile_id FROM exited) AS exited_ids' : ''}`,
@@ -301,7 +305,7 @@ export class SegmentMembershipService extends ProfileFollower {
     try {
       await this.dispatcher.dispatch(row.workspace_id, { ...toSegmentView({ ...row, size }), destinations: row.destinations }, { entered: diff.enteredIds, exited: diff.exitedIds });
     } catch (error) {
-      // The membership log keeps the change: a destination can catch up from it.
+      // The push is queued in the outbox already: a dispatcher delivers it whatever happened here.
       this.logger.error({ err: error, segmentId: row.id }, 'segment destination dispatch failed');
     }
   }

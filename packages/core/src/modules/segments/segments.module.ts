@@ -2,15 +2,17 @@ import { type DynamicModule, type ForwardReference, Module, type Type } from '@n
 import { ProfilesModule } from '../profiles/profiles.module.js';
 import { SegmentCatalogService } from './segment-catalog.service.js';
 import { NoopSegmentDestinationDispatcher, SEGMENT_DESTINATION_DISPATCHER, type SegmentDestinationDispatcher } from './segment-destination-dispatcher.js';
+import { SegmentDestinationOutboxService } from './segment-destination-outbox.service.js';
 import { SegmentMembershipService } from './segment-membership.service.js';
 import { SegmentsService } from './segments.service.js';
 
-const services = [SegmentsService, SegmentCatalogService, SegmentMembershipService];
+const services = [SegmentsService, SegmentCatalogService, SegmentMembershipService, SegmentDestinationOutboxService];
 
 /**
  * Segments: definitions in a JSON condition language compiled to one parameterized SQL statement,
  * materialized membership kept current after each profile change and on a schedule, an entered/exited
- * log, size history and a hook for destinations. Without a dispatcher, changes are only logged.
+ * log, size history, and the outbox of pushes owed to connected destinations with a hook that is told
+ * when pushes are queued. Without a dispatcher, pushes wait in the outbox.
  */
 @Module({
   imports: [ProfilesModule],

@@ -9,6 +9,7 @@ import { ProfileListingService, type ProfileListQuery } from '../profiles/profil
 import { ProfileException } from '../profiles/profile.exception.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
 import { SegmentCatalogService, type SegmentCatalog } from './segment-catalog.service.js';
+import { SegmentDestinationOutboxService } from './segment-destination-outbox.service.js';
 import { compileSegment, type CompiledSegment } from './segment-compiler.js';
 import { SEGMENT_LANGUAGE_VERSION, type SegmentCondition } from './segment-definition.js';
 import { isTimeWindowed, validateSegmentDefinition } from './segment-validator.js';
@@ -65,12 +66,18 @@ export interface SegmentRun {
   exited: number;
 }
 
-/** A destination connected to a segment, and what the last push of the segment's changes to it did. */
+/** A destination connected to a segment, what the last push to it did and what it is still owed. */
 export interface SegmentDestinationView {
   sourceId: string;
   connectedAt: string;
-  /** Null until the first push (the segment's first change after it was connected). */
-  lastPush: { at: string; synced: number; skipped: number; error: string | null } | null;
+  /** Null until the first push. `entered`/`exited`: members the push added and removed (or tried to). */
+  lastPush: { at: string; outcome: 'succeeded' | 'failed'; entered: number; exited: number; synced: number; skipped: number; error: string | null } | null;
+  /** Members whose membership changed since the destination last confirmed them, and since when the oldest waits. */
+  pending: { members: number; since: string | null };
+  /** When the next push is due (null: nothing is pending); after failures, backed off. */
+  nextAttemptAt: string | null;
+  /** Consecutive failed pushes (0 after a success). */
+  failedAttempts: number;
 }
 
 export interface SegmentMembershipEvent {
@@ -133,6 +140,7 @@ export class SegmentsService {
     private readonly catalog: SegmentCatalogService,
     private readonly profiles: ProfilesService,
     private readonly listing: ProfileListingService,
+    private readonly outbox: SegmentDestinationOutboxService,
   ) {}
 
   /** Every live definition of the workspace by id (for inlining segment-of-segment references). */
@@ -218,23 +226,16 @@ export class SegmentsService {
       // The row lock waits for a run in progress, and makes the next one skip the segment.
       await runner.query(`SELECT 1 FROM segments WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [workspaceId, id]);
       await runner.query(`DELETE FROM segment_memberships WHERE segment_id = $1`, [id]);
+      // Nothing more is pushed for a deleted segment.
+      await runner.query(`DELETE FROM segment_destination_pending WHERE segment_id = $1`, [id]);
       await runner.query(`UPDATE segments SET deleted_at = now(), size = 0 WHERE workspace_id = $1 AND id = $2`, [workspaceId, id]);
     });
   }
 
-  /** Keeps what the last push of a segment to a destination did on their connection (`segment_destinations`). */
-  async recordDestinationPush(segmentId: string, sourceId: string, outcome: { synced: number; skipped: number; error: string | null }): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE segment_destinations SET last_pushed_at = now(), last_synced = $3, last_skipped = $4, last_error = $5
-       WHERE segment_id = $1 AND source_id = $2`,
-      [segmentId, sourceId, outcome.synced, outcome.skipped, outcome.error],
-    );
-  }
-
   /**
    * Forgets these profiles in every segment, in the caller's transaction (an erasure): their
-   * memberships (each segment's size follows) and their entered/exited log. No exit is logged or
-   * pushed: the person is gone, not moved.
+   * memberships (each segment's size follows), their entered/exited log and their place in the
+   * destinations' outbox and confirmed members. No exit is logged or pushed: the person is gone, not moved.
    */
   async eraseProfilesIn(runner: QueryRunner, workspaceId: string, profileIds: string[]): Promise<Record<string, number>> {
     const [gone]: { memberships: number }[] = await runner.query(
@@ -245,7 +246,14 @@ export class SegmentsService {
       [workspaceId, profileIds],
     );
     const logged = await rows(runner, `DELETE FROM segment_membership_events WHERE workspace_id = $1 AND profile_id = ANY($2::uuid[]) RETURNING 1`, [workspaceId, profileIds]);
-    return { segment_memberships: gone!.memberships, segment_membership_events: logged.length };
+    const pending = await rows(runner, `DELETE FROM segment_destination_pending WHERE workspace_id = $1 AND profile_id = ANY($2::uuid[]) RETURNING 1`, [workspaceId, profileIds]);
+    const confirmed = await rows(runner, `DELETE FROM segment_destination_members WHERE workspace_id = $1 AND profile_id = ANY($2::uuid[]) RETURNING 1`, [workspaceId, profileIds]);
+    return {
+      segment_memberships: gone!.memberships,
+      segment_membership_events: logged.length,
+      segment_destination_pending: pending.length,
+      segment_destination_members: confirmed.length,
+    };
   }
 
   async get(workspaceId: string, id: string): Promise<SegmentView> {
@@ -375,19 +383,29 @@ export class SegmentsService {
     };
   }
 
-  /** Connects a destination (a source able to receive segments) to a segment. */
+  /**
+   * Connects a destination (a source able to receive segments) to a segment: the segment's current
+   * members are queued for it at once (its first push brings it to the whole membership). Idempotent.
+   */
   async connectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
     await this.get(workspaceId, segmentId);
     if (!isUuid(sourceId)) throw new SegmentException('INVALID_SEGMENT', `${sourceId} is not a source id`, [{ field: 'sourceId', message: 'must be a source id (uuid)' }]);
-    await this.dataSource.query(
-      `INSERT INTO segment_destinations (workspace_id, segment_id, source_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`,
-      [workspaceId, segmentId, sourceId],
-    );
+    await inTransaction(this.dataSource, async (runner) => {
+      // The segment's row lock: no membership change commits between the members read and the connection.
+      await runner.query(`SELECT 1 FROM segments WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [workspaceId, segmentId]);
+      const added = await rows(
+        runner,
+        `INSERT INTO segment_destinations (workspace_id, segment_id, source_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
+        [workspaceId, segmentId, sourceId],
+      );
+      if (added.length) await this.outbox.queueAllMembers(runner, workspaceId, segmentId, sourceId);
+    });
   }
 
-  /** Disconnects a destination; answers whether it was connected. */
+  /** Disconnects a destination, dropping what was still to be pushed to it; answers whether it was connected. */
   async disconnectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<boolean> {
     if (!isUuid(sourceId)) return false;
+    // Its pending pushes and confirmed members go with it (ON DELETE CASCADE); a push in flight finds it gone.
     const [, removed]: [unknown, number] = await this.dataSource.query(`DELETE FROM segment_destinations WHERE workspace_id = $1 AND segment_id = $2 AND source_id = $3`, [
       workspaceId,
       segmentId,
@@ -396,19 +414,50 @@ export class SegmentsService {
     return removed > 0;
   }
 
-  /** The destinations connected to a segment, oldest connection first, each with its last push. */
+  /** The destinations connected to a segment, oldest connection first, each with its last push and what it is owed. */
   async destinations(workspaceId: string, segmentId: string): Promise<SegmentDestinationView[]> {
     await this.get(workspaceId, segmentId);
-    const rows: { source_id: string; created_at: Date; last_pushed_at: Date | null; last_synced: number | null; last_skipped: number | null; last_error: string | null }[] =
-      await this.dataSource.query(
-        `SELECT source_id, created_at, last_pushed_at, last_synced, last_skipped, last_error FROM segment_destinations
-         WHERE workspace_id = $1 AND segment_id = $2 ORDER BY created_at, source_id`,
-        [workspaceId, segmentId],
-      );
-    return rows.map((r) => ({
+    const found: {
+      source_id: string;
+      created_at: Date;
+      last_pushed_at: Date | null;
+      last_outcome: 'succeeded' | 'failed' | null;
+      last_entered: number | null;
+      last_exited: number | null;
+      last_synced: number | null;
+      last_skipped: number | null;
+      last_error: string | null;
+      attempts: number;
+      next_attempt_at: Date;
+      pending: number;
+      since: Date | null;
+    }[] = await this.dataSource.query(
+      `SELECT d.source_id, d.created_at, d.last_pushed_at, d.last_outcome, d.last_entered, d.last_exited, d.last_synced, d.last_skipped, d.last_error,
+              d.attempts, d.next_attempt_at, p.pending, p.since
+       FROM segment_destinations d
+       CROSS JOIN LATERAL (SELECT count(*)::int AS pending, min(q.queued_at) AS since FROM segment_destination_pending q
+                           WHERE q.segment_id = d.segment_id AND q.source_id = d.source_id) p
+       WHERE d.workspace_id = $1 AND d.segment_id = $2 ORDER BY d.created_at, d.source_id`,
+      [workspaceId, segmentId],
+    );
+    const iso = (at: Date) => new Date(at).toISOString();
+    return found.map((r) => ({
       sourceId: r.source_id,
-      connectedAt: new Date(r.created_at).toISOString(),
-      lastPush: r.last_pushed_at ? { at: new Date(r.last_pushed_at).toISOString(), synced: r.last_synced ?? 0, skipped: r.last_skipped ?? 0, error: r.last_error } : null,
+      connectedAt: iso(r.created_at),
+      lastPush: r.last_pushed_at
+        ? {
+            at: iso(r.last_pushed_at),
+            outcome: r.last_outcome ?? (r.last_error ? 'failed' : 'succeeded'),
+            entered: r.last_entered ?? 0,
+            exited: r.last_exited ?? 0,
+            synced: r.last_synced ?? 0,
+            skipped: r.last_skipped ?? 0,
+            error: r.last_error,
+          }
+        : null,
+      pending: { members: r.pending, since: r.since ? iso(r.since) : null },
+      nextAttemptAt: r.pending > 0 ? iso(r.next_attempt_at) : null,
+      failedAttempts: r.attempts,
     }));
   }
 

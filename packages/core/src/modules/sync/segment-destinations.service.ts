@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { SegmentException } from '../segments/segment.exception.js';
 import { SegmentsService, type SegmentDestinationView } from '../segments/segments.service.js';
 import { PluginRegistry } from './plugin-registry.js';
+import { SegmentDestinationPusher } from './segment-destination-pusher.service.js';
 import { SourceRepository } from './source-repository.js';
 
 /** A connected destination with the source it is. */
@@ -20,6 +21,7 @@ export class SegmentDestinationsService {
     private readonly segments: SegmentsService,
     private readonly sources: SourceRepository,
     private readonly registry: PluginRegistry,
+    private readonly pusher: SegmentDestinationPusher,
   ) {}
 
   async list(workspaceId: string, segmentId: string): Promise<SegmentDestination[]> {
@@ -28,8 +30,8 @@ export class SegmentDestinationsService {
   }
 
   /**
-   * Connects a source of the workspace to a segment (idempotent): from the segment's next change on,
-   * entered and exited members are pushed to it. SOURCE_NOT_FOUND for a source of another workspace;
+   * Connects a source of the workspace to a segment (idempotent): its current members are queued for
+   * it, then who enters and leaves is pushed to it, retried until it is taken. SOURCE_NOT_FOUND for a source of another workspace;
    * INVALID_DESTINATION (field `sourceId`) for one whose connector does not receive segments.
    */
   async connect(workspaceId: string, segmentId: string, sourceId: string): Promise<SegmentDestination> {
@@ -45,7 +47,23 @@ export class SegmentDestinationsService {
     return (await this.list(workspaceId, segmentId)).find((d) => d.sourceId === source.id)!;
   }
 
-  /** Disconnects a destination from a segment; DESTINATION_NOT_FOUND when it was not connected. */
+  /**
+   * Pushes now what the segment's destinations (or the one given) are owed, without waiting for their
+   * next attempt, and answers the destinations with the outcome. DESTINATION_NOT_FOUND when the source
+   * given is not a destination of the segment.
+   */
+  async pushNow(workspaceId: string, segmentId: string, sourceId?: string): Promise<SegmentDestination[]> {
+    await this.segments.get(workspaceId, segmentId);
+    const connected = await this.segments.destinations(workspaceId, segmentId);
+    if (sourceId !== undefined && !connected.some((d) => d.sourceId === sourceId)) {
+      throw new SegmentException('DESTINATION_NOT_FOUND', `source ${sourceId} is not a destination of segment ${segmentId}`);
+    }
+    await this.pusher.pushNow(workspaceId, segmentId, sourceId);
+    const listed = await this.list(workspaceId, segmentId);
+    return sourceId === undefined ? listed : listed.filter((d) => d.sourceId === sourceId);
+  }
+
+  /** Disconnects a destination from a segment, dropping its pending pushes; DESTINATION_NOT_FOUND when it was not connected. */
   async disconnect(workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
     await this.segments.get(workspaceId, segmentId);
     if (!(await this.segments.disconnectDestination(workspaceId, segmentId, sourceId))) {

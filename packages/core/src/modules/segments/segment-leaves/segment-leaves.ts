@@ -4,6 +4,7 @@ import { accountTraitLeaf } from './account-trait.leaf.js';
 import { computedLeaf } from './computed.leaf.js';
 import { consentLeaf } from './consent.leaf.js';
 import { eventLeaf } from './event.leaf.js';
+import { icpLeaf } from './icp.leaf.js';
 import { identityLeaf } from './identity.leaf.js';
 import { personaLeaf } from './persona.leaf.js';
 import type { CompileContext } from './comparison-sql.js';
@@ -27,6 +28,7 @@ const entries = {
   segment: segmentLeaf,
   persona: personaLeaf,
   typology: typologyLeaf,
+  icp: icpLeaf,
 };
 
 type LeafTypes = { [K in keyof typeof entries]: (typeof entries)[K] extends SegmentLeafKind<infer Leaf> ? Leaf : never };
