@@ -24,6 +24,7 @@ import { RunsController } from './sources/runs.controller.js';
 import { SourcesController } from './sources/sources.controller.js';
 import { SuppressionsController } from './suppressions/suppressions.controller.js';
 import { TokensController } from './tokens/tokens.controller.js';
+import { TypologyController } from './typology/typology.controller.js';
 import { WebhooksController } from './webhooks/webhooks.controller.js';
 import { WorkspacesController } from './workspaces/workspaces.controller.js';
 
@@ -49,6 +50,7 @@ export const ADMIN_CONTROLLERS = [
   ApiKeysController,
   WebhooksController,
   SuppressionsController,
+  TypologyController,
 ] as const;
 
 /**

@@ -52,7 +52,7 @@ describe('GET /v1/profiles…', () => {
     expect(accounts.data.map((p) => p.traits.name)).toEqual(['Acme']);
   });
 
-  it('refuses a cursor it did not hand out, an unknown segment or persona and a typology that is none of the four', async () => {
+  it('refuses a cursor it did not hand out, an unknown segment or persona and a typology that is none of the four (or unknown)', async () => {
     const bad = await api.call(key, '/v1/profiles?cursor=garbage');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { code: string }).code).toBe('INVALID_CURSOR');
@@ -66,7 +66,7 @@ describe('GET /v1/profiles…', () => {
     }
     const typology = await api.call(key, '/v1/profiles?typology=bargain');
     expect(typology.status).toBe(400);
-    expect(await typology.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'typology', message: 'must be one of need_based, deal_based, impulsive, loyal' }] });
+    expect(await typology.json()).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'typology', message: 'must be one of need_based, deal_based, impulsive, loyal, unknown' }] });
   });
 
   it('filters by typology, page by page like the whole list', async () => {
@@ -85,6 +85,30 @@ describe('GET /v1/profiles…', () => {
     expect(second.nextCursor).toBeNull();
     const deal: { data: ProfileBody[] } = await json('/v1/profiles?typology=deal_based&kind=person');
     expect(deal.data.map((p) => p.traits.first_name)).toEqual(['ty1']);
+  });
+
+  it('shows each person\'s typology with its reason and the time it was set, and filters the people it cannot tell yet', async () => {
+    const own = await api.workspace();
+    const reader = await api.key(own, ['profiles:read']);
+    const orders = [20, 10].map((days, i) => ({
+      type: 'order_placed',
+      occurredAt: new Date(Date.now() - days * 86_400_000).toISOString(),
+      properties: { total: 25, discount_codes: ['WELCOME'] },
+      dedupeKey: `deal-${i}`,
+    }));
+    await api.ingest(own, [person('deal', [['email', 'deal@example.org']], {}, { events: orders }), person('new', [['email', 'new@example.org']])]);
+    const lookup = await api.call(reader, '/v1/profiles/lookup?type=email&value=deal@example.org');
+    expect(lookup.status).toBe(200);
+    const { id, typology } = (await lookup.json()) as { id: string; typology: { value: string; reason: string; figures: Record<string, unknown>; setAt: string } };
+    expect(typology).toEqual({
+      value: 'deal_based',
+      reason: '2 of 2 orders used a discount code or were bought on sale (100%; deal-based from 50%)',
+      figures: expect.objectContaining({ orders: 2, dealOrders: 2 }),
+      setAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+    });
+    expect(((await (await api.call(reader, `/v1/profiles/${id}`)).json()) as { typology: unknown }).typology).toEqual(typology);
+    const unknown = await api.call(reader, '/v1/profiles?typology=unknown');
+    expect(((await unknown.json()) as { data: ProfileBody[] }).data.map((p) => p.identities[0]!.value)).toEqual(['new@example.org']);
   });
 
   it('follows merges: a merged-away id answers with the survivor and says which id was asked for', async () => {

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { closeOnSignals, IcpScoringService, IntakeProcessor, isMainModule, PersonaAssignmentService, PersonaDiscoveryService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, RetentionService, SegmentDestinationPusher, SegmentMembershipService, SyncScheduler, WebhookDispatcher, type Runtime } from '@portrait/core';
+import { closeOnSignals, IcpScoringService, IntakeProcessor, isMainModule, PersonaAssignmentService, PersonaDiscoveryService, PortraitLogger, prepareRuntime, ProfileRecomputeService, RecomputeJobsService, RetentionService, SegmentDestinationPusher, SegmentMembershipService, SyncScheduler, TypologyClassificationService, WebhookDispatcher, type Runtime } from '@portrait/core';
 import { WorkerModule } from './worker.module.js';
 
 export async function createWorkerApp(runtime: Runtime): Promise<INestApplication> {
@@ -17,6 +17,8 @@ export async function createWorkerApp(runtime: Runtime): Promise<INestApplicatio
   app.get(IcpScoringService).startSchedules();
   // And runs the persona discoveries too large to run in the request that started them.
   app.get(PersonaDiscoveryService).startSchedules();
+  // And classifies every workspace's people again daily (engagement windows move with the clock).
+  app.get(TypologyClassificationService).startSchedules();
   // And recomputes the traits an ingest batch queued but whose process stopped before recomputing them.
   app.get(ProfileRecomputeService).startSchedules();
   // And runs recompute jobs: backfills after a settings change, and the hourly refresh of computed traits that move with the clock.

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { IngestService, loadConfig, PersonaDiscoveryService, ProfileSettingsService, ProfilesService, RecomputeJobsService, SegmentEditorService, SegmentsService, WorkspacesService } from '@portrait/core';
+import { IngestService, loadConfig, PersonaDiscoveryService, ProfileSettingsService, ProfilesService, RecomputeJobsService, SegmentEditorService, SegmentsService, TypologyClassificationService, WorkspacesService } from '@portrait/core';
 import { createTestDatabase, insertPlantedPopulation, plantedPopulation, type TestDatabase } from '@portrait/core/testing';
 import { createWorkerApp } from '../src/main.js';
 
@@ -90,5 +90,25 @@ describe('worker app', () => {
     const run = await discovery.get(ws, queued.id);
     expect(run).toMatchObject({ status: 'succeeded', progress: 1, summary: { people: 80, k: 4 } });
     expect(run.drafts.map((d) => d.size)).toEqual([20, 20, 20, 20]);
+  });
+
+  it('classifies every workspace\'s people again on its schedule', async () => {
+    const ws = (await app.get(WorkspacesService).create('classified')).id;
+    const orders = ['2026-01-02', '2026-01-03'].map((day, i) => ({ type: 'order_placed', occurredAt: `${day}T10:00:00.000Z`, properties: { total: 10, discount_codes: ['SAVE'] }, dedupeKey: `o-${i}` }));
+    await app.get(IngestService).ingest(ws, [{ source: 'shop', externalId: 'b', identities: [{ type: 'email', value: 'bo@example.org' }], events: orders, observedAt: '2026-01-03T00:00:00.000Z' }]);
+    const typologyOf = async () => (await app.get(ProfilesService).findByIdentity(ws, 'email', 'bo@example.org'))!.typology;
+    expect(await typologyOf()).toMatchObject({ value: 'deal_based', reason: '2 of 2 orders used a discount code or were bought on sale (100%; deal-based from 50%)' });
+    // As if the classification were lost: the worker's full run (every 24 hours; here every 200 ms) writes it again.
+    await db.dataSource.query(`UPDATE profiles SET typology = NULL, typology_reason = NULL, typology_figures = NULL, typology_set_at = NULL WHERE workspace_id = $1`, [ws]);
+    const classification = app.get(TypologyClassificationService);
+    classification.stopSchedules();
+    classification.startSchedules({ fullEveryMs: 200 });
+    try {
+      const deadline = Date.now() + 30_000;
+      while (!(await typologyOf()) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await typologyOf()).toMatchObject({ value: 'deal_based', reason: '2 of 2 orders used a discount code or were bought on sale (100%; deal-based from 50%)' });
+    } finally {
+      classification.stopSchedules();
+    }
   });
 });

@@ -18,6 +18,7 @@ import { registerProfileCommands } from './commands/profile.command.js';
 import { registerSecretsCommands } from './commands/secrets.command.js';
 import { registerPrivacyCommands } from './commands/privacy.command.js';
 import { registerAuditCommands } from './commands/audit.command.js';
+import { registerTypologyCommands } from './commands/typology.command.js';
 
 const program = new Command('portrait')
   .description('Portrait operator command line')
@@ -40,6 +41,7 @@ registerSegmentCommands(program);
 registerMergeCommands(program);
 registerSettingsCommands(program);
 registerProfileCommands(program);
+registerTypologyCommands(program);
 
 try {
   await program.parseAsync(process.argv);

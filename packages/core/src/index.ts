@@ -115,6 +115,13 @@ export type { PersonaMember, PersonaView } from './modules/personas/personas.ser
 export { PersonaAssignmentService } from './modules/personas/persona-assignment.service.js';
 export { personaCardSchema, personaEnvelopeSchema, TYPOLOGIES } from './modules/personas/persona-definition.js';
 export { PersonaException } from './modules/personas/persona.exception.js';
+export { TypologyService } from './modules/typology/typology.service.js';
+export type { TypologySettingsView } from './modules/typology/typology.service.js';
+export { TypologyClassificationService, TYPOLOGY_VALUES } from './modules/typology/typology-classification.service.js';
+export type { TypologyDistribution, TypologyRun } from './modules/typology/typology-classification.service.js';
+export { TYPOLOGY_DEFAULTS, typologySettingsInputSchema } from './modules/typology/typology-settings.js';
+export type { TypologySettings, TypologySettingsInput } from './modules/typology/typology-settings.js';
+export { TypologyException } from './modules/typology/typology.exception.js';
 export { PersonaDiscoveryService } from './modules/personas/discovery/persona-discovery.service.js';
 export type { DiscoveryView, DiscoveryDraftView, DiscoverySummary, DiscoveryResult } from './modules/personas/discovery/persona-discovery.service.js';
 export { discoveryParamsInputSchema } from './modules/personas/discovery/discovery-params.js';

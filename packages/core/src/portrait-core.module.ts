@@ -18,6 +18,7 @@ import { ApiKeysModule } from './modules/api-keys/api-keys.module.js';
 import { PrivacyModule } from './modules/privacy/privacy.module.js';
 import { WebhooksModule } from './modules/webhooks/webhooks.module.js';
 import { SegmentsModule } from './modules/segments/segments.module.js';
+import { TypologyModule } from './modules/typology/typology.module.js';
 import { PersonasModule } from './modules/personas/personas.module.js';
 import { IcpsModule } from './modules/icp/icps.module.js';
 import { SyncModule } from './modules/sync/sync.module.js';
@@ -81,6 +82,7 @@ export class PortraitCoreModule {
         PrivacyModule.forRoot([segments, sync]),
         WebhooksModule,
         segments,
+        TypologyModule,
         PersonasModule,
         IcpsModule,
         sync,
@@ -96,7 +98,7 @@ export class PortraitCoreModule {
         { provide: PORTRAIT_APP_NAME, useValue: options.appName },
         { provide: Clock, useValue: options.clock ?? new SystemClock() },
       ],
-      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, RetentionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, PersonasModule, IcpsModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
+      exports: [PORTRAIT_CONFIG, PORTRAIT_APP_NAME, Clock, WorkspacesModule, ProfilesModule, IngestModule, SuppressionModule, RetentionModule, IntakeModule, ApiKeysModule, PrivacyModule, WebhooksModule, SegmentsModule, TypologyModule, PersonasModule, IcpsModule, SyncModule, AdminUsersModule, AuditModule, SegmentEditorModule, Profile360Module, SegmentDestinationsModule],
     };
   }
 }

@@ -93,6 +93,11 @@ describe('the public surface of @portrait/core', () => {
       'SyncService',
       'SystemClock',
       'TYPOLOGIES',
+      'TYPOLOGY_DEFAULTS',
+      'TYPOLOGY_VALUES',
+      'TypologyClassificationService',
+      'TypologyException',
+      'TypologyService',
       'WEBHOOK_EVENT_TYPES',
       'WEBHOOK_SIGNATURE_HEADER',
       'WebhookDeliveryService',
@@ -132,6 +137,7 @@ describe('the public surface of @portrait/core', () => {
       'serializeError',
       'traitPrecedenceSchema',
       'traitSourcesSchema',
+      'typologySettingsInputSchema',
       'verifyWebhookSignature',
     ]);
   });

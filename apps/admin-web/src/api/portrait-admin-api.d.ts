@@ -1433,6 +1433,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/admin/api/workspaces/{workspace}/typology": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the typology distribution
+         * @description How many live people have each typology (need_based, deal_based, impulsive, loyal, unknown), and how many are not classified yet.
+         */
+        get: operations["getTypologyDistribution"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/typology/settings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the typology thresholds
+         * @description The thresholds and precedence in force, and the fields the workspace set itself.
+         */
+        get: operations["getTypologySettings"];
+        /**
+         * Replace the typology thresholds
+         * @description The workspace's own thresholds, whole (a field left out takes its default). Every profile is classified again with them before the answer.
+         */
+        put: operations["replaceTypologySettings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/admin/api/workspaces/{workspace}/typology/recompute": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Classify every profile now
+         * @description Each person's typology from its behaviour as it is now; each change is a `profile.updated` webhook event, and segments and personas follow.
+         */
+        post: operations["recomputeTypology"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1814,6 +1878,8 @@ export interface components {
             personaId: string | null;
             /** @description The profile's score (0 to 1) for that persona; null without one */
             personaScore: number | null;
+            /** @description How the person buys (people only); null until classified, and for accounts */
+            typology: components["schemas"]["ProfileTypology"] | null;
             /** @description The best ideal customer profile (ICP) fit, 0 to 100: an account's own, a person's account's; null without one */
             icpFit: number | null;
             /** @description Whether that account is qualified for at least one ICP; null without a fit */
@@ -1841,6 +1907,22 @@ export interface components {
             source: string;
             /** Format: date-time */
             firstSeenAt: string;
+        };
+        /** @description A person's customer typology, with its reason */
+        ProfileTypology: {
+            /**
+             * @description need_based, deal_based, impulsive or loyal; unknown when there is too little behaviour to say
+             * @enum {string}
+             */
+            value: "need_based" | "deal_based" | "impulsive" | "loyal" | "unknown";
+            /** @description Why, in words and figures: "4 of 5 orders used a discount code or were bought on sale (80%; deal-based from 50%)" */
+            reason: string | null;
+            /** @description What the rules measured: orders, dealOrders, impulseOrders, spanDays, meanIntervalDays, intervalVariation, engagementEvents, … */
+            figures: {
+                [key: string]: unknown;
+            } | null;
+            /** @description When the profile got this typology */
+            setAt: string | null;
         };
         /** @description An account's fit for one ideal customer profile */
         IcpScore: {
@@ -3001,6 +3083,234 @@ export interface components {
             /** @enum {boolean} */
             lifted: true;
             type: string;
+        };
+        /** @description How many live people of the workspace have each typology */
+        TypologyDistribution: {
+            /** @description Live people of the workspace */
+            total: number;
+            /** @description People per typology */
+            counts: {
+                need_based: number;
+                deal_based: number;
+                impulsive: number;
+                loyal: number;
+                /** @description Too little behaviour to say (fewer orders than `minOrders`), or no rule matched */
+                unknown: number;
+                /** @description Not classified yet */
+                unclassified: number;
+            };
+        };
+        TypologySettingsView: {
+            settings: components["schemas"]["TypologySettings"];
+            /** @description The fields the workspace set (the others are defaults) */
+            own: {
+                /** @description Fewer orders than this: `unknown` (default 2) */
+                minOrders?: number;
+                /** @description The rule that wins when several match, first to last (default deal_based, impulsive, loyal, need_based) */
+                precedence?: ("need_based" | "deal_based" | "impulsive" | "loyal")[];
+                dealBased?: {
+                    /** @description Share of orders with a discount or on sale, from which a person is deal-based (default 0.5) */
+                    minDealShare?: number;
+                };
+                impulsive?: {
+                    /** @description Share of impulse orders from which a person is impulsive (default 0.5) */
+                    minImpulseShare?: number;
+                    /** @description Minutes after the first visit or a campaign click within which an order is an impulse (default 30) */
+                    windowMinutes?: number;
+                    /** @description Hours within which two orders make a burst, both impulses (default 24) */
+                    burstHours?: number;
+                };
+                loyal?: {
+                    /** @description Orders a regular loyal customer has at least (default 4) */
+                    minOrders?: number;
+                    /** @description Days between the first and the latest order at least (default 180) */
+                    minSpanDays?: number;
+                    /** @description Standard deviation over mean of the intervals between orders at most (default 0.5) */
+                    maxIntervalVariation?: number;
+                    /** @description Event types that count as engagement (default email_opened, email_clicked, session_started) */
+                    engagementEvents?: string[];
+                    /** @description Trailing days over which engagement is counted (default 90) */
+                    engagementWindowDays?: number;
+                    /** @description Engagement events from which a customer is loyal by engagement (default 20) */
+                    minEngagementEvents?: number;
+                    /** @description Orders a customer loyal by engagement has at least (default 2) */
+                    minEngagedOrders?: number;
+                };
+                needBased?: {
+                    /** @description Orders at least (default 3) */
+                    minOrders?: number;
+                    /** @description Average days between orders at least: sparse purchases (default 21) */
+                    minMeanIntervalDays?: number;
+                    /** @description Standard deviation over mean of the intervals at most: regular purchases (default 0.75) */
+                    maxIntervalVariation?: number;
+                    /** @description Share of orders with a discount at most: full-price purchases (default 0.2) */
+                    maxDealShare?: number;
+                    /** @description Share of orders including the most bought product type at least (default 0.6) */
+                    minSameProductTypeShare?: number;
+                };
+            };
+        };
+        /** @description The typology thresholds in force: the workspace's own over the defaults */
+        TypologySettings: {
+            /** @description Fewer orders than this: `unknown` */
+            minOrders: number;
+            /** @description The rule that wins when several match, first to last */
+            precedence: ("need_based" | "deal_based" | "impulsive" | "loyal")[];
+            dealBased: {
+                /** @description Share of orders with a discount code, a discount or a sale price, from which a person is deal-based */
+                minDealShare: number;
+            };
+            impulsive: {
+                /** @description Share of impulse orders from which a person is impulsive */
+                minImpulseShare: number;
+                /** @description An order within this many minutes after the first visit or a campaign click is an impulse */
+                windowMinutes: number;
+                /** @description Two orders within this many hours make a burst, both impulses */
+                burstHours: number;
+            };
+            loyal: {
+                /** @description Orders a regular loyal customer has at least */
+                minOrders: number;
+                /** @description Days between the first and the latest order at least */
+                minSpanDays: number;
+                /** @description Standard deviation over mean of the intervals between orders at most */
+                maxIntervalVariation: number;
+                /** @description Event types that count as engagement */
+                engagementEvents: string[];
+                /** @description Trailing days over which engagement is counted */
+                engagementWindowDays: number;
+                /** @description Engagement events from which a customer is loyal by engagement */
+                minEngagementEvents: number;
+                /** @description Orders a customer loyal by engagement has at least */
+                minEngagedOrders: number;
+            };
+            needBased: {
+                /** @description Orders at least */
+                minOrders: number;
+                /** @description Average days between orders at least (sparse purchases) */
+                minMeanIntervalDays: number;
+                /** @description Standard deviation over mean of the intervals at most (regular purchases) */
+                maxIntervalVariation: number;
+                /** @description Share of orders with a discount at most (full-price purchases) */
+                maxDealShare: number;
+                /** @description Share of orders including the most bought product type at least (the same kind of product) */
+                minSameProductTypeShare: number;
+            };
+        };
+        /** @description The workspace's own thresholds, replacing the previous ones; a field left out takes its default (`{}`: every default) */
+        ReplaceTypologySettings: {
+            /** @description Fewer orders than this: `unknown` (default 2) */
+            minOrders?: number;
+            /** @description The rule that wins when several match, first to last (default deal_based, impulsive, loyal, need_based) */
+            precedence?: ("need_based" | "deal_based" | "impulsive" | "loyal")[];
+            dealBased?: {
+                /** @description Share of orders with a discount or on sale, from which a person is deal-based (default 0.5) */
+                minDealShare?: number;
+            };
+            impulsive?: {
+                /** @description Share of impulse orders from which a person is impulsive (default 0.5) */
+                minImpulseShare?: number;
+                /** @description Minutes after the first visit or a campaign click within which an order is an impulse (default 30) */
+                windowMinutes?: number;
+                /** @description Hours within which two orders make a burst, both impulses (default 24) */
+                burstHours?: number;
+            };
+            loyal?: {
+                /** @description Orders a regular loyal customer has at least (default 4) */
+                minOrders?: number;
+                /** @description Days between the first and the latest order at least (default 180) */
+                minSpanDays?: number;
+                /** @description Standard deviation over mean of the intervals between orders at most (default 0.5) */
+                maxIntervalVariation?: number;
+                /** @description Event types that count as engagement (default email_opened, email_clicked, session_started) */
+                engagementEvents?: string[];
+                /** @description Trailing days over which engagement is counted (default 90) */
+                engagementWindowDays?: number;
+                /** @description Engagement events from which a customer is loyal by engagement (default 20) */
+                minEngagementEvents?: number;
+                /** @description Orders a customer loyal by engagement has at least (default 2) */
+                minEngagedOrders?: number;
+            };
+            needBased?: {
+                /** @description Orders at least (default 3) */
+                minOrders?: number;
+                /** @description Average days between orders at least: sparse purchases (default 21) */
+                minMeanIntervalDays?: number;
+                /** @description Standard deviation over mean of the intervals at most: regular purchases (default 0.75) */
+                maxIntervalVariation?: number;
+                /** @description Share of orders with a discount at most: full-price purchases (default 0.2) */
+                maxDealShare?: number;
+                /** @description Share of orders including the most bought product type at least (default 0.6) */
+                minSameProductTypeShare?: number;
+            };
+        };
+        /** @description The thresholds in force, the classification they caused and the distribution after it */
+        TypologySettingsChanged: {
+            settings: components["schemas"]["TypologySettings"];
+            /** @description The fields the workspace set (the others are defaults) */
+            own: {
+                /** @description Fewer orders than this: `unknown` (default 2) */
+                minOrders?: number;
+                /** @description The rule that wins when several match, first to last (default deal_based, impulsive, loyal, need_based) */
+                precedence?: ("need_based" | "deal_based" | "impulsive" | "loyal")[];
+                dealBased?: {
+                    /** @description Share of orders with a discount or on sale, from which a person is deal-based (default 0.5) */
+                    minDealShare?: number;
+                };
+                impulsive?: {
+                    /** @description Share of impulse orders from which a person is impulsive (default 0.5) */
+                    minImpulseShare?: number;
+                    /** @description Minutes after the first visit or a campaign click within which an order is an impulse (default 30) */
+                    windowMinutes?: number;
+                    /** @description Hours within which two orders make a burst, both impulses (default 24) */
+                    burstHours?: number;
+                };
+                loyal?: {
+                    /** @description Orders a regular loyal customer has at least (default 4) */
+                    minOrders?: number;
+                    /** @description Days between the first and the latest order at least (default 180) */
+                    minSpanDays?: number;
+                    /** @description Standard deviation over mean of the intervals between orders at most (default 0.5) */
+                    maxIntervalVariation?: number;
+                    /** @description Event types that count as engagement (default email_opened, email_clicked, session_started) */
+                    engagementEvents?: string[];
+                    /** @description Trailing days over which engagement is counted (default 90) */
+                    engagementWindowDays?: number;
+                    /** @description Engagement events from which a customer is loyal by engagement (default 20) */
+                    minEngagementEvents?: number;
+                    /** @description Orders a customer loyal by engagement has at least (default 2) */
+                    minEngagedOrders?: number;
+                };
+                needBased?: {
+                    /** @description Orders at least (default 3) */
+                    minOrders?: number;
+                    /** @description Average days between orders at least: sparse purchases (default 21) */
+                    minMeanIntervalDays?: number;
+                    /** @description Standard deviation over mean of the intervals at most: regular purchases (default 0.75) */
+                    maxIntervalVariation?: number;
+                    /** @description Share of orders with a discount at most: full-price purchases (default 0.2) */
+                    maxDealShare?: number;
+                    /** @description Share of orders including the most bought product type at least (default 0.6) */
+                    minSameProductTypeShare?: number;
+                };
+            };
+            run: components["schemas"]["TypologyRun"];
+            distribution: components["schemas"]["TypologyDistribution"];
+        };
+        /** @description A classification of the workspace's profiles */
+        TypologyRun: {
+            /** @enum {string} */
+            kind: "incremental" | "full" | "scheduled";
+            /** @description Profiles classified */
+            evaluated: number;
+            /** @description Profiles whose typology changed (each a `profile.updated` webhook event) */
+            changed: number;
+            durationMs: number;
+        };
+        /** @description The run, and the distribution after it */
+        TypologyRecomputed: {
+            run: components["schemas"]["TypologyRun"];
+            distribution: components["schemas"]["TypologyDistribution"];
         };
         /** @description An error (RFC 9457 problem details), served as application/problem+json */
         Problem: {
@@ -8532,6 +8842,216 @@ export interface operations {
              *
              *     No such workspace among the caller's, or no such thing in it.
              */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTypologyDistribution: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description People per typology */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypologyDistribution"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getTypologySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thresholds in force */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypologySettingsView"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    replaceTypologySettings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReplaceTypologySettings"];
+            };
+        };
+        responses: {
+            /** @description The thresholds in force, the run and the distribution after it */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypologySettingsChanged"];
+                };
+            };
+            /** @description Invalid input: each offending field is named in `errors`. */
+            400: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
+            404: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    recomputeTypology: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The workspace: its slug or its id */
+                workspace: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The run and the distribution after it */
+            200: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TypologyRecomputed"];
+                };
+            };
+            /** @description No session or admin token, or one that ended or was revoked. */
+            401: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Refused: the CSRF token of a cookie session is missing or wrong (`CSRF_TOKEN_INVALID`); the caller's role in the workspace is below admin (`ROLE_REQUIRED`). */
+            403: {
+                headers: {
+                    "Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No such workspace among the caller's, or no such thing in it. */
             404: {
                 headers: {
                     "Request-Id": components["headers"]["RequestId"];

@@ -1,4 +1,4 @@
-import { TYPOLOGIES } from '@portrait/core';
+import { TYPOLOGY_VALUES } from '@portrait/core';
 import { z } from 'zod';
 import { isoDateTime, pageCursor, pageLimit } from '@portrait/core/http';
 
@@ -14,7 +14,7 @@ export const listProfilesQuery = z.object({
   kind: z.enum(['person', 'account']).optional().describe('Only people, or only accounts'),
   segment: z.string().max(200).optional().describe('Only members of this segment (id)'),
   persona: z.string().max(200).optional().describe('Only profiles whose best-matching persona is this one (id)'),
-  typology: z.enum(TYPOLOGIES, { error: `must be one of ${TYPOLOGIES.join(', ')}` }).optional().describe('Only profiles of this typology'),
+  typology: z.enum(TYPOLOGY_VALUES, { error: `must be one of ${TYPOLOGY_VALUES.join(', ')}` }).optional().describe('Only people of this typology (`unknown`: too little behaviour to say)'),
 });
 
 export const lookupQuery = z.object({

@@ -502,6 +502,8 @@ export interface components {
             personaId: string | null;
             /** @description The profile's score (0 to 1) for that persona; null without one */
             personaScore: number | null;
+            /** @description How the person buys (people only); null until classified, and for accounts */
+            typology: components["schemas"]["ProfileTypology"] | null;
             /** @description The best ideal customer profile (ICP) fit, 0 to 100: an account's own, a person's account's; null without one */
             icpFit: number | null;
             /** @description Whether that account is qualified for at least one ICP; null without a fit */
@@ -529,6 +531,22 @@ export interface components {
             source: string;
             /** Format: date-time */
             firstSeenAt: string;
+        };
+        /** @description A person's customer typology, with its reason */
+        ProfileTypology: {
+            /**
+             * @description need_based, deal_based, impulsive or loyal; unknown when there is too little behaviour to say
+             * @enum {string}
+             */
+            value: "need_based" | "deal_based" | "impulsive" | "loyal" | "unknown";
+            /** @description Why, in words and figures: "4 of 5 orders used a discount code or were bought on sale (80%; deal-based from 50%)" */
+            reason: string | null;
+            /** @description What the rules measured: orders, dealOrders, impulseOrders, spanDays, meanIntervalDays, intervalVariation, engagementEvents, … */
+            figures: {
+                [key: string]: unknown;
+            } | null;
+            /** @description When the profile got this typology */
+            setAt: string | null;
         };
         /** @description An account's fit for one ideal customer profile */
         IcpScore: {
@@ -1268,8 +1286,8 @@ export interface operations {
                 segment?: string;
                 /** @description Only profiles whose best-matching persona is this one (id) */
                 persona?: string;
-                /** @description Only profiles of this typology */
-                typology?: "need_based" | "deal_based" | "impulsive" | "loyal";
+                /** @description Only people of this typology (`unknown`: too little behaviour to say) */
+                typology?: "need_based" | "deal_based" | "impulsive" | "loyal" | "unknown";
             };
             header?: never;
             path?: never;

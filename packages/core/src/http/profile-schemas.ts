@@ -12,6 +12,15 @@ export const identitySchema = z
   })
   .meta({ id: 'Identity' });
 
+export const profileTypologySchema = z
+  .object({
+    value: z.enum(['need_based', 'deal_based', 'impulsive', 'loyal', 'unknown']).describe('need_based, deal_based, impulsive or loyal; unknown when there is too little behaviour to say'),
+    reason: z.string().nullable().describe('Why, in words and figures: "4 of 5 orders used a discount code or were bought on sale (80%; deal-based from 50%)"'),
+    figures: z.record(z.string(), jsonValue).nullable().describe('What the rules measured: orders, dealOrders, impulseOrders, spanDays, meanIntervalDays, intervalVariation, engagementEvents, …'),
+    setAt: isoDateTime.nullable().describe('When the profile got this typology'),
+  })
+  .meta({ id: 'ProfileTypology', description: 'A person\'s customer typology, with its reason' });
+
 export const icpScoreSchema = z
   .object({
     icp: z.string().describe('The ICP\'s key'),
@@ -32,6 +41,7 @@ export const profileSchema = z
     linked: z.array(z.uuid()).describe('People: the accounts they belong to. Accounts: their people.'),
     personaId: z.uuid().nullable().describe('The best-matching buyer persona (people only); null when none reaches its minimum score'),
     personaScore: z.number().nullable().describe('The profile\'s score (0 to 1) for that persona; null without one'),
+    typology: profileTypologySchema.nullable().describe('How the person buys (people only); null until classified, and for accounts'),
     icpFit: z.number().int().nullable().describe('The best ideal customer profile (ICP) fit, 0 to 100: an account\'s own, a person\'s account\'s; null without one'),
     icpQualified: z.boolean().nullable().describe('Whether that account is qualified for at least one ICP; null without a fit'),
     icpAccountId: z.uuid().nullable().describe('People: the account the fit is inherited from (the one they were linked to last); null otherwise'),

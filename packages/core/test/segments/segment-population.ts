@@ -22,7 +22,7 @@ export const COUNTRIES = ['BR', 'US', 'FR', 'DE', 'br'];
 export const PLANS = ['free', 'pro', 'Enterprise'];
 export const TAGS = ['vip', 'newsletter', 'beta', 'churn_risk'];
 export const INDUSTRIES = ['retail', 'software', 'media'];
-export const TYPOLOGIES = ['loyal', 'impulsive', 'deal-based'];
+export const TYPOLOGIES = ['loyal', 'impulsive', 'deal_based'];
 
 /** A small seeded generator, so a failing case can be replayed. */
 export function random(seed: number) {

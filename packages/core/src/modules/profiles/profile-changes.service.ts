@@ -25,11 +25,12 @@ export type ProfileChangeListener = (change: ProfileChange) => Promise<void> | v
 /**
  * When a listener runs, relative to the others. Every listener of a phase has finished before the
  * first one of the next phase starts; within a phase, listeners run in subscription order.
+ * - `classify`: derives columns from the profile's own behaviour that persona rules read (the typology);
  * - `assign`: derives columns of the profile that others read (the persona of `profiles.persona_id`);
  * - `evaluate`: computes from the profile as it now is (segment membership);
  * - `notify`: tells the outside world (webhooks, destinations).
  */
-export const PROFILE_CHANGE_PHASES = ['assign', 'evaluate', 'notify'] as const;
+export const PROFILE_CHANGE_PHASES = ['classify', 'assign', 'evaluate', 'notify'] as const;
 export type ProfileChangePhase = (typeof PROFILE_CHANGE_PHASES)[number];
 
 export interface ProfileChangeSubscription {
@@ -51,7 +52,8 @@ interface Registered {
 }
 
 /**
- * In-process fan-out of committed profile changes: personas are assigned first, then segments
+ * In-process fan-out of committed profile changes: typologies are classified first, then personas
+ * assigned, then segments
  * re-evaluate the changed profiles, then webhooks and destinations follow. A failing listener is
  * logged and never fails the ingest (nor keeps the later phases from running).
  */
@@ -74,7 +76,7 @@ export class ProfileChangesService {
 
   async publish(change: ProfileChange, options: ProfileChangePublication = {}): Promise<void> {
     if (change.profileIds.length === 0 && change.mergedAway.length === 0) return;
-    const from = PROFILE_CHANGE_PHASES.indexOf(options.from ?? 'assign');
+    const from = PROFILE_CHANGE_PHASES.indexOf(options.from ?? 'classify');
     // A copy: a listener may unsubscribe (or another subscribe) while the change is fanned out.
     for (const { listener } of this.listeners.filter((r) => r.phase >= from)) {
       try {

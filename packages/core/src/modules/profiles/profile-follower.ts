@@ -12,10 +12,13 @@ export interface FollowerRun {
 export interface ProfileFollowing {
   /** The phase of a profile change's fan-out the follower runs in (default: `evaluate`). */
   phase?: ProfileChangePhase;
-  /** The definitions' table (`segments`, `personas`): the workspaces having a live row are run in full. */
-  table: 'segments' | 'personas' | 'icps';
-  /** The run of what depends on the clock. */
-  timeWindowed: FollowerRun;
+  /**
+   * The definitions' table (`segments`, `personas`, `icps`): the workspaces having a live row are run in full.
+   * Without one, the follower says which workspaces it runs in full (`workspacesToRunInFull`).
+   */
+  table?: 'segments' | 'personas' | 'icps';
+  /** The run of what depends on the clock (none: the full run keeps it current). */
+  timeWindowed?: FollowerRun;
   /** The full run of every workspace having a definition, a safety net under the incremental runs. */
   full: FollowerRun;
 }
@@ -44,10 +47,19 @@ export abstract class ProfileFollower implements OnApplicationBootstrap, OnModul
 
   /** Re-evaluates the profiles of a committed change. */
   protected abstract followChange(change: ProfileChange): Promise<void>;
-  /** Re-evaluates what depends on the clock, in every workspace. */
+  /** Re-evaluates what depends on the clock, in every workspace (run only when `timeWindowed` is given). */
   protected abstract runTimeWindowed(): Promise<unknown>;
   /** Re-evaluates a whole workspace. */
   protected abstract runInFull(workspaceId: string): Promise<unknown>;
+
+  /** The workspaces the full run covers: by default, those having a live row of the definitions' table. */
+  protected async workspacesToRunInFull(): Promise<string[]> {
+    const { table } = this.following;
+    if (!table) return [];
+    // `table` is one of three names, never input.
+    const workspaces: { workspace_id: string }[] = await this.db.query(`SELECT DISTINCT workspace_id FROM ${table} WHERE deleted_at IS NULL`);
+    return workspaces.map((w) => w.workspace_id);
+  }
 
   onApplicationBootstrap(): void {
     this.unsubscribe = this.profileChanges.subscribe((change) => this.followChange(change), { phase: this.following.phase });
@@ -55,16 +67,14 @@ export abstract class ProfileFollower implements OnApplicationBootstrap, OnModul
 
   /** The scheduled runs, every `timeWindowedEveryMs` and `fullEveryMs` (the follower's defaults unless given). */
   startSchedules(options: { timeWindowedEveryMs?: number; fullEveryMs?: number } = {}): void {
-    const { timeWindowed, full, table } = this.following;
+    const { timeWindowed, full } = this.following;
     this.schedules.start([
-      { everyMs: options.timeWindowedEveryMs ?? timeWindowed.everyMs, what: timeWindowed.what, run: () => this.runTimeWindowed() },
+      ...(timeWindowed ? [{ everyMs: options.timeWindowedEveryMs ?? timeWindowed.everyMs, what: timeWindowed.what, run: () => this.runTimeWindowed() }] : []),
       {
         everyMs: options.fullEveryMs ?? full.everyMs,
         what: full.what,
         run: async () => {
-          // `table` is one of two names, never input.
-          const workspaces: { workspace_id: string }[] = await this.db.query(`SELECT DISTINCT workspace_id FROM ${table} WHERE deleted_at IS NULL`);
-          for (const { workspace_id } of workspaces) await this.runInFull(workspace_id);
+          for (const workspaceId of await this.workspacesToRunInFull()) await this.runInFull(workspaceId);
         },
       },
     ]);

@@ -25,6 +25,8 @@ export interface ProfileView {
   personaId: string | null;
   /** The profile's score (0 to 1) for that persona; null without one. */
   personaScore: number | null;
+  /** How the person buys, with the reason and when it was set (people only); null until classified. */
+  typology: ProfileTypologyView | null;
   /** The best ICP fit (0 to 100): an account's own, a person's account's; null without one. */
   icpFit: number | null;
   /** Whether that account is qualified for at least one ICP; null without a fit. */
@@ -37,6 +39,17 @@ export interface ProfileView {
   updatedAt: string;
   /** Set when the id asked for was merged away: the id asked for. */
   mergedFrom?: string;
+}
+
+/** A person's typology: one of need_based, deal_based, impulsive, loyal, or unknown. */
+export interface ProfileTypologyView {
+  value: string;
+  /** Why, in words and figures: `4 of 5 orders used a discount code or were bought on sale (80%; deal-based from 50%)`. */
+  reason: string | null;
+  /** What the rules measured: orders, dealOrders, impulseOrders, meanIntervalDays, intervalVariation, … */
+  figures: Record<string, unknown> | null;
+  /** When the profile got this typology. */
+  setAt: string | null;
 }
 
 /** An account's score for one ICP. */
@@ -79,7 +92,7 @@ export interface EventQuery {
 
 
 /** What a read of profiles (aliased `p`) selects for their views: the row, its identities and its links. */
-export const PROFILE_VIEW_COLUMNS = `p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.icp_fit, p.icp_qualified, p.icp_account_id, p.created_at, p.updated_at,
+export const PROFILE_VIEW_COLUMNS = `p.id, p.kind, p.traits, p.computed, p.persona_id, p.persona_score, p.typology, p.typology_reason, p.typology_figures, p.typology_set_at, p.icp_fit, p.icp_qualified, p.icp_account_id, p.created_at, p.updated_at,
        coalesce((SELECT json_agg(json_build_object('icp', x.key, 'name', x.name, 'score', s.score, 'qualified', s.qualified, 'threshold', x.threshold) ORDER BY x.created_at, x.id)
                  FROM icp_scores s JOIN icps x ON x.id = s.icp_id AND x.deleted_at IS NULL WHERE s.account_id = p.id), '[]') AS icp_scores,
        coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value, 'source', i.source, 'firstSeenAt', i.first_seen_at) ORDER BY i.type, i.value)
@@ -98,6 +111,9 @@ export function toProfileView(row: ProfileRow): ProfileView {
     linked: row.linked,
     personaId: row.persona_id,
     personaScore: row.persona_score,
+    typology: row.typology
+      ? { value: row.typology, reason: row.typology_reason, figures: row.typology_figures, setAt: row.typology_set_at ? new Date(row.typology_set_at).toISOString() : null }
+      : null,
     icpFit: row.icp_fit,
     icpQualified: row.icp_qualified,
     icpAccountId: row.icp_account_id,
@@ -115,6 +131,10 @@ export interface ProfileRow {
   computed: Record<string, unknown>;
   persona_id: string | null;
   persona_score: number | null;
+  typology: string | null;
+  typology_reason: string | null;
+  typology_figures: Record<string, unknown> | null;
+  typology_set_at: Date | null;
   icp_fit: number | null;
   icp_qualified: boolean | null;
   icp_account_id: string | null;

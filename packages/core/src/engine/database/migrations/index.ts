@@ -20,6 +20,7 @@ import { RecomputeJobs1764000025000 } from './1764000025000-recompute-jobs.js';
 import { IntakeLog1764000026000 } from './1764000026000-intake-log.js';
 import { WebhookSecretKeyId1764000030000 } from './1764000030000-webhook-secret-key-id.js';
 import { Suppressions1764000031000 } from './1764000031000-suppressions.js';
+import { Typology1764000040000 } from './1764000040000-typology.js';
 import { Icps1764000041000 } from './1764000041000-icps.js';
 import { PersonaDiscoveries1764000042000 } from './1764000042000-persona-discoveries.js';
 import { SegmentDestinationOutbox1764000043000 } from './1764000043000-segment-destination-outbox.js';
@@ -27,4 +28,4 @@ import { ConsentHistory1764000044000 } from './1764000044000-consent-history.js'
 import { AuditPublicApiReads1764000045000 } from './1764000045000-audit-public-api-reads.js';
 
 /** Every migration, in order. Schema changes happen only here; `synchronize` is never on. */
-export const migrations = [InitialSchema1764000000000, EventsWithoutRowTriggers1764000000500, ProfileCreationOrder1764000000600, WorkspaceKeysThroughProfiles1764000000700, ApiKeys1764000003000, Segments1764000004000, Sync1764000005000, Webhooks1764000006000, Personas1764000007000, SegmentDestinationPushes1764000008000, IngestTablesWithoutRowTriggers1764000009000, PerProfileCoveringIndexes1764000010000, ProfileRecomputeQueue1764000011000, NaturalPrimaryKeys1764000012000, IdentifierColumnsByteOrder1764000013000, PrivacyRequests1764000014000, AdminUsers1764000020000, SyncRunProgress1764000023000, RecomputeJobs1764000025000, IntakeLog1764000026000, WebhookSecretKeyId1764000030000, Suppressions1764000031000, Icps1764000041000, PersonaDiscoveries1764000042000, SegmentDestinationOutbox1764000043000, ConsentHistory1764000044000, AuditPublicApiReads1764000045000];
+export const migrations = [InitialSchema1764000000000, EventsWithoutRowTriggers1764000000500, ProfileCreationOrder1764000000600, WorkspaceKeysThroughProfiles1764000000700, ApiKeys1764000003000, Segments1764000004000, Sync1764000005000, Webhooks1764000006000, Personas1764000007000, SegmentDestinationPushes1764000008000, IngestTablesWithoutRowTriggers1764000009000, PerProfileCoveringIndexes1764000010000, ProfileRecomputeQueue1764000011000, NaturalPrimaryKeys1764000012000, IdentifierColumnsByteOrder1764000013000, PrivacyRequests1764000014000, AdminUsers1764000020000, SyncRunProgress1764000023000, RecomputeJobs1764000025000, IntakeLog1764000026000, WebhookSecretKeyId1764000030000, Suppressions1764000031000, Typology1764000040000, Icps1764000041000, PersonaDiscoveries1764000042000, SegmentDestinationOutbox1764000043000, ConsentHistory1764000044000, AuditPublicApiReads1764000045000];
