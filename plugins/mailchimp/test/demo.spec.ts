@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -11,6 +12,9 @@ import { readStream } from '@portrait/testkit';
 import connector from '../src/index.js';
 import { startDemoSandbox } from '../src/demo/index.js';
 import { mailchimpConfigSchema } from '../src/mailchimp.config.js';
+
+/** Child processes run the TypeScript sources through the testkit's module hooks. */
+const childRegister = createRequire(import.meta.url).resolve('@portrait/testkit/child-register');
 
 describe('the demo sandbox', () => {
   it('serves an audience of the demo population that the connector checks and reads', async () => {
@@ -36,7 +40,7 @@ describe('the demo sandbox', () => {
       const workspaceId = await core.workspace();
       const source = await core.app.get(SourcesService).create(workspaceId, { connectorId: 'mailchimp', name: demo.sourceName, config: demo.config });
       const child = fork(fileURLToPath(new URL('./child/sync-child.ts', import.meta.url)), [core.db.url, source.id], {
-        execArgv: ['--conditions=source', '--import', fileURLToPath(new URL('./child/register.mjs', import.meta.url))],
+        execArgv: ['--conditions=source', '--import', childRegister],
         env: { ...process.env, PORTRAIT_SECRET_KEY: 'd'.repeat(40) },
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       });

@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +7,9 @@ import { createTestCore, type TestCore } from '@portrait/core/testing';
 import connector from '../src/index.js';
 import { ShopifySandbox } from '../src/sandbox/index.js';
 import { sandboxConfig } from './sandbox-config.js';
+
+/** Child processes run the TypeScript sources through the testkit's module hooks. */
+const childRegister = createRequire(import.meta.url).resolve('@portrait/testkit/child-register');
 
 function run(outcome: SyncOutcome) {
   if (!outcome.started) throw new Error('the sync did not start');
@@ -59,7 +63,7 @@ describe('Shopify sync stopped mid-bulk', () => {
     const workspaceId = await core.workspace();
     const source = await core.app.get(SourcesService).create(workspaceId, { connectorId: 'shopify', name: 'Shop', config: sandboxConfig(sandbox) });
     const child = fork(fileURLToPath(new URL('./child/sync-child.ts', import.meta.url)), [core.db.url, source.id, sandbox.shop, sandbox.url], {
-      execArgv: ['--conditions=source', '--import', fileURLToPath(new URL('./child/register.mjs', import.meta.url))],
+      execArgv: ['--conditions=source', '--import', childRegister],
       env: { ...process.env, PORTRAIT_SECRET_KEY: 'r'.repeat(40) },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
