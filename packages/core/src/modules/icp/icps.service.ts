@@ -4,9 +4,8 @@ import type { DataSource } from 'typeorm';
 import { freeKey, handleFromName, isKeyTaken } from '../../engine/database/handle-keys.js';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
 import { decodeCursor, encodeCursor, isUuid, pageLimit, type Page } from '../profiles/profiles.service.js';
-import { SegmentCatalogService, type SegmentCatalog } from '../segments/segment-catalog.service.js';
-import { nodeKind } from '../segments/segment-leaves/segment-leaves.js';
-import { fieldPath, validateSegmentDefinition } from '../segments/segment-validator.js';
+import { SegmentCatalogService } from '../segments/segment-catalog.service.js';
+import { weightedConditionErrors } from '../segments/weighted-conditions.js';
 import { DEFAULT_ICP_THRESHOLD, icpEnvelopeSchema, type IcpCriterion } from './icp-definition.js';
 import { IcpScoringService } from './icp-scoring.service.js';
 import { IcpException, type IcpFieldError } from './icp.exception.js';
@@ -112,16 +111,6 @@ const REFUSED_IN_CRITERIA: Record<string, string> = {
   segment: 'a criterion cannot refer to a segment: segments are evaluated after ICP fits',
 };
 
-function dependencyErrors(node: unknown, path: (string | number)[] = []): IcpFieldError[] {
-  if (typeof node !== 'object' || node === null || Array.isArray(node)) return [];
-  const kind = nodeKind(node);
-  const n = node as Record<string, unknown>;
-  if (kind === 'all' || kind === 'any') return Array.isArray(n[kind]) ? (n[kind] as unknown[]).flatMap((c, i) => dependencyErrors(c, [...path, kind, i])) : [];
-  if (kind === 'not') return dependencyErrors(n.not, [...path, 'not']);
-  const refused = kind === undefined ? undefined : REFUSED_IN_CRITERIA[kind];
-  return refused ? [{ field: fieldPath([...path, kind!]), message: refused }] : [];
-}
-
 /** `Mid-market SaaS` → `mid-market-saas`; `icp` when nothing of the name is left. */
 export function icpKeyFromName(name: string): string {
   return handleFromName(name, 'icp');
@@ -147,22 +136,8 @@ export class IcpsService {
    * (`criteria.0.condition.all[1].op`, `criteria.1.minPeople`, `threshold`).
    */
   async validate(workspaceId: string, input: unknown): Promise<ValidIcp> {
-    const errors: IcpFieldError[] = [];
     const parsed = icpEnvelopeSchema.safeParse(input);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        // A criterion's condition is the segment validator's to explain, field by field.
-        if (issue.path.length >= 3 && issue.path[0] === 'criteria' && issue.path[2] === 'condition') continue;
-        errors.push({ field: issue.path.map(String).join('.') || '(body)', message: issue.message });
-      }
-    }
-    const criteria = (input as { criteria?: unknown } | null)?.criteria;
-    if (Array.isArray(criteria)) {
-      const catalog = await this.catalog.catalog(workspaceId);
-      criteria.forEach((criterion, i) => {
-        if (typeof criterion === 'object' && criterion !== null && !Array.isArray(criterion)) errors.push(...this.conditionErrors((criterion as { condition?: unknown }).condition, `criteria.${i}.condition`, catalog));
-      });
-    }
+    const errors: IcpFieldError[] = await weightedConditionErrors(parsed, input, 'criteria', () => this.catalog.catalog(workspaceId), (kind) => REFUSED_IN_CRITERIA[kind]);
     if (errors.length || !parsed.success) {
       const first = errors[0] ?? { field: '(body)', message: 'is not a valid ICP' };
       throw new IcpException('INVALID_ICP', `the ICP is invalid: ${first.field}: ${first.message}`, errors.length ? errors : [first]);
@@ -309,16 +284,6 @@ export class IcpsService {
       [workspaceId, accountId],
     );
     return rows.map((r) => ({ icp: r.key, name: r.name, score: r.score, qualified: r.qualified, threshold: r.threshold }));
-  }
-
-  /** A criterion's condition checked by the segment validator, plus the leaves a criterion may not hold; paths under `base`. */
-  private conditionErrors(condition: unknown, base: string, catalog: SegmentCatalog): IcpFieldError[] {
-    const refused = dependencyErrors(condition);
-    const taken = new Set(refused.map((e) => e.field));
-    // Membership references are refused above, so the validator need not look them up.
-    const checked = validateSegmentDefinition(condition, catalog, () => true).filter((e) => !taken.has(e.field));
-    const under = (field: string) => (field === '' || field === '(root)' ? base : `${base}.${field}`);
-    return [...refused, ...checked].map((e) => ({ field: under(e.field), message: e.message }));
   }
 
   /** A unique violation on the key (taken by another ICP, or by two writers at once) as a field error. */

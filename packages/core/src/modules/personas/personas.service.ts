@@ -4,9 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { keysetPage, type PageQuery } from '../profiles/keyset-page.js';
 import { isUuid, type Page } from '../profiles/profiles.service.js';
-import { SegmentCatalogService, type SegmentCatalog } from '../segments/segment-catalog.service.js';
-import { nodeKind, SEGMENT_LEAVES } from '../segments/segment-leaves/segment-leaves.js';
-import { fieldPath, validateSegmentDefinition } from '../segments/segment-validator.js';
+import { SegmentCatalogService } from '../segments/segment-catalog.service.js';
+import { SEGMENT_LEAVES } from '../segments/segment-leaves/segment-leaves.js';
+import { weightedConditionErrors } from '../segments/weighted-conditions.js';
 import { PersonaAssignmentService } from './persona-assignment.service.js';
 import { personaEnvelopeSchema, type PersonaCard, type PersonaRule } from './persona-definition.js';
 import { PersonaException, type PersonaFieldError } from './persona.exception.js';
@@ -87,22 +87,6 @@ export function personaKeyFromName(name: string): string {
 }
 
 /**
- * Leaves a persona rule may not hold (their kind's `refusedInPersonaRules`), with their paths: personas
- * are assigned before segments are evaluated (segments read `profiles.persona_id`), so a rule can depend
- * neither on a persona (its own result) nor on a segment's membership.
- */
-function dependencyErrors(node: unknown, path: (string | number)[] = []): { field: string; message: string }[] {
-  if (typeof node !== 'object' || node === null || Array.isArray(node)) return [];
-  const kind = nodeKind(node);
-  const n = node as Record<string, unknown>;
-  if (kind === 'all' || kind === 'any') return Array.isArray(n[kind]) ? (n[kind] as unknown[]).flatMap((c, i) => dependencyErrors(c, [...path, kind, i])) : [];
-  if (kind === 'not') return dependencyErrors(n.not, [...path, 'not']);
-  if (kind === undefined) return [];
-  const refused = SEGMENT_LEAVES[kind].refusedInPersonaRules;
-  return refused ? [{ field: fieldPath([...path, kind]), message: refused }] : [];
-}
-
-/**
  * Buyer personas: a card and weighted matching rules in the segment condition language, validated
  * against the workspace's data like segment definitions. Creating, changing or deleting a persona
  * re-assigns the profiles it concerns (`PersonaAssignmentService`) before answering.
@@ -121,22 +105,11 @@ export class PersonasService {
    * (`rules.0.condition.all[1].op`, `card.typology`, `minScore`).
    */
   async validate(workspaceId: string, input: unknown): Promise<ValidPersona> {
-    const errors: PersonaFieldError[] = [];
     const parsed = personaEnvelopeSchema.safeParse(input);
-    if (!parsed.success) {
-      for (const issue of parsed.error.issues) {
-        // A rule's condition is the segment validator's to explain, field by field.
-        if (issue.path.length >= 3 && issue.path[0] === 'rules' && issue.path[2] === 'condition') continue;
-        errors.push({ field: issue.path.map(String).join('.') || '(body)', message: issue.message });
-      }
-    }
-    const rules = (input as { rules?: unknown } | null)?.rules;
-    if (Array.isArray(rules)) {
-      const catalog = await this.catalog.catalog(workspaceId);
-      rules.forEach((rule, i) => {
-        if (typeof rule === 'object' && rule !== null && !Array.isArray(rule)) errors.push(...this.conditionErrors((rule as { condition?: unknown }).condition, `rules.${i}.condition`, catalog));
-      });
-    }
+    // Personas are assigned before segments are evaluated (segments read `profiles.persona_id`): a rule
+    // can depend neither on a persona (its own result) nor on a segment's membership.
+    const refused = (kind: string) => SEGMENT_LEAVES[kind as keyof typeof SEGMENT_LEAVES]?.refusedInPersonaRules;
+    const errors: PersonaFieldError[] = await weightedConditionErrors(parsed, input, 'rules', () => this.catalog.catalog(workspaceId), refused);
     if (errors.length || !parsed.success) {
       const first = errors[0] ?? { field: '(body)', message: 'is not a valid persona' };
       throw new PersonaException('INVALID_PERSONA', `the persona is invalid: ${first.field}: ${first.message}`, errors.length ? errors : [first]);
@@ -230,16 +203,6 @@ export class PersonasService {
       invalidCursor,
     );
     return { data: rows.map((r) => ({ profileId: r.id, score: r.persona_score, assignedAt: new Date(r.persona_assigned_at).toISOString() })), nextCursor };
-  }
-
-  /** A rule's condition checked by the segment validator, plus the leaves a persona rule may not hold; paths under `base`. */
-  private conditionErrors(condition: unknown, base: string, catalog: SegmentCatalog): PersonaFieldError[] {
-    const refused = dependencyErrors(condition);
-    const taken = new Set(refused.map((e) => e.field));
-    // Membership references are refused above, so the validator need not look them up.
-    const checked = validateSegmentDefinition(condition, catalog, () => true).filter((e) => !taken.has(e.field));
-    const under = (field: string) => (field === '' || field === '(root)' ? base : `${base}.${field}`);
-    return [...refused, ...checked].map((e) => ({ field: under(e.field), message: e.message }));
   }
 
   /** A unique violation on the key (taken by another persona, or by two writers at once) as a field error. */
