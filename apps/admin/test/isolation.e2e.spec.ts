@@ -11,7 +11,7 @@ import { createTestAdmin, json, person, type TestAdmin, type TestSession } from 
  * come from the served OpenAPI document, so a route added later without a case here fails this test.
  */
 
-interface Request {
+interface Call {
   path: string;
   body?: unknown;
 }
@@ -19,11 +19,11 @@ interface Request {
 /** What one route is called with, for a workspace slug; the method comes from the case's key. */
 interface Case {
   /** One call, or several when a route is tried with more than one of B's ids. */
-  request: (workspace: string) => Request | Request[];
+  request: (workspace: string) => Call | Call[];
   /**
-   * What the call with A's slug may answer. 404 by default (B's id is not found in A). `own`: the route
-   * names no id of B (a list or a setting of A), it may answer that 2xx on A's own data, but never
-   * anything of B.
+   * What the call with A's slug may answer: 404 unless said otherwise (B's id is not found in A). A
+   * route that names no id of B (a list, a setting, a creation in A) may answer 2xx on A's own data
+   * (`own`), but never anything of B.
    */
   inA?: number[];
 }
@@ -224,12 +224,12 @@ describe('workspace isolation of the management API', () => {
   /** Calls a route as A's owner; B's rows are as they were, and the answers name nothing of B. */
   async function attempt(route: string, workspace: string) {
     const requests = [cases[route]!.request(workspace)].flat();
-    const statuses = [];
-    for (const request of requests) statuses.push(await attemptOne(route.split(' ')[0]!, request));
-    return statuses;
+    const answers: { status: number; text: string }[] = [];
+    for (const request of requests) answers.push(await attemptOne(route.split(' ')[0]!, request));
+    return answers;
   }
 
-  async function attemptOne(method: string, { path, body }: Request) {
+  async function attemptOne(method: string, { path, body }: Call) {
     const before = await snapshotB();
     const response = await admin.call(ownerA, path, { method, body: body ?? (method === 'GET' || method === 'DELETE' ? undefined : {}) });
     const text = response.headers.get('content-type')?.includes('text/event-stream') ? '' : await response.text();
@@ -252,10 +252,14 @@ describe('workspace isolation of the management API', () => {
 
   it('has B\'s rows of every kind a route names, all counted by the snapshot', async () => {
     const counts = Object.fromEntries((await snapshotB()).map((r) => [r.t, r.n]));
-    const kinds = ['profiles', 'merges', 'segments', 'segment_destinations', 'personas', 'icps', 'persona_discoveries', 'sources', 'sync_runs', 'dead_letters', 'webhook_subscriptions', 'webhook_deliveries', 'api_keys', 'recompute_jobs', 'suppressions', 'audit_log'];
-    for (const kind of kinds) expect({ kind, rows: counts[kind] }).toEqual({ kind, rows: expect.any(Number) });
+    const kinds = ['admin_memberships', 'profiles', 'merges', 'segments', 'segment_destinations', 'personas', 'icps', 'persona_discoveries', 'sources', 'sync_runs', 'dead_letters', 'webhook_subscriptions', 'webhook_deliveries', 'api_keys', 'recompute_jobs', 'suppressions', 'audit_log'];
     expect(kinds.filter((kind) => !(counts[kind]! > 0))).toEqual([]);
     expect(counts.workspaces).toBe(1);
+  });
+
+  it('lists to an owner of A its own workspace only', async () => {
+    const listed = await json<{ data: { slug: string }[] }>(await admin.call(ownerA, '/admin/api/workspaces'));
+    expect(listed.data.map((ws) => ws.slug)).toEqual([a.slug]);
   });
 
   it.each(Object.keys(cases))('%s: with A\'s slug and B\'s ids, nothing of B is seen or changed', async (route) => {
