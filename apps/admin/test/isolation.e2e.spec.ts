@@ -38,7 +38,7 @@ describe('workspace isolation of the management API', () => {
   let ownerB: TestSession;
   let dir: string;
   /** B's rows, one of each kind named in a route; A's few rows that a body pairs them with. */
-  const B = {} as Record<'profile' | 'mergedAway' | 'merge' | 'segment' | 'persona' | 'icp' | 'discovery' | 'source' | 'destination' | 'run' | 'deadLetter' | 'webhook' | 'delivery' | 'apiKey' | 'job' | 'member', string>;
+  const B = {} as Record<'profile' | 'mergedAway' | 'merge' | 'segment' | 'persona' | 'icp' | 'discovery' | 'source' | 'destination' | 'run' | 'deadLetter' | 'intakeDeadLetter' | 'webhook' | 'delivery' | 'apiKey' | 'job' | 'member', string>;
   const A = {} as Record<'profile' | 'segment', string>;
   let tables: string[];
 
@@ -91,6 +91,11 @@ describe('workspace isolation of the management API', () => {
     if (!outcome.started) throw new Error('the sync did not start');
     B.run = outcome.run.id;
     B.deadLetter = (await json<{ data: { id: string }[] }>(await inB(`/runs/${B.run}/dead-letters`))).data[0]!.id;
+    // A tracking message of B the ingest refused (set aside by the intake processor; written here directly).
+    [{ id: B.intakeDeadLetter }] = await admin.db.dataSource.query(
+      `INSERT INTO intake_dead_letters (workspace_id, reason, payload, received_at) VALUES ($1, 'no usable identity', '{"traits": {"first_name": "${ONLY_IN_B}"}}', now()) RETURNING id::text AS id`,
+      [b.id],
+    );
     const sources = admin.app.get(SourcesService);
     B.destination = (await sources.create(b.id, { connectorId: 'tagger', name: 'Tags', config: { list: 'b' } })).id;
     await created(inB(`/segments/${B.segment}/destinations/${B.destination}`, 'PUT'), 200);
@@ -193,6 +198,14 @@ describe('workspace isolation of the management API', () => {
     'GET /admin/api/workspaces/{workspace}/runs/{runId}/dead-letters': { request: (ws) => ({ path: `${w(ws)}/runs/${B.run}/dead-letters` }) },
     'GET /admin/api/workspaces/{workspace}/runs/{runId}/dead-letters/{deadLetterId}': { request: (ws) => ({ path: `${w(ws)}/runs/${B.run}/dead-letters/${B.deadLetter}` }) },
     'POST /admin/api/workspaces/{workspace}/runs/{runId}/dead-letters/retry': { request: (ws) => ({ path: `${w(ws)}/runs/${B.run}/dead-letters/retry`, body: { ids: [B.deadLetter] } }) },
+
+    'GET /admin/api/workspaces/{workspace}/intake/dead-letters': { request: (ws) => ({ path: `${w(ws)}/intake/dead-letters` }), inA: own },
+    'GET /admin/api/workspaces/{workspace}/intake/dead-letters/{deadLetterId}': { request: (ws) => ({ path: `${w(ws)}/intake/dead-letters/${B.intakeDeadLetter}` }) },
+
+    'GET /admin/api/workspaces/{workspace}/typology': { request: (ws) => ({ path: `${w(ws)}/typology` }), inA: own },
+    'GET /admin/api/workspaces/{workspace}/typology/settings': { request: (ws) => ({ path: `${w(ws)}/typology/settings` }), inA: own },
+    'PUT /admin/api/workspaces/{workspace}/typology/settings': { request: (ws) => ({ path: `${w(ws)}/typology/settings`, body: {} }), inA: own },
+    'POST /admin/api/workspaces/{workspace}/typology/recompute': { request: (ws) => ({ path: `${w(ws)}/typology/recompute` }), inA: own },
 
     'GET /admin/api/workspaces/{workspace}/settings/identity': { request: (ws) => ({ path: `${w(ws)}/settings/identity` }), inA: own },
     'PUT /admin/api/workspaces/{workspace}/settings/identity': { request: (ws) => ({ path: `${w(ws)}/settings/identity`, body: { defaultRegion: 'PT' } }), inA: own },
