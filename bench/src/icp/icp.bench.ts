@@ -11,7 +11,7 @@ import { numberArg, printTable, timed } from '../lib/measure.js';
  * run again when nothing changes, a 1,000-person ingest batch with the fan-out it triggers, and the
  * incremental scoring of 1,000 changed people.
  *
- *   pnpm --filter @portrait/bench build && node bench/dist/icp/icp.bench.js [--accounts=10000] [--people=10]
+ *   pnpm bench:icp [--accounts=10000] [--people=10]
  *   (DATABASE_URL or the local PostgreSQL, on a test database of its own)
  */
 
