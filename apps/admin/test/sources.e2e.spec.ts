@@ -47,7 +47,7 @@ describe('connectors and sources', () => {
     const response = await call(viewer, '/admin/api/connectors');
     expect(response.status).toBe(200);
     const { data } = await json<{ data: { id: string; icon: string | null; capabilities: unknown; secretFields: string[]; configSchema: { properties: Record<string, Record<string, unknown>> } }[] }>(response);
-    expect(data.map((c) => c.id)).toEqual([...builtInConnectors.map((c) => c.manifest.id), 'vault']);
+    expect(data.map((c) => c.id)).toEqual([...builtInConnectors.map((c) => c.manifest.id), 'vault'].sort());
     const byId = new Map(data.map((c) => [c.id, c]));
     const vaultEntry = byId.get('vault')!;
     expect(vaultEntry).toMatchObject({
