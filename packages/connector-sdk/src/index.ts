@@ -14,3 +14,4 @@ export * from './assert-connector.js';
 export * from './config-json-schema.js';
 export * from './connector-context.js';
 export * from './demo-sandbox.js';
+export * from './loopback-origin.js';

@@ -1,4 +1,4 @@
-import { SOURCE_ID } from '@portrait/connector-sdk';
+import { isLoopbackOrigin, SOURCE_ID } from '@portrait/connector-sdk';
 import { z } from 'zod';
 
 /**
@@ -58,7 +58,7 @@ export const mailchimpConfigSchema = z
     apiBaseUrl: z
       .string()
       .trim()
-      .refine((value) => value === '' || isLocalOrigin(value), 'must be the origin of a server on this machine, e.g. http://127.0.0.1:8443 (or empty for Mailchimp)')
+      .refine((value) => value === '' || isLoopbackOrigin(value), 'must be the origin of a server on this machine, e.g. http://127.0.0.1:8443 (or empty for Mailchimp)')
       .transform((value) => (value === '' ? undefined : new URL(value).origin))
       .optional()
       .describe(
@@ -88,20 +88,4 @@ export type MailchimpConfigInput = z.input<typeof mailchimpConfigSchema>;
 export function dataCenter(config: Pick<MailchimpConfig, 'apiKey' | 'server'>): string {
   const fromKey = config.apiKey ? API_KEY.exec(config.apiKey)?.[1] : undefined;
   return fromKey ?? config.server ?? 'invalid-server';
-}
-
-/**
- * `http(s)://<loopback>[:port]` and nothing more: the credentials go wherever this points, so it may
- * only point at this machine, never at another host.
- */
-function isLocalOrigin(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return false;
-  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
 }

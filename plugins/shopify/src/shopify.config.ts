@@ -1,4 +1,4 @@
-import { SOURCE_ID } from '@portrait/connector-sdk';
+import { isLoopbackOrigin, SOURCE_ID } from '@portrait/connector-sdk';
 import { z } from 'zod';
 
 /** Configuration of a Shopify source: the shop, its Admin API token, the app's secret for webhooks. */
@@ -40,7 +40,7 @@ export const shopifyConfigSchema = z.object({
   adminApiOrigin: z
     .string()
     .trim()
-    .refine((value) => value === '' || isLocalOrigin(value), 'must be the origin of a server on this machine, e.g. http://127.0.0.1:8443 (or empty for Shopify)')
+    .refine((value) => value === '' || isLoopbackOrigin(value), 'must be the origin of a server on this machine, e.g. http://127.0.0.1:8443 (or empty for Shopify)')
     .transform((value) => (value === '' ? undefined : new URL(value).origin))
     .optional()
     .describe(
@@ -48,21 +48,6 @@ export const shopifyConfigSchema = z.object({
     ),
 });
 
-/**
- * `http(s)://<loopback>[:port]` and nothing more: the access token goes wherever this points, so it
- * may only point at this machine, never at another host.
- */
-function isLocalOrigin(value: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return false;
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
-  if (url.username || url.password || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash) return false;
-  return url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(url.hostname);
-}
 
 export type ShopifyConfig = z.infer<typeof shopifyConfigSchema>;
 export type ShopifyConfigInput = z.input<typeof shopifyConfigSchema>;
