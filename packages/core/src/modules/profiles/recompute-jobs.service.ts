@@ -10,6 +10,7 @@ import { ProfileSettingsService } from './profile-settings.service.js';
 import { ProfileException } from './profile.exception.js';
 import { isUuid } from './profiles.service.js';
 import { queueRecomputeJob, type RecomputeJobKind, type RecomputeJobStatus } from './recompute-job-queue.js';
+import { claimJob } from '../../engine/database/claim-job.js';
 
 export interface RecomputeJobView {
   id: string;
@@ -143,20 +144,8 @@ export class RecomputeJobsService implements OnModuleDestroy {
   }
 
   /** Takes a job (the oldest due one, or `id`): queued, or running without progress for a while. */
-  private async claim(id?: string): Promise<JobRow | undefined> {
-    const [row] = await this.dataSource.query(
-      `WITH claimed AS (
-         UPDATE recompute_jobs SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now()
-         WHERE id = (
-           SELECT id FROM recompute_jobs
-           WHERE ($1::uuid IS NULL OR id = $1)
-             AND (status = 'queued' OR (status = 'running' AND heartbeat_at < now() - make_interval(secs => $2)))
-           ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING ${COLUMNS})
-       SELECT * FROM claimed`,
-      [id ?? null, STALLED_AFTER_SECONDS],
-    );
-    return row;
+  private claim(id?: string): Promise<JobRow | undefined> {
+    return claimJob<JobRow>(this.dataSource, 'recompute_jobs', COLUMNS, STALLED_AFTER_SECONDS, id);
   }
 
   private async work(job: JobRow, onProgress?: (job: RecomputeJobView) => void): Promise<void> {

@@ -10,6 +10,7 @@ import { extractPeople } from './discovery-extraction.js';
 import { buildDrafts, type DiscoveryDraft } from './draft-builder.js';
 import { buildFeatureMatrix, type DroppedFeature } from './feature-matrix.js';
 import { chooseClustering, nearestCentroids, type KChoice } from './kmeans-clustering.js';
+import { claimJob } from '../../../engine/database/claim-job.js';
 
 export type DiscoveryStatus = 'queued' | 'running' | 'succeeded' | 'failed';
 export type DiscoveryPhase = 'reading' | 'clustering' | 'assigning' | 'describing' | 'done';
@@ -258,20 +259,8 @@ export class PersonaDiscoveryService implements OnModuleDestroy {
   }
 
   /** Takes a discovery (the oldest due one, or `id`): queued, or running without progress for a while. */
-  private async claim(id?: string): Promise<DiscoveryRow | undefined> {
-    const [row] = await this.dataSource.query(
-      `WITH claimed AS (
-         UPDATE persona_discoveries SET status = 'running', started_at = coalesce(started_at, now()), heartbeat_at = now()
-         WHERE id = (
-           SELECT id FROM persona_discoveries
-           WHERE ($1::uuid IS NULL OR id = $1)
-             AND (status = 'queued' OR (status = 'running' AND heartbeat_at < now() - make_interval(secs => $2)))
-           ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED)
-         RETURNING ${COLUMNS})
-       SELECT * FROM claimed`,
-      [id ?? null, STALLED_AFTER_SECONDS],
-    );
-    return row;
+  private claim(id?: string): Promise<DiscoveryRow | undefined> {
+    return claimJob<DiscoveryRow>(this.dataSource, 'persona_discoveries', COLUMNS, STALLED_AFTER_SECONDS, id);
   }
 
   /** Runs a claimed discovery to its end, its progress and heartbeat written as it goes; stores its drafts with its end in one transaction. */
