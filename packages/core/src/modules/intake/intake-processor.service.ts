@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { type DataSource, QueryFailedError } from 'typeorm';
 import { IngestService } from '../ingest/ingest.service.js';
 import { IntakeLogService } from './intake-log.service.js';
+import { WakeableLoop } from '../../engine/scheduling/wakeable-loop.js';
 
 /** Messages ingested per batch (one ingest transaction). */
 export const INTAKE_CHUNK = 5000;
@@ -29,59 +30,40 @@ interface IntakeDrainStats {
 @Injectable()
 export class IntakeProcessor implements OnModuleDestroy {
   private readonly logger = new Logger(IntakeProcessor.name);
-  private running = false;
-  private pass?: Promise<void>;
-  private again = false;
-  private timer?: NodeJS.Timeout;
-  private readonly wake = () => this.kick();
+  private readonly loop: WakeableLoop;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly ingest: IngestService,
     private readonly log: IntakeLogService,
-  ) {}
+  ) {
+    this.loop = new WakeableLoop({
+      pollMs: POLL_MS,
+      signals: this.log.signals,
+      event: 'appended',
+      pass: async () => {
+        await this.drain();
+      },
+      failed: async (error) => {
+        this.logger.error({ err: error }, 'draining the intake log failed; retrying');
+        await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
+        return true;
+      },
+    });
+  }
 
   /** Starts draining: at once, on every append of this process, and every 200 ms. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.log.signals.on('appended', this.wake);
-    this.timer = setInterval(this.wake, POLL_MS);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
   /** Stops after the batch in flight. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    clearInterval(this.timer);
-    this.log.signals.off('appended', this.wake);
-    await this.pass;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async onModuleDestroy(): Promise<void> {
     await this.stop();
-  }
-
-  private kick(): void {
-    if (!this.running) return;
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
-    this.pass = (async () => {
-      do {
-        this.again = false;
-        try {
-          await this.drain();
-        } catch (error) {
-          this.logger.error({ err: error }, 'draining the intake log failed; retrying');
-          await new Promise((resolve) => setTimeout(resolve, RETRY_MS));
-          this.again = true;
-        }
-      } while (this.again && this.running);
-    })().finally(() => (this.pass = undefined));
   }
 
   /** One pass: every workspace with pending messages that no other processor holds, drained to empty. */
@@ -100,7 +82,7 @@ export class IntakeProcessor implements OnModuleDestroy {
     await runner.connect();
     try {
       for (const { workspace_id: workspaceId } of workspaces) {
-        if (!this.running && stats.batches > 0) break;
+        if (!this.loop.running && stats.batches > 0) break;
         const [{ locked }] = await runner.query(`SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS locked`, [lockKey(workspaceId)]);
         if (!locked) continue;
         try {
@@ -140,7 +122,7 @@ export class IntakeProcessor implements OnModuleDestroy {
       stats.batches++;
       stats.messages += drained;
       // Stopping: the rest waits for the next processor (or this one, started again).
-      if (!this.running) return;
+      if (!this.loop.running) return;
       if (limit < INTAKE_CHUNK) limit = Math.min(INTAKE_CHUNK, limit * 2);
       else if (drained < INTAKE_CHUNK) return;
     }

@@ -8,6 +8,7 @@ import { connectorLogger } from './connector-logger.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { parseConfig } from './source-config.js';
 import { redactSecrets, SourceRepository } from './source-repository.js';
+import { WakeableLoop } from '../../engine/scheduling/wakeable-loop.js';
 
 /** How long one destination may take to take one push. */
 const DESTINATION_TIMEOUT_MS = 5 * 60_000;
@@ -42,36 +43,38 @@ export interface PushAttempt {
 @Injectable()
 export class SegmentDestinationPusher implements OnModuleDestroy {
   private readonly logger = new Logger(SegmentDestinationPusher.name);
-  private running = false;
-  private pass?: Promise<void>;
-  private again = false;
-  private timer?: NodeJS.Timeout;
-  private readonly wake = () => this.kick();
+  private readonly loop: WakeableLoop;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
     private readonly outbox: SegmentDestinationOutboxService,
     private readonly registry: PluginRegistry,
     private readonly sources: SourceRepository,
-  ) {}
+  ) {
+    this.loop = new WakeableLoop({
+      pollMs: POLL_MS,
+      signals: this.outbox.signals,
+      event: 'queued',
+      pass: async () => {
+        while ((await this.deliverDue()) > 0 && this.loop.running) {
+          /* keep going while connections are owed pushes */
+        }
+      },
+      failed: async (error) => {
+        this.logger.error({ err: error }, 'a round of segment pushes failed; the next round retries');
+        return false;
+      },
+    });
+  }
 
   /** Starts delivering: at once, whenever this process queues pushes, and every second. */
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.outbox.signals.on('queued', this.wake);
-    this.timer = setInterval(this.wake, POLL_MS);
-    this.timer.unref();
-    this.kick();
+    this.loop.start();
   }
 
   /** Stops after the pushes in flight. */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    clearInterval(this.timer);
-    this.outbox.signals.off('queued', this.wake);
-    await this.pass;
+  stop(): Promise<void> {
+    return this.loop.stop();
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -102,26 +105,6 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
         if (!outcome.ok) failed.push(outcome.sourceId);
       }
     }
-  }
-
-  private kick(): void {
-    if (!this.running) return;
-    if (this.pass) {
-      this.again = true;
-      return;
-    }
-    this.pass = (async () => {
-      do {
-        this.again = false;
-        try {
-          while ((await this.deliverDue()) > 0 && this.running) {
-            /* keep going while connections are owed pushes */
-          }
-        } catch (error) {
-          this.logger.error({ err: error }, 'a round of segment pushes failed; the next round retries');
-        }
-      } while (this.again && this.running);
-    })().finally(() => (this.pass = undefined));
   }
 
   /** One push of a claimed connection (one batch of what it is owed); undefined when it was owed nothing. */
