@@ -1,5 +1,5 @@
 // Module hooks for a child process of a test running the TypeScript sources (as the tests do; a
-// plugin test forks one with `--import` of `@portrait/testkit/child-register`): workspace
+// plugin test forks one with `forkSourceChild`): workspace
 // packages resolve to their sources (`--conditions=source`), `.js` specifiers to the `.ts` beside them,
 // and `.ts` files are compiled with swc, decorators and their metadata included (NestJS needs them).
 import { existsSync, readFileSync } from 'node:fs';

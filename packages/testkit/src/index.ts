@@ -10,3 +10,4 @@ export * from './sandbox/pagination.js';
 export * from './sandbox/seeded-random.js';
 export * from './conformance/read-stream.js';
 export * from './conformance/describe-connector-conformance.js';
+export * from './fork-source-child.js';

@@ -1,16 +1,11 @@
-import { createRequire } from 'node:module';
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { ProfileRecomputeService, SourcesService, SyncService, type SyncOutcome } from '@portrait/core';
 import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { forkSourceChild } from '@portrait/testkit';
 import connector from '../src/index.js';
 import { MailchimpSandbox } from '../src/sandbox/index.js';
 import { PAGE_OVERLAP } from '../src/streams/member-pages.js';
 import { sandboxConfig } from './sandbox-config.js';
-
-/** Child processes run the TypeScript sources through the testkit's module hooks. */
-const childRegister = createRequire(import.meta.url).resolve('@portrait/testkit/child-register');
 
 function run(outcome: SyncOutcome) {
   if (!outcome.started) throw new Error('the sync did not start');
@@ -56,11 +51,7 @@ describe('Mailchimp sync killed mid-stream', () => {
 
     const workspaceId = await core.workspace();
     const source = await sources.create(workspaceId, { connectorId: 'mailchimp', name: 'Newsletter', config: sandboxConfig(sandbox) });
-    const child = fork(fileURLToPath(new URL('./child/sync-child.ts', import.meta.url)), [core.db.url, source.id], {
-      execArgv: ['--conditions=source', '--import', childRegister],
-      env: { ...process.env, PORTRAIT_SECRET_KEY: 'r'.repeat(40) },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    const child = forkSourceChild(new URL('./child/sync-child.ts', import.meta.url), [core.db.url, source.id], 'r'.repeat(40));
     const exited = once(child, 'exit');
     // Caught in the activity stream (the slower one: a feed call per member) past its fourth page.
     let mid: { state: { current: { offset: number } } } | undefined;

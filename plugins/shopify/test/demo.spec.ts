@@ -1,20 +1,14 @@
-import { createRequire } from 'node:module';
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createConnectorContext } from '@portrait/connector-sdk';
 import { SourcesService } from '@portrait/core';
 import { createTestCore } from '@portrait/core/testing';
-import { readStream } from '@portrait/testkit';
+import { forkSourceChild, readStream } from '@portrait/testkit';
 import connector from '../src/index.js';
 import { startDemoSandbox } from '../src/demo/index.js';
 import { shopifyConfigSchema } from '../src/shopify.config.js';
-
-/** Child processes run the TypeScript sources through the testkit's module hooks. */
-const childRegister = createRequire(import.meta.url).resolve('@portrait/testkit/child-register');
 
 describe('the demo sandbox', () => {
   it('serves a shop of the demo population that the connector checks and reads', async () => {
@@ -40,11 +34,7 @@ describe('the demo sandbox', () => {
       const workspaceId = await core.workspace();
       const source = await core.app.get(SourcesService).create(workspaceId, { connectorId: 'shopify', name: demo.sourceName, config: demo.config });
       // Only the database URL and the source: the child never learns of the sandbox but through the stored configuration.
-      const child = fork(fileURLToPath(new URL('./child/sync-child.ts', import.meta.url)), [core.db.url, source.id], {
-        execArgv: ['--conditions=source', '--import', childRegister],
-        env: { ...process.env, PORTRAIT_SECRET_KEY: 'd'.repeat(40) },
-        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      });
+      const child = forkSourceChild(new URL('./child/sync-child.ts', import.meta.url), [core.db.url, source.id], 'd'.repeat(40));
       const [code] = await once(child, 'exit');
       expect(code).toBe(0);
       const q = (sql: string) => core.db.dataSource.query(sql, [workspaceId]);

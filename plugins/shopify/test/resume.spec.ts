@@ -1,15 +1,10 @@
-import { createRequire } from 'node:module';
-import { fork } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
 import { ProfileRecomputeService, SourcesService, SyncRunsService, SyncService, type SyncOutcome } from '@portrait/core';
 import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { forkSourceChild } from '@portrait/testkit';
 import connector from '../src/index.js';
 import { ShopifySandbox } from '../src/sandbox/index.js';
 import { sandboxConfig } from './sandbox-config.js';
-
-/** Child processes run the TypeScript sources through the testkit's module hooks. */
-const childRegister = createRequire(import.meta.url).resolve('@portrait/testkit/child-register');
 
 function run(outcome: SyncOutcome) {
   if (!outcome.started) throw new Error('the sync did not start');
@@ -62,11 +57,7 @@ describe('Shopify sync stopped mid-bulk', () => {
     const reference = await cleanRun();
     const workspaceId = await core.workspace();
     const source = await core.app.get(SourcesService).create(workspaceId, { connectorId: 'shopify', name: 'Shop', config: sandboxConfig(sandbox) });
-    const child = fork(fileURLToPath(new URL('./child/sync-child.ts', import.meta.url)), [core.db.url, source.id, sandbox.shop, sandbox.url], {
-      execArgv: ['--conditions=source', '--import', childRegister],
-      env: { ...process.env, PORTRAIT_SECRET_KEY: 'r'.repeat(40) },
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    });
+    const child = forkSourceChild(new URL('./child/sync-child.ts', import.meta.url), [core.db.url, source.id, sandbox.shop, sandbox.url], 'r'.repeat(40));
     const exited = once(child, 'exit');
     let mid: { state: { bulkId: string; rootsDone: number } } | undefined;
     for (let i = 0; i < 9000 && !mid && child.exitCode === null; i++) {
