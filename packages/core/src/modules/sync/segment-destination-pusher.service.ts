@@ -7,7 +7,7 @@ import { webhookBackoffMs } from '../webhooks/webhook-delivery.service.js';
 import { connectorLogger } from './connector-logger.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { parseConfig } from './source-config.js';
-import { redactSecrets, SourceRepository } from './source-repository.js';
+import { redactSecrets, SourceRepository, type SourceRow } from './source-repository.js';
 import { WakeableLoop } from '../../engine/scheduling/wakeable-loop.js';
 
 /** How long one destination may take to take one push. */
@@ -111,12 +111,17 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
   private async push(connection: ClaimedConnection): Promise<PushAttempt | undefined> {
     let owed: OwedPush | undefined;
     try {
-      owed = await this.outbox.owed(connection, PUSH_BATCH, await this.consentPurposeOf(connection));
+      // The destination's source, read once for the push: its connector's consent purpose decides what is owed.
+      const found = await this.sources.find(connection.sourceId, connection.workspaceId).then(
+        (source) => ({ source }),
+        (error: unknown) => ({ error }),
+      );
+      owed = await this.outbox.owed(connection, PUSH_BATCH, 'source' in found ? this.consentPurposeOf(found.source) : undefined);
       if (owed.entered.length + owed.exited.length === 0) {
         await this.outbox.settle(connection, owed, undefined);
         return undefined;
       }
-      const outcome = await this.send(connection, owed);
+      const outcome = await this.send(connection, owed, found);
       await this.outbox.settle(connection, owed, outcome);
       return { sourceId: connection.sourceId, ok: outcome.ok, entered: owed.entered.length, exited: owed.exited.length, error: outcome.ok ? null : outcome.error };
     } catch (error) {
@@ -127,7 +132,7 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
   }
 
   /** Hands what is owed to the destination source's connector; never throws. */
-  private async send(connection: ClaimedConnection, owed: OwedPush): Promise<PushOutcome> {
+  private async send(connection: ClaimedConnection, owed: OwedPush, found: { source: SourceRow } | { error: unknown }): Promise<PushOutcome> {
     const { workspaceId, sourceId, segment } = connection;
     const counts = { entered: owed.entered.length, exited: owed.exited.length };
     const failed = (error: string): PushOutcome => {
@@ -137,7 +142,8 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
     };
     let secrets: string[] = [];
     try {
-      const source = await this.sources.find(sourceId, workspaceId);
+      if ('error' in found) throw found.error;
+      const { source } = found;
       if (!source.enabled) return failed(`source ${source.name} is disabled`);
       const connector = this.registry.get(source.connector_id);
       if (!connector.syncSegment || !connector.manifest.capabilities.destination) return failed(`connector "${connector.manifest.id}" does not receive segments`);
@@ -162,15 +168,15 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
     }
   }
 
-  /** The consent purpose the destination's connector declares (none when it needs none, or cannot be found: the push then fails in `send`). */
-  private async consentPurposeOf(connection: ClaimedConnection): Promise<string | undefined> {
+  /** The consent purpose the source's connector declares (none when it needs none, or is not installed: the push then fails in `send`). */
+  private consentPurposeOf(source: SourceRow): string | undefined {
     try {
-      const source = await this.sources.find(connection.sourceId, connection.workspaceId);
       return this.registry.get(source.connector_id).manifest.capabilities.destinationConsent;
     } catch {
       return undefined;
     }
   }
+
 
   /** Identities (by type) and traits of the members, read in one statement. */
   private async members(workspaceId: string, profileIds: string[]): Promise<Map<string, SegmentMember>> {
