@@ -13,7 +13,7 @@ export interface CustomerNode {
   verifiedEmail?: boolean | null;
   createdAt?: string | null;
   updatedAt?: string | null;
-  defaultAddress?: { city?: string | null; province?: string | null; countryCodeV2?: string | null } | null;
+  defaultAddress?: { city?: string | null; province?: string | null; countryCodeV2?: string | null; zip?: string | null } | null;
   amountSpent?: { amount: string; currencyCode: string } | null;
   numberOfOrders?: string | number | null;
   emailMarketingConsent?: { marketingState: string; consentUpdatedAt?: string | null } | null;
@@ -32,7 +32,7 @@ export const CUSTOMER_FIELDS = /* GraphQL */ `
   verifiedEmail
   createdAt
   updatedAt
-  defaultAddress { city province countryCodeV2 }
+  defaultAddress { city province countryCodeV2 zip }
   amountSpent { amount currencyCode }
   numberOfOrders
   emailMarketingConsent { marketingState consentUpdatedAt }
@@ -71,6 +71,7 @@ export function customerFact(node: CustomerNode, source: string, location: strin
     traits.city = node.defaultAddress.city ?? null;
     traits.region = node.defaultAddress.province ?? null;
     traits.country = node.defaultAddress.countryCodeV2 ?? null;
+    traits.postal_code = node.defaultAddress.zip?.trim() || null;
   }
   if (node.amountSpent) traits[namespaced('shopify', 'amount_spent')] = money(node.amountSpent.amount);
   if (node.numberOfOrders !== undefined && node.numberOfOrders !== null) traits[namespaced('shopify', 'number_of_orders')] = Number(node.numberOfOrders);

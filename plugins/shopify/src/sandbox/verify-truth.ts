@@ -74,6 +74,7 @@ export async function verifyShopTruth(query: Query, workspaceId: string, sandbox
       'shopify.tags': customer.tags,
       city: customer.address?.city,
       country: customer.address?.countryCode,
+      postal_code: customer.address?.zip,
     };
     for (const [key, value] of Object.entries(expected)) {
       if (value === undefined) continue;
