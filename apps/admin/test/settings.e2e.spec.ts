@@ -59,6 +59,30 @@ describe('profile settings', () => {
       expect(body.types.email).toEqual({ priority: 2, limit: 5 });
       expect(body.blockedValues).toContain('test@test.com');
       expect(body.defaultRegion).toBe('US');
+      expect(body).toMatchObject({ nameGuard: ['email', 'phone', 'name_postal_code'], matchKeys: [] });
+    });
+
+    it('turns a match key on and the name check off: what is resolved from then on follows them', async () => {
+      const own = ws;
+      const url = `${base}/identity`;
+      const patch = await admin.call(editor, url, { method: 'PATCH', body: { matchKeys: ['name_postal_code'] } });
+      expect(patch.status).toBe(200);
+      expect(await json(patch)).toMatchObject({ matchKeys: ['name_postal_code'], nameGuard: ['email', 'phone', 'name_postal_code'] });
+      // A shop's customer and a newsletter's member who share no e-mail or phone, under one name at one address.
+      await admin.ingest(own.id, [person('shop-1', [['email', 'ines.moura@mail.pt']], { first_name: 'Inês', last_name: 'Moura', postal_code: '4700-123' })]);
+      await admin.ingest(own.id, [person('news-1', [['email', 'imoura@work.pt']], { first_name: 'Ines', last_name: 'Mourra', postal_code: '4700-123 ' })]);
+      const profiles = admin.app.get(ProfilesService);
+      const ines = (await profiles.findByIdentity(own.id, 'email', 'imoura@work.pt'))!;
+      expect(ines.id).toBe((await profiles.findByIdentity(own.id, 'email', 'ines.moura@mail.pt'))!.id);
+      expect(ines.identities.map((i) => [i.type, i.value])).toContainEqual(['name_postal_code', 'M600:i:4700-123']);
+      // Another first name of the same initial at that address is another person: the key is hers, the match refused.
+      expect(await admin.ingest(own.id, [person('news-2', [['email', 'isabel@mail.pt']], { first_name: 'Isabel', last_name: 'Moura', postal_code: '4700-123' })])).toMatchObject({ created: 1, conflicts: 1 });
+      expect((await profiles.findByIdentity(own.id, 'email', 'isabel@mail.pt'))!.id).not.toBe(ines.id);
+
+      // Without the name check, a household e-mail joins whoever uses it.
+      expect((await admin.call(editor, url, { method: 'PATCH', body: { nameGuard: [] } })).status).toBe(200);
+      expect(await admin.ingest(own.id, [person('news-3', [['email', 'ines.moura@mail.pt']], { first_name: 'Rita' })])).toMatchObject({ created: 0, conflicts: 0 });
+      expect((await admin.call(editor, url, { method: 'PUT', body: {} })).status).toBe(200);
     });
 
     it('replaces the overrides (PUT) and changes them field by field (PATCH), audited', async () => {
@@ -91,6 +115,8 @@ describe('profile settings', () => {
         ['PATCH', { blockedValues: ['ok', ''] }, ['blockedValues.1']],
         ['PATCH', { types: { email: { priority: 1.5, limit: 2 } } }, ['types.email.priority']],
         ['PATCH', { blockedValues: 'none' }, ['blockedValues']],
+        ['PATCH', { matchKeys: ['name_birthday'] }, ['matchKeys.0']],
+        ['PUT', { nameGuard: ['E-mail'] }, ['nameGuard.0']],
       ];
       for (const [method, body, fields] of cases) await expectFields(await admin.call(editor, `${base}/identity`, { method, body }), fields);
       expect((await admin.call(editor, `${base}/identity`, { method: 'PUT', body: { colour: 'blue' } })).status).toBe(400);

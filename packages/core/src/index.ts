@@ -68,6 +68,8 @@ export {
   identitySettingsOverrideSchema,
   identityTypeName,
   identityTypeSettingSchema,
+  matchKeysSchema,
+  nameGuardSchema,
 } from './modules/identity/identity-settings.js';
 export type { IdentitySettings } from './modules/identity/identity-settings.js';
 export { computedTraitDefinitionSchema } from './modules/traits/computed-trait.definition.js';

@@ -2679,6 +2679,10 @@ export interface components {
             blockedValues: string[];
             /** @description Region of phone numbers written without a country code (ISO 3166-1 alpha-2) */
             defaultRegion: string;
+            /** @description Identifier types a household may share (a family e-mail, a home phone): a match on one of them alone never joins a profile whose first name differs from the record's */
+            nameGuard: string[];
+            /** @description Identifiers derived from traits that the workspace matches on too: `name_postal_code` (Soundex of the last name, first initial, postal code); none by default */
+            matchKeys: string[];
         };
         IdentityTypeSetting: {
             /** @description Lower is stronger: when a merge would break a limit, lower-priority identifiers give way first */
@@ -2704,6 +2708,10 @@ export interface components {
             };
             blockedValues?: string[];
             defaultRegion?: string;
+            /** @description Identifier types a household may share: a match on one of them alone never joins a profile whose first name differs from the record's */
+            nameGuard?: string[];
+            /** @description Identifiers derived from traits to match on too: `name_postal_code` (Soundex of the last name, first initial, postal code), checked against first names */
+            matchKeys?: "name_postal_code"[];
         };
         /** @description The fields to change; the others keep their value */
         UpdateIdentitySettings: {
@@ -2715,6 +2723,10 @@ export interface components {
             /** @description Replaces the whole list */
             blockedValues?: string[];
             defaultRegion?: string;
+            /** @description Replaces the whole list; [] turns the name check off */
+            nameGuard?: string[];
+            /** @description Replaces the whole list; [] matches on identifiers sent only */
+            matchKeys?: "name_postal_code"[];
         };
         TraitPrecedence: {
             /** @description Per trait, its sources in order of trust; a trait not listed takes the newest observation */

@@ -6,6 +6,8 @@ import {
   identitySettingsOverrideSchema,
   identityTypeName,
   identityTypeSettingSchema,
+  matchKeysSchema,
+  nameGuardSchema,
   retentionSettingsSchema,
   traitPrecedenceSchema,
   traitSourcesSchema,
@@ -22,6 +24,8 @@ export const identitySettingsSchema = z
     fallback: typeSetting.describe('The rule of identifier types not listed in `types`'),
     blockedValues: z.array(z.string()).describe('Normalized values that never match anything (placeholders, test accounts)'),
     defaultRegion: z.string().describe('Region of phone numbers written without a country code (ISO 3166-1 alpha-2)'),
+    nameGuard: z.array(z.string()).describe("Identifier types a household may share (a family e-mail, a home phone): a match on one of them alone never joins a profile whose first name differs from the record's"),
+    matchKeys: z.array(z.string()).describe('Identifiers derived from traits that the workspace matches on too: `name_postal_code` (Soundex of the last name, first initial, postal code); none by default'),
   })
   .meta({ id: 'IdentitySettings', description: 'The identity rules in force: the workspace\'s overrides over the defaults' });
 
@@ -36,6 +40,8 @@ export const updateIdentitySettingsSchema = z
     fallback: typeSetting.optional(),
     blockedValues: blockedValuesSchema.optional().describe('Replaces the whole list'),
     defaultRegion: defaultRegionSchema.optional(),
+    nameGuard: nameGuardSchema.optional().describe('Replaces the whole list; [] turns the name check off'),
+    matchKeys: matchKeysSchema.optional().describe('Replaces the whole list; [] matches on identifiers sent only'),
   })
   .strict()
   .meta({ id: 'UpdateIdentitySettings', description: 'The fields to change; the others keep their value' });

@@ -14,7 +14,7 @@ const person = (externalId: string, extra: Partial<ProfileFactInput> = {}): Prof
   source: 'hooked',
   externalId,
   identities: [{ type: 'email', value: `${externalId}@x.io` }],
-  traits: { first_name: externalId },
+  traits: { nickname: externalId },
   observedAt: day(1),
   ...extra,
 });
@@ -150,7 +150,7 @@ describe('IngestService.ingestWithin: one transaction for a batch, its dead lett
       expect(duringTransaction).toBeGreaterThanOrEqual(1);
       expect(whenPublished).toBe(0);
       const [profile] = await query<{ traits: unknown; computed: { orders_count?: number } }>(`SELECT traits, computed FROM profiles WHERE id = $1`, [result.change.profileIds[0]]);
-      expect(profile).toMatchObject({ traits: { first_name: 'di' }, computed: { orders_count: 1 } });
+      expect(profile).toMatchObject({ traits: { nickname: 'di' }, computed: { orders_count: 1 } });
     } finally {
       unsubscribe();
     }

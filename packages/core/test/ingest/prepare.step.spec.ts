@@ -35,6 +35,15 @@ describe('prepare step', () => {
     expect(entries[0]!.identities).toEqual([{ type: 'phone', value: '+5511987654321' }]);
   });
 
+  it('keeps a number written with its country code when it has a possible length, even outside the ranges known to be allocated; a national one must be valid', () => {
+    const phone = (value: string, country?: string) =>
+      prepareFacts([{ source: 'shop', externalId: 'x', identities: [{ type: 'phone', value }, { type: 'user_id', value: 'u' }], traits: country ? { country } : {}, observedAt: at }], normalizer);
+    // +33 7 08… is not in libphonenumber's table of French mobile ranges, but is a French number of the right length.
+    expect(phone('+33 7 08 72 79 56').entries[0]!.identities).toContainEqual({ type: 'phone', value: '+33708727956' });
+    expect(phone('+33 7 08 72').warnings).toEqual(['shop/x: phone "+33 7 08 72" is not a valid phone number (region US)']);
+    expect(phone('07 08 72 79 56', 'FR').warnings).toEqual(['shop/x: phone "07 08 72 79 56" is not a valid phone number (region FR)']);
+  });
+
   it("makes a person's account an entry of its own, just before the person, keyed by its first identity when it has no external id", () => {
     const { entries, warnings } = prepareFacts(
       [

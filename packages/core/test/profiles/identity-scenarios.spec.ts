@@ -84,6 +84,60 @@ describe('identity resolution scenarios', () => {
     expect(conflict).toMatchObject({ identity_type: 'email', identity_value: 'family@home.com' });
   });
 
+  it('keeps a household e-mail with the first person seen with it: a record of another first name joins its own profile by phone', async () => {
+    const ws = await core.workspace();
+    await ingest.ingest(ws, [
+      fact('shopify', '1', [['shopify_customer_id', '1'], ['email', 'the.lima.family@mail.com'], ['phone', '+5511987650001']], { traits: { first_name: 'Paulo' } }),
+      fact('shopify', '2', [['shopify_customer_id', '2'], ['email', 'ana.lima@mail.com'], ['phone', '+5511987650002']], { traits: { first_name: 'Ana' } }),
+    ]);
+    // Ana subscribed to the newsletter with the family's e-mail and her own phone.
+    const newsletter = await ingest.ingest(ws, [
+      fact('mailchimp', 'm-ana', [['mailchimp_member_id', 'h1'], ['email', 'The.Lima.Family@mail.com'], ['phone', '+55 11 98765-0002']], { traits: { first_name: 'Ana' } }),
+    ]);
+    expect(newsletter).toMatchObject({ created: 0, merged: 0, conflicts: 1 });
+    const ana = (await profiles.findByIdentity(ws, 'shopify_customer_id', '2'))!;
+    expect(ana.identities.map((i) => [i.type, i.value])).toEqual([
+      ['email', 'ana.lima@mail.com'],
+      ['mailchimp_member_id', 'h1'],
+      ['phone', '+5511987650002'],
+      ['shopify_customer_id', '2'],
+    ]);
+    expect((await profiles.findByIdentity(ws, 'email', 'the.lima.family@mail.com'))?.traits).toMatchObject({ first_name: 'Paulo' });
+    const conflicts = await core.db.dataSource.query(`SELECT identity_type, identity_value, reason FROM identity_conflicts WHERE workspace_id = $1`, [ws]);
+    expect(conflicts).toEqual([
+      { identity_type: 'email', identity_value: 'the.lima.family@mail.com', reason: 'not merged: email is shared by people of different first names' },
+    ]);
+
+    // Her activity, which names no one, follows her member id and does not join Paulo through the family e-mail either.
+    const activity = await ingest.ingest(ws, [fact('mailchimp', 'm-ana', [['mailchimp_member_id', 'h1'], ['email', 'the.lima.family@mail.com']])]);
+    expect(activity).toMatchObject({ created: 0, merged: 0 });
+    expect(await liveProfiles(ws)).toBe(2);
+
+    // The same person written with a typo, a short form or an initial still joins by e-mail.
+    for (const [n, name] of ['Pualo', 'P.', 'paulo'].entries()) {
+      await ingest.ingest(ws, [fact('crm', `c${n}`, [['email', 'the.lima.family@mail.com']], { traits: { first_name: name } })]);
+    }
+    expect(await liveProfiles(ws)).toBe(2);
+  });
+
+  it('turns the name check off when the workspace guards no identifier type', async () => {
+    const ws = await core.workspace();
+    await core.db.dataSource.query(`UPDATE workspaces SET settings = jsonb_build_object('identity', jsonb_build_object('nameGuard', '[]'::jsonb)) WHERE id = $1`, [ws]);
+    await ingest.ingest(ws, [fact('shop', '1', [['email', 'family@home.com']], { traits: { first_name: 'Dad' } })]);
+    const mom = await ingest.ingest(ws, [fact('newsletter', '1', [['email', 'family@home.com']], { traits: { first_name: 'Mom' } })]);
+    expect(mom).toMatchObject({ created: 0, conflicts: 0 });
+  });
+
+  it('drops only the identifier that would break a limit: a new phone of the same record is kept', async () => {
+    const ws = await core.workspace();
+    await ingest.ingest(ws, [fact('shopify', '1', [['shopify_customer_id', '1'], ['email', 'shared@home.com']], { traits: { first_name: 'Lee' } })]);
+    const second = await ingest.ingest(ws, [
+      fact('shopify', '2', [['shopify_customer_id', '2'], ['email', 'shared@home.com'], ['phone', '+14155550199']], { traits: { first_name: 'Lee' } }),
+    ]);
+    expect(second).toMatchObject({ created: 1, merged: 0, conflicts: 1 });
+    expect((await profiles.findByIdentity(ws, 'shopify_customer_id', '2'))?.identities.map((i) => i.type)).toEqual(['phone', 'shopify_customer_id']);
+  });
+
   it('never matches a blocked value; a fact with only blocked identities is rejected with its reason', async () => {
     const ws = await core.workspace();
     const result = await ingest.ingest(ws, [

@@ -44,7 +44,7 @@ const person = (externalId: string, email: string, source = 'shop'): ProfileFact
   source,
   externalId,
   identities: [{ type: 'email', value: email }],
-  traits: { first_name: externalId },
+  traits: { nickname: externalId },
   observedAt: '2026-01-01T00:00:00.000Z',
 });
 

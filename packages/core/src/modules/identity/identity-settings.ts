@@ -17,7 +17,18 @@ export interface IdentitySettings {
   blockedValues: string[];
   /** Region for phone numbers written without a country code (ISO 3166-1 alpha-2). */
   defaultRegion: CountryCode;
+  /**
+   * Identifier types a household may share (a family e-mail, a home phone): a match on one of them
+   * alone never joins a profile whose first name differs from the record's.
+   */
+  nameGuard: string[];
+  /** Identifiers derived from traits that the workspace matches on too (`name_postal_code`); none by default. */
+  matchKeys: MatchKey[];
 }
+
+/** The match keys Portrait can derive from traits. */
+export const MATCH_KEYS = ['name_postal_code'] as const;
+export type MatchKey = (typeof MATCH_KEYS)[number];
 
 /** The default identifier rules, Segment-style: one id per system of record, several emails/phones, many device ids. */
 export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
@@ -32,6 +43,7 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
     youtube_channel_id: { priority: 4, limit: 5 },
     anonymous_id: { priority: 5, limit: 50 },
     ga_client_id: { priority: 5, limit: 50 },
+    name_postal_code: { priority: 6, limit: 5 },
     // accounts (companies)
     domain: { priority: 2, limit: 5 },
     company_id: { priority: 1, limit: 1 },
@@ -56,6 +68,8 @@ export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
     '1234567890',
   ],
   defaultRegion: 'US',
+  nameGuard: ['email', 'phone', 'name_postal_code'],
+  matchKeys: [],
 };
 
 const wholeNumber = (min: number, max: number) =>
@@ -79,6 +93,16 @@ export const blockedValuesSchema = z
 
 export const defaultRegionSchema = z.string({ error: 'must be a string' }).regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 region, e.g. BR');
 
+export const nameGuardSchema = z
+  .array(identityTypeName, { error: 'must be a list of identifier types' })
+  .max(100, 'must be at most 100 types')
+  .describe("Identifier types a household may share: a match on one of them alone never joins a profile whose first name differs from the record's");
+
+export const matchKeysSchema = z
+  .array(z.enum(MATCH_KEYS, { error: `must be one of ${MATCH_KEYS.join(', ')}` }), { error: 'must be a list of match keys' })
+  .max(MATCH_KEYS.length, `must be at most ${MATCH_KEYS.length} keys`)
+  .describe('Identifiers derived from traits to match on too: `name_postal_code` (Soundex of the last name, first initial, postal code), checked against first names');
+
 /** The workspace-level overrides stored in `workspaces.settings.identity`. */
 export const identitySettingsOverrideSchema = z
   .object({
@@ -86,6 +110,8 @@ export const identitySettingsOverrideSchema = z
     fallback: identityTypeSettingSchema.optional(),
     blockedValues: blockedValuesSchema.optional(),
     defaultRegion: defaultRegionSchema.optional(),
+    nameGuard: nameGuardSchema.optional(),
+    matchKeys: matchKeysSchema.optional(),
   })
   .strict();
 
@@ -98,6 +124,8 @@ export function resolveIdentitySettings(override: IdentitySettingsOverride | und
     fallback: override.fallback ?? DEFAULT_IDENTITY_SETTINGS.fallback,
     blockedValues: override.blockedValues ?? DEFAULT_IDENTITY_SETTINGS.blockedValues,
     defaultRegion: (override.defaultRegion as CountryCode | undefined) ?? DEFAULT_IDENTITY_SETTINGS.defaultRegion,
+    nameGuard: override.nameGuard ?? DEFAULT_IDENTITY_SETTINGS.nameGuard,
+    matchKeys: override.matchKeys ?? DEFAULT_IDENTITY_SETTINGS.matchKeys,
   };
 }
 

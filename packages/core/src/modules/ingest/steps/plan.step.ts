@@ -60,7 +60,7 @@ export interface BatchPlan {
 export function planBatch(settings: IdentitySettings, known: KnownProfiles, entries: IngestEntry[]): BatchPlan {
   const resolver = new BatchResolver(
     settings,
-    known.profiles.map((p) => ({ id: p.id, kind: p.kind, createdAt: Number(p.created), identities: p.identities })),
+    known.profiles.map((p) => ({ id: p.id, kind: p.kind, createdAt: Number(p.created), identities: p.identities, firstName: p.first_name ?? undefined })),
     known.identityOwners.map((r) => ({ identity: { type: r.type, value: r.value }, profileId: r.profile_id })),
     known.recordOwners.map((r) => ({ recordKey: recordKey(r.source, r.external_id, r.kind), profileId: r.profile_id })),
     timeOrderedUuid,

@@ -48,16 +48,18 @@ export function prepareFacts(inputs: unknown[], normalizer: IdentityNormalizer):
       return;
     }
     const { traits, rawTraits } = normalizeContactTraits(fact.traits, normalizer, region);
+    const matchKeys = fact.kind === 'person' ? normalizer.matchKeys(traits).filter((k) => !person.kept.some((i) => i.type === k.type)) : [];
     const entry: IngestEntry = {
       index,
       kind: fact.kind,
       source: fact.source,
       externalId: fact.externalId,
       recordKey: recordKey(fact.source, fact.externalId, fact.kind),
-      identities: person.kept,
+      identities: [...person.kept, ...matchKeys],
       observedAt: fact.observedAt,
       traits,
       ...(rawTraits ? { rawTraits } : {}),
+      ...(typeof traits.first_name === 'string' ? { firstName: traits.first_name } : {}),
       events: fact.events,
       consent: fact.consent,
     };

@@ -12,7 +12,7 @@ export interface KnownProfiles {
   /** The stored records the batch mentions, with their profile. */
   recordOwners: { source: string; external_id: string; kind: ProfileKind; profile_id: string }[];
   /** The profiles of those identities and records, each with all its identities and its rank in order of creation. */
-  profiles: { id: string; kind: ProfileKind; created: string; identities: Identity[] }[];
+  profiles: { id: string; kind: ProfileKind; created: string; identities: Identity[]; first_name?: string | null }[];
 }
 
 /**
@@ -42,9 +42,9 @@ export async function resolveKnownProfiles(runner: QueryRunner, workspaceId: str
   );
   const matchedIds = [...new Set([...identityOwners.map((r) => r.profile_id), ...recordOwners.map((r) => r.profile_id)])];
   const profiles = matchedIds.length
-    ? await rows<{ id: string; kind: ProfileKind; created: string; identities: Identity[] }>(
+    ? await rows<{ id: string; kind: ProfileKind; created: string; identities: Identity[]; first_name: string | null }>(
         runner,
-        `SELECT p.id, p.kind, row_number() OVER (ORDER BY p.created_seq) AS created,
+        `SELECT p.id, p.kind, row_number() OVER (ORDER BY p.created_seq) AS created, p.traits->>'first_name' AS first_name,
                 coalesce((SELECT json_agg(json_build_object('type', i.type, 'value', i.value)) FROM identities i WHERE i.profile_id = p.id), '[]') AS identities
          FROM profiles p WHERE p.id = ANY($1::uuid[])`,
         [matchedIds],
