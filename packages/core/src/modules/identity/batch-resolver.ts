@@ -6,9 +6,12 @@ import { settingFor, type IdentitySettings } from './identity-settings.js';
  * the database. Deterministic, Segment-style rules:
  * - a fact matching no profile creates one; matching one attaches its new identifiers to it;
  *   matching several merges them (the oldest profile survives);
- * - a merge or attachment that would take a profile over an identifier type's limit does not happen:
- *   the fact's lowest-priority identifier is dropped (and recorded as a conflict) and the match is
- *   tried again, so the match on the highest-priority identifier wins;
+ * - the fact's identifiers are weighed one by one, highest priority first: one that would take a
+ *   profile over an identifier type's limit is refused (and recorded as a conflict), so the match on
+ *   the highest-priority identifier wins and the others still attach;
+ * - a match on an identifier a household may share (`nameGuard`: e-mail, phone) is refused when the
+ *   first names on both sides differ, unless the record or an unshared identifier already places the
+ *   fact on that profile;
  * - profiles of different kinds (person / account) never merge.
  * The record key (source + external id) is the strongest match: a record always stays with its profile.
  */
