@@ -76,6 +76,8 @@ export class SyncRunsService {
     const { workspaceId, sourceId, trigger, mode, queuedRunId } = request;
     try {
       return await inTransaction(this.dataSource, async (q) => {
+        // started_at is stamped with clock_timestamp(): the moment the run starts, once the lock is held
+        // and no other run is seen running (now() is when this transaction began, maybe before the last run finished).
         await q.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`portrait.sync:${sourceId}`]);
         await q.query(
           `UPDATE sync_runs SET status = 'failed', finished_at = now(), retryable = true, error = 'interrupted: the process running it stopped',
@@ -102,7 +104,7 @@ export class SyncRunsService {
                 )
               : await rows<SyncRunRow>(
                   q,
-                  `UPDATE sync_runs SET status = 'running', started_at = now(), heartbeat_at = now(), run_by = $2 WHERE id = $1 RETURNING *`,
+                  `UPDATE sync_runs SET status = 'running', started_at = clock_timestamp(), heartbeat_at = now(), run_by = $2 WHERE id = $1 RETURNING *`,
                   [queued.id, RUN_BY],
                 );
             return queued.cancel_requested ? { cancelled: started! } : { started: started! };
@@ -112,7 +114,7 @@ export class SyncRunsService {
         const [inserted] = await rows<SyncRunRow>(
           q,
           `INSERT INTO sync_runs (workspace_id, source_id, status, trigger, mode, started_at, heartbeat_at, run_by)
-           VALUES ($1, $2, 'running', $3, $4, now(), now(), $5)
+           VALUES ($1, $2, 'running', $3, $4, clock_timestamp(), now(), $5)
            ON CONFLICT (source_id) WHERE status = 'running' DO NOTHING RETURNING *`,
           [workspaceId, sourceId, trigger, mode, RUN_BY],
         );
