@@ -133,15 +133,27 @@ export class MailchimpSandbox implements ConformanceSandbox {
   // ——— What tests do to the account ———
 
   /**
+   * Changes the first audience: `members` edited, a new campaign sent to `engaged` subscribed members
+   * (opened, some clicked), `added` members joining. Answers each group and `touched`, the distinct
+   * members among them: those the next incremental read of `members` must yield (and of `activity`,
+   * those of them with a feed).
+   */
+  change(options: { members?: number; engaged?: number; added?: number }): { edited: SandboxMember[]; engaged: SandboxMember[]; added: SandboxMember[]; touched: SandboxMember[] } {
+    const listId = this.listId;
+    const edited = this.data.changeMembers(listId, options.members ?? 0);
+    const engaged = options.engaged ? this.data.sendCampaign(listId, options.engaged).members : [];
+    const added = this.data.addMembers(listId, options.added ?? 0);
+    const touched = [...new Map([...edited, ...engaged, ...added].map((m) => [m.record.id, m])).values()];
+    return { edited, engaged, added, touched };
+  }
+
+  /**
    * The conformance suite's change: 3 members edited, a campaign opened by 2 others, 2 members added.
    * Answers the facts the next incremental read must yield, per stream.
    */
   async mutate(): Promise<ConformanceMutation> {
     const listId = this.listId;
-    const edited = this.data.changeMembers(listId, 3);
-    const engaged = this.data.sendCampaign(listId, 2).members;
-    const added = this.data.addMembers(listId, 2);
-    const touched = [...new Map([...edited, ...engaged, ...added].map((m) => [m.record.id, m])).values()];
+    const { touched } = this.change({ members: 3, engaged: 2, added: 2 });
     return {
       touched: {
         members: touched.map((m) => `${listId}:${m.record.id}`),
