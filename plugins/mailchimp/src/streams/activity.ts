@@ -8,7 +8,8 @@ import { readMemberPages, type MemberPage } from './member-pages.js';
 /**
  * The `activity` stream: for each member read (all on a full sync, those whose `last_changed` moved
  * on an incremental one), its activity feed — sends, opens, clicks, bounces, unsubscriptions — as
- * events. The feeds of a page are read side by side, as many at once as the connection limit allows.
+ * events. The feeds of a page are read side by side, as many at once as the connection limit allows,
+ * and those of the next page while this one is stored.
  */
 
 const FEED_PAGE = 1000;
@@ -19,7 +20,7 @@ export function readActivity(request: ReadRequest, config: MailchimpConfig, ctx:
   return readMemberPages(request, config.audienceIds, client, ctx, ACTIVITY_MEMBER_FIELDS, (page) => feedsOf(page, client, config.source));
 }
 
-async function* feedsOf(page: MemberPage, client: MarketingClient, source: string): AsyncGenerator<ReadMessage> {
+async function feedsOf(page: MemberPage, client: MarketingClient, source: string): Promise<ReadMessage[]> {
   const outcomes = await Promise.all(
     page.members.map(async (member, i): Promise<ProfileFact | ReadMessage | undefined> => {
       const location = `${page.location}, record ${i + 1}`;
@@ -38,8 +39,7 @@ async function* feedsOf(page: MemberPage, client: MarketingClient, source: strin
   );
   const facts = outcomes.filter((o): o is ProfileFact => o !== undefined && 'source' in o);
   const invalid = outcomes.filter((o): o is ReadMessage => o !== undefined && !('source' in o));
-  if (facts.length) yield { type: 'facts', facts };
-  yield* invalid;
+  return facts.length ? [{ type: 'facts', facts }, ...invalid] : invalid;
 }
 
 async function feedOf(client: MarketingClient, member: MailchimpMember): Promise<MailchimpActivity[]> {

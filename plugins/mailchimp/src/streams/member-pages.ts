@@ -84,9 +84,29 @@ function secondBefore(at: string): string {
   return new Date(Date.parse(at) - 1000).toISOString().replace(/\.\d{3}Z$/, '+00:00');
 }
 
+/** A page read and handed over, with what follows it. */
+interface PageRead {
+  /** The page's messages (facts, invalid records), being prepared. */
+  messages: Promise<ReadMessage[]>;
+  done: boolean;
+  offset: number;
+  tail: Set<string>;
+  /** The audiences' cursors once this page is stored. */
+  audiences: Record<string, AudienceCursor>;
+}
+
+/** Keeps a promise that may never be awaited (a read ahead, when the run stops) from failing the process; awaiting it still throws. */
+function readAhead<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
+
 /**
- * Reads the audiences page by page and hands each page to `handle`, which yields the page's messages
- * (facts, invalid records); a checkpoint follows. `fields` selects the member fields to read.
+ * Reads the audiences page by page and hands each page to `handle`, which prepares the page's
+ * messages (facts, invalid records); a checkpoint follows each page. `fields` selects the member
+ * fields to read. The next page is read, and handed over, while the engine stores the current one:
+ * its calls fill the time the store takes (a page read twice after a stop is harmless, as the
+ * checkpoint only moves once its page is yielded).
  */
 export async function* readMemberPages(
   request: ReadRequest,
@@ -94,7 +114,7 @@ export async function* readMemberPages(
   client: MarketingClient,
   ctx: ConnectorContext,
   fields: string[],
-  handle: (page: MemberPage) => AsyncGenerator<ReadMessage>,
+  handle: (page: MemberPage) => Promise<ReadMessage[]>,
 ): AsyncGenerator<ReadMessage> {
   const state = parseState(request.state);
   const incremental = request.mode === 'incremental' || state.current !== undefined;
@@ -109,10 +129,8 @@ export async function* readMemberPages(
     const since = resumed ? resumed.since : previous?.cursor ? secondBefore(previous.cursor) : null;
     const skipAtCursor = new Set(previous?.idsAtCursor ?? []);
     const tracker = new CursorTracker(resumed ? audiences[listId] ?? previous : previous);
-    let offset = resumed?.offset ?? 0;
-    let tail = new Set(resumed?.tail ?? []);
 
-    for (;;) {
+    const readPage = async (offset: number, tail: Set<string>): Promise<PageRead> => {
       if (ctx.signal.aborted) throw abortReason(ctx.signal);
       const page = await client.members(listId, {
         fields: [...fields, 'total_items'],
@@ -135,16 +153,26 @@ export async function* readMemberPages(
         if (id && at) tracker.see(id, at);
         fresh.push(member);
       }
-      yield* handle({ listId, members: fresh, location: `audience ${listId} members at offset ${offset}` });
-
+      const messages = readAhead(handle({ listId, members: fresh, location: `audience ${listId} members at offset ${offset}` }));
       const total = typeof page?.total_items === 'number' ? page.total_items : 0;
-      const next = offset + Math.max(1, records.length - PAGE_OVERLAP);
-      const done = records.length === 0 || offset + records.length >= total;
-      if (done) break;
-      offset = next;
-      tail = new Set(records.slice(-PAGE_OVERLAP).map((m) => m?.id).filter((id): id is string => typeof id === 'string'));
-      audiences[listId] = tracker.state();
-      yield { type: 'checkpoint', state: { audiences, current: { listId, since, offset, tail: [...tail], previous } } };
+      return {
+        messages,
+        done: records.length === 0 || offset + records.length >= total,
+        offset: offset + Math.max(1, records.length - PAGE_OVERLAP),
+        tail: new Set(records.slice(-PAGE_OVERLAP).map((m) => m?.id).filter((id): id is string => typeof id === 'string')),
+        audiences: { ...audiences, [listId]: tracker.state() },
+      };
+    };
+
+    let pending = readAhead(readPage(resumed?.offset ?? 0, new Set(resumed?.tail ?? [])));
+    for (;;) {
+      const read = await pending;
+      // The next page is read while this one is handed over and stored.
+      if (!read.done) pending = readAhead(readPage(read.offset, read.tail));
+      yield* await read.messages;
+      if (read.done) break;
+      Object.assign(audiences, read.audiences);
+      yield { type: 'checkpoint', state: { audiences: read.audiences, current: { listId, since, offset: read.offset, tail: [...read.tail], previous } } };
     }
     audiences[listId] = tracker.state();
     const index = audienceIds.indexOf(listId);

@@ -9,15 +9,16 @@ export function readMembers(request: ReadRequest, config: MailchimpConfig, ctx: 
   return readMemberPages(request, config.audienceIds, createMarketingClient(config, ctx), ctx, MEMBER_FIELDS, (page) => mapPage(page, config.source));
 }
 
-async function* mapPage(page: MemberPage, source: string): AsyncGenerator<ReadMessage> {
+async function mapPage(page: MemberPage, source: string): Promise<ReadMessage[]> {
   const facts: ProfileFact[] = [];
+  const invalid: ReadMessage[] = [];
   for (const [i, member] of page.members.entries()) {
     try {
       facts.push(memberFact(member, source, `${page.location}, record ${i + 1}`));
     } catch (error) {
       if (!(error instanceof InvalidRecordError)) throw error;
-      yield { type: 'invalid', reason: error.reason, payload: error.payload, location: error.location };
+      invalid.push({ type: 'invalid', reason: error.reason, payload: error.payload, location: error.location });
     }
   }
-  if (facts.length) yield { type: 'facts', facts };
+  return facts.length ? [...invalid, { type: 'facts', facts }] : invalid;
 }
