@@ -119,13 +119,12 @@ export function registerSegmentCommands(program: Command): void {
       '--option <key=value>',
       "an option of the connection, as the destination's connector takes them (Mailchimp: audienceId=<audience id>, tag=<tag name>); repeat it for several. Left out: the connector's defaults. Connecting again replaces the options",
       collectOption,
-      {} as Record<string, string>,
     )
-    .action(async (reference: string, options: { workspace: string; source: string; option: Record<string, string> }) => {
+    .action(async (reference: string, options: { workspace: string; source: string; option?: Record<string, string> }) => {
       await withCore(async (app) => {
         const workspace = await requireWorkspace(app, options.workspace);
         const found = await findSegment(app, workspace.id, reference);
-        const connected = await invalidAsFields(app.get(SegmentDestinationsService).connect(workspace.id, found.id, options.source, options.option), 'cannot connect');
+        const connected = await invalidAsFields(app.get(SegmentDestinationsService).connect(workspace.id, found.id, options.source, options.option ?? {}), 'cannot connect');
         await auditCli(app, { workspaceId: workspace.id, action: 'segment.destination.connect', target: { type: 'segment', id: found.id } });
         console.log(`segment ${found.key} now pushes to ${connected.source.name} (${connected.sourceId})${describeOptions(connected.options)}`);
       });
@@ -167,7 +166,7 @@ async function invalidAsFields<T>(work: Promise<T>, what = 'invalid segment'): P
 }
 
 /** `--option key=value`, repeatable: the options so far with this one (the value is taken as given, a string). */
-function collectOption(value: string, previous: Record<string, string>): Record<string, string> {
+function collectOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
   const at = value.indexOf('=');
   if (at <= 0) fail(`--option ${value}: must be key=value, e.g. --option tag=spring-vip`);
   const key = value.slice(0, at).trim();
