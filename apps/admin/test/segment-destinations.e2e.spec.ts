@@ -6,6 +6,7 @@ type Destination = {
   sourceId: string;
   source: { name: string; connectorId: string };
   lastPush: { at: string; outcome: string; entered: number; exited: number; synced: number; skipped: number; error: string | null } | null;
+  options: Record<string, unknown>;
   pending: { members: number; since: string | null };
   nextAttemptAt: string | null;
   failedAttempts: number;
@@ -49,6 +50,7 @@ describe('segment destinations', () => {
     expect(await json(connected)).toMatchObject({
       sourceId: tags,
       source: { name: 'Tags', connectorId: 'tagger', enabled: true, status: 'ok' },
+      options: {},
       lastPush: null,
       pending: { members: 1 },
       failedAttempts: 0,
@@ -152,5 +154,52 @@ describe('segment destinations', () => {
     expect((await admin.call(editor, `${base}/push`, { method: 'POST' })).status).toBe(200);
     expect(pushed).toHaveLength(pushes);
     expect([...tagger.held.get('vip/brazil')!]).not.toContain('gil@example.org');
+  });
+
+  it('connects a Mailchimp source with an audience and a tag, refuses a bad audience or an empty tag naming the field (400) and changes nothing, and replaces the options when connected again', async () => {
+    const mailchimp = (
+      await admin.app.get(SourcesService).create(ws.id, {
+        connectorId: 'mailchimp',
+        name: 'Newsletter',
+        config: { apiKey: `${'0'.repeat(32)}-us6`, audienceIds: ['a1b2c3d4e5', 'f6e5d4c3b2'] },
+        enabled: false,
+      })
+    ).id;
+    const url = `${base}/${mailchimp}`;
+    const stored = async () => (await admin.db.dataSource.query(`SELECT options FROM segment_destinations WHERE source_id = $1`, [mailchimp])).map((r: { options: unknown }) => r.options);
+    const pendingRows = async () => (await admin.db.dataSource.query(`SELECT count(*)::int AS n FROM segment_destination_pending WHERE source_id = $1`, [mailchimp]))[0].n as number;
+
+    const refusals = [
+      [{ options: { audienceId: 'ffffffffff' } }, 'options.audienceId', "must be one of the source's audiences: a1b2c3d4e5, f6e5d4c3b2"],
+      [{ options: { audienceId: 'not an id!' } }, 'options.audienceId', expect.stringContaining('must be an audience id')],
+      [{ options: { tag: '' } }, 'options.tag', 'must not be empty'],
+      [{ options: { tag: 'x'.repeat(101) } }, 'options.tag', expect.stringContaining('at most 100 characters')],
+    ] as const;
+    for (const [body, field, message] of refusals) {
+      const refused = await admin.call(editor, url, { method: 'PUT', body });
+      expect({ body, status: refused.status }).toEqual({ body, status: 400 });
+      expect(await json(refused)).toMatchObject({ code: 'INVALID_DESTINATION', errors: [{ field, message }] });
+    }
+    const notAnObject = await admin.call(editor, url, { method: 'PUT', body: { options: 'spring-vip' } });
+    expect(notAnObject.status).toBe(400);
+    expect(await json(notAnObject)).toMatchObject({ code: 'VALIDATION_FAILED', errors: [{ field: 'options', message: 'must be an object of options' }] });
+    expect(await stored()).toEqual([]);
+    expect(await pendingRows()).toBe(0);
+
+    const connected = await admin.call(editor, url, { method: 'PUT', body: { options: { audienceId: 'f6e5d4c3b2', tag: 'spring-vip' } } });
+    expect(connected.status).toBe(200);
+    const members = (await admin.db.dataSource.query(`SELECT count(*)::int AS n FROM segment_memberships WHERE segment_id = $1`, [segment]))[0].n as number;
+    expect(members).toBeGreaterThan(0);
+    expect(await json(connected)).toMatchObject({ sourceId: mailchimp, options: { audienceId: 'f6e5d4c3b2', tag: 'spring-vip' }, pending: { members } });
+    // A refusal once connected changes nothing either.
+    expect((await admin.call(editor, url, { method: 'PUT', body: { options: { tag: ' ' } } })).status).toBe(400);
+    expect(await stored()).toEqual([{ audienceId: 'f6e5d4c3b2', tag: 'spring-vip' }]);
+    const listed = await json<{ data: Destination[] }>(await admin.call(viewer, base));
+    expect(listed.data.find((d) => d.sourceId === mailchimp)).toMatchObject({ options: { audienceId: 'f6e5d4c3b2', tag: 'spring-vip' } });
+
+    // Connected again without a body: the defaults (the first audience, the segment's key).
+    expect(await json(await admin.call(editor, url, { method: 'PUT' }))).toMatchObject({ options: {} });
+    expect(await stored()).toEqual([{}]);
+    expect((await admin.call(editor, url, { method: 'DELETE' })).status).toBe(204);
   });
 });

@@ -49,7 +49,7 @@ describe('portrait segment destinations and push', () => {
     expect(connected).toMatchObject({ code: 0, stdout: `segment brazil now pushes to Tags (${source.id})\n` });
     const listed = await run(['segment', 'destinations', '--workspace', 'demo', 'brazil']);
     expect(listed.code).toBe(0);
-    expect(listed.stdout).toMatch(new RegExp(`^${source.id}\\tTags\\tfile-tagger\\tnot pushed yet\\t2 pending since \\S+, next attempt \\S+\\n$`));
+    expect(listed.stdout).toMatch(new RegExp(`^${source.id}\\tTags\\tfile-tagger\\tdefault options\\tnot pushed yet\\t2 pending since \\S+, next attempt \\S+\\n$`));
 
     const failed = await run(['segment', 'push', '--workspace', 'demo', 'brazil']);
     expect(failed.code).toBe(1);
@@ -61,7 +61,7 @@ describe('portrait segment destinations and push', () => {
     expect((await run(['segment', 'push', '--workspace', 'demo', 'brazil', '--destination', 'Tags'])).code).toBe(1);
     const recovered = await run(['segment', 'push', '--workspace', 'demo', brazil.id, '--destination', source.id]);
     expect(recovered.code).toBe(0);
-    expect(recovered.stdout).toMatch(new RegExp(`^${source.id}\\tTags\\tfile-tagger\\tlast push \\S+: succeeded \\(\\+2 -0, 2 synced, 0 skipped\\)\\tnothing pending\\n$`));
+    expect(recovered.stdout).toMatch(new RegExp(`^${source.id}\\tTags\\tfile-tagger\\tdefault options\\tlast push \\S+: succeeded \\(\\+2 -0, 2 synced, 0 skipped\\)\\tnothing pending\\n$`));
     expect(readState(stateFile).held).toEqual({ brazil: ['ana@example.org', 'caio@example.org'] });
     expect((await run(['segment', 'destinations', '--workspace', 'demo', 'brazil'])).stdout).toContain('\tnothing pending\n');
 

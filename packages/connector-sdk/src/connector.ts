@@ -38,7 +38,10 @@ export interface ConnectorCapabilities {
   destinationConsent?: string;
 }
 
-export interface ConnectorManifest<Config = unknown> {
+/** The options of one segment's connection to a destination, as its connector's `destinationOptionsSchema` parses them. */
+export type DestinationOptions = Record<string, unknown>;
+
+export interface ConnectorManifest<Config = unknown, Options = DestinationOptions> {
   /** Lower-case, dash-separated, unique across installed plugins: `shopify`, `csv`, `acme-crm`. */
   id: string;
   name: string;
@@ -50,6 +53,13 @@ export interface ConnectorManifest<Config = unknown> {
   kind: 'source' | 'destination' | 'both';
   /** Validates the source configuration; the engine and the admin render and check it. */
   configSchema: z.ZodType<Config>;
+  /**
+   * For a destination: validates the options given when a segment is connected to one of its sources
+   * (the list or audience it goes to, the name it takes there…). Applied on connecting (a problem is a
+   * field error of `options`) and before every push; its output is `SegmentSnapshot.options`. Absent:
+   * the destination takes no options, and a connection that gives some is refused.
+   */
+  destinationOptionsSchema?: z.ZodType<Options>;
   /** Top-level config fields holding secrets: encrypted at rest, never returned in clear. */
   secretFields: string[];
   streams: StreamDefinition[];
@@ -130,11 +140,22 @@ export interface PrivacyRequest {
   reference?: string;
 }
 
-export interface SegmentSnapshot {
+export interface SegmentSnapshot<Options = DestinationOptions> {
   id: string;
   name: string;
   /** Stable, channel-safe key, e.g. `vip-customers`. */
   key: string;
+  /**
+   * The options this segment was connected to the destination with, parsed by the connector's
+   * `destinationOptionsSchema` (defaults applied); `{}` when the connector declares none.
+   */
+  options: Options;
+}
+
+/** A problem with a connection's options: `field` is a path within them, e.g. `audienceId`. */
+export interface DestinationOptionProblem {
+  field: string;
+  message: string;
 }
 
 export interface SegmentMember {
@@ -155,8 +176,8 @@ export interface SegmentSyncResult {
   skipped: { profileId: string; reason: string }[];
 }
 
-export interface ConnectorDefinition<Config = unknown> {
-  manifest: ConnectorManifest<Config>;
+export interface ConnectorDefinition<Config = unknown, Options = DestinationOptions> {
+  manifest: ConnectorManifest<Config, Options>;
   /** The admin's "Test connection": reach the channel with these credentials. */
   check(config: Config, ctx: ConnectorContext): Promise<CheckResult>;
   /** Reads one stream from `request.state`, yielding facts, checkpoints and invalid records. */
@@ -164,19 +185,26 @@ export interface ConnectorDefinition<Config = unknown> {
   /** Verifies (signature) and maps an inbound webhook. Throws `WebhookSignatureError` when it does not verify. */
   parseWebhook?(request: WebhookRequest, config: Config, ctx: ConnectorContext): Promise<WebhookResult>;
   /** Hands a destination the members that entered and left a segment. */
-  syncSegment?(segment: SegmentSnapshot, diff: SegmentDiff, config: Config, ctx: ConnectorContext): Promise<SegmentSyncResult>;
+  syncSegment?(segment: SegmentSnapshot<Options>, diff: SegmentDiff, config: Config, ctx: ConnectorContext): Promise<SegmentSyncResult>;
+  /**
+   * Checks a connection's options (already parsed by `destinationOptionsSchema`) against the source's
+   * configuration, e.g. that the audience named is one the source holds; answers the problems (none:
+   * valid). Called on connecting and before every push, without touching the channel.
+   */
+  checkDestinationOptions?(options: Options, config: Config): DestinationOptionProblem[];
 }
 
 /** A connector as the engine holds it: the definition, branded so a loaded package can be recognised. */
-export type Connector<Config = unknown> = Readonly<ConnectorDefinition<Config>> & { readonly __portraitConnector: 1 };
+export type Connector<Config = unknown, Options = DestinationOptions> = Readonly<ConnectorDefinition<Config, Options>> & { readonly __portraitConnector: 1 };
 
 /**
  * Makes a connector out of its definition, validating it first: id format, semver version, streams
  * (non-empty, unique names, a primary key, a cursor field when incremental), a 5-field cron schedule,
- * secret fields present in the config schema, and the functions its capabilities promise. Throws a
+ * secret fields present in the config schema, destination options only on a destination, and the
+ * functions its capabilities promise. Throws a
  * `ConnectorDefinitionError` listing every problem, so a malformed plugin fails when it is loaded.
  */
-export function defineConnector<Config>(definition: ConnectorDefinition<Config>): Connector<Config> {
+export function defineConnector<Config, Options = DestinationOptions>(definition: ConnectorDefinition<Config, Options>): Connector<Config, Options> {
   const problems = definitionProblems(definition);
   if (problems.length > 0) {
     const id = (definition as { manifest?: { id?: unknown } } | undefined)?.manifest?.id;

@@ -111,6 +111,25 @@ describe('defineConnector', () => {
     ]);
   });
 
+  it('takes destination options only on a destination, as a zod schema, with their check', () => {
+    const syncSegment = async () => ({ synced: 0, skipped: [] });
+    const options = z.object({ list: z.string().min(1).optional() });
+    const destination = definition(
+      { kind: 'both', capabilities: { destination: true }, destinationOptionsSchema: options },
+      { syncSegment, checkDestinationOptions: () => [] },
+    );
+    expect(defineConnector(destination).manifest.destinationOptionsSchema).toBe(options);
+    expect(problemsOf(() => defineConnector(definition({ destinationOptionsSchema: options })))).toEqual([
+      'manifest.destinationOptionsSchema: is given but the connector does not receive segments (capabilities.destination)',
+    ]);
+    expect(problemsOf(() => defineConnector(definition({ kind: 'both', capabilities: { destination: true }, destinationOptionsSchema: { type: 'object' } }, { syncSegment })))).toEqual([
+      'manifest.destinationOptionsSchema: must be a zod 4 schema',
+    ]);
+    expect(problemsOf(() => defineConnector(definition({ kind: 'both', capabilities: { destination: true } }, { syncSegment, checkDestinationOptions: () => [] })))).toEqual([
+      'checkDestinationOptions: needs manifest.destinationOptionsSchema',
+    ]);
+  });
+
   it('refuses a config schema that is not a zod schema', () => {
     expect(problemsOf(() => defineConnector(definition({ configSchema: { type: 'object' } })))).toEqual([
       'manifest.configSchema: must be a zod 4 schema',

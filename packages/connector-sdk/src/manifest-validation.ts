@@ -75,6 +75,7 @@ export const connectorManifestSchema = z
     icon: z.string().optional(),
     kind: z.enum(['source', 'destination', 'both']),
     configSchema: z.custom<z.ZodType>(isZodSchema, 'must be a zod 4 schema'),
+    destinationOptionsSchema: z.custom<z.ZodType>(isZodSchema, 'must be a zod 4 schema').optional(),
     secretFields: z.array(z.string().min(1, 'must not be empty')),
     streams: z.array(streamSchema),
     defaultSchedule: z.string().superRefine((value, ctx) => {
@@ -103,6 +104,9 @@ export const connectorManifestSchema = z
         path: ['capabilities', 'destination'],
         message: destination ? `must be true for a connector of kind "${manifest.kind}"` : 'is true but the kind is "source"',
       });
+    }
+    if (manifest.destinationOptionsSchema && !manifest.capabilities.destination) {
+      ctx.addIssue({ code: 'custom', path: ['destinationOptionsSchema'], message: 'is given but the connector does not receive segments (capabilities.destination)' });
     }
     const keys = configSchemaKeys(manifest.configSchema);
     if (keys) {
@@ -135,6 +139,12 @@ export function definitionProblems(definition: unknown): string[] {
   }
   if (manifest.capabilities?.destination && typeof candidate.syncSegment !== 'function') {
     problems.push('syncSegment: must be a function when capabilities.destination is true');
+  }
+  if (candidate.checkDestinationOptions !== undefined && typeof candidate.checkDestinationOptions !== 'function') {
+    problems.push('checkDestinationOptions: must be a function');
+  }
+  if (candidate.checkDestinationOptions !== undefined && !manifest.destinationOptionsSchema) {
+    problems.push('checkDestinationOptions: needs manifest.destinationOptionsSchema');
   }
   return problems;
 }

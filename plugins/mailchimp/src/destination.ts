@@ -9,11 +9,12 @@ import {
   type SegmentSnapshot,
   type SegmentSyncResult,
 } from '@portrait/connector-sdk';
-import type { MailchimpConfig } from './mailchimp.config.js';
+import type { MailchimpConfig, MailchimpDestinationOptions } from './mailchimp.config.js';
 import { createMarketingWrites, type BatchOperation, type MailchimpBatch, type MarketingWrites, type MemberTagStatus } from './transport/marketing-writes.js';
 
 /**
- * A segment sent to Mailchimp becomes a tag (the segment's key) on the source's first audience:
+ * A segment sent to Mailchimp becomes a tag on an audience of the source, both chosen when the segment
+ * is connected (options `tag` and `audienceId`; by default the segment's key on the first audience):
  * members who enter get the tag (`active`), those who leave lose it (`inactive`). A person not yet in
  * the audience is added first (`PUT`, with the source's `statusIfNew`). Every call is idempotent, so
  * the engine's retries of a failed push are harmless. Up to `BATCH_THRESHOLD` members go one call at
@@ -40,8 +41,13 @@ export function subscriberHash(email: string): string {
   return createHash('md5').update(email.toLowerCase()).digest('hex');
 }
 
-export async function syncSegmentToMailchimp(segment: SegmentSnapshot, diff: SegmentDiff, config: MailchimpConfig, ctx: ConnectorContext): Promise<SegmentSyncResult> {
-  const listId = config.audienceIds[0]!;
+export async function syncSegmentToMailchimp(
+  segment: SegmentSnapshot<MailchimpDestinationOptions>,
+  diff: SegmentDiff,
+  config: MailchimpConfig,
+  ctx: ConnectorContext,
+): Promise<SegmentSyncResult> {
+  const listId = segment.options.audienceId ?? config.audienceIds[0]!;
   const skipped: SegmentSyncResult['skipped'] = [];
   const targets: Target[] = [];
   const add = (members: SegmentMember[], status: MemberTagStatus) => {
@@ -55,10 +61,10 @@ export async function syncSegmentToMailchimp(segment: SegmentSnapshot, diff: Seg
   add(diff.exited, 'inactive');
 
   const writes = createMarketingWrites(config, ctx);
-  const tag = segment.key;
+  const tag = segment.options.tag ?? segment.key;
   const refused = targets.length > BATCH_THRESHOLD ? await syncInBatches(writes, listId, tag, targets, config, ctx) : await syncOneByOne(writes, listId, tag, targets, config);
   skipped.push(...refused);
-  ctx.logger.info({ segment: segment.key, listId, synced: targets.length - refused.length, skipped: skipped.length }, 'segment sent to Mailchimp');
+  ctx.logger.info({ segment: segment.key, listId, tag, synced: targets.length - refused.length, skipped: skipped.length }, 'segment sent to Mailchimp');
   return { synced: targets.length - refused.length, skipped };
 }
 

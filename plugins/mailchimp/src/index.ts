@@ -1,7 +1,7 @@
 import { defineConnector } from '@portrait/connector-sdk';
 import { checkMailchimpSource } from './mailchimp-check.js';
 import { syncSegmentToMailchimp } from './destination.js';
-import { mailchimpConfigSchema, type MailchimpConfig } from './mailchimp.config.js';
+import { mailchimpConfigSchema, mailchimpDestinationOptionProblems, mailchimpDestinationOptionsSchema, type MailchimpConfig, type MailchimpDestinationOptions } from './mailchimp.config.js';
 import { readActivity } from './streams/activity.js';
 import { readMembers } from './streams/members.js';
 import { parseMailchimpWebhook } from './webhooks.js';
@@ -13,7 +13,7 @@ const ICON =
  * Mailchimp: the members of the configured audiences and their e-mail activity through the
  * Marketing API (`@mailchimp/mailchimp_marketing`), kept current by Mailchimp's audience webhooks.
  */
-export const connector = defineConnector<MailchimpConfig>({
+export const connector = defineConnector<MailchimpConfig, MailchimpDestinationOptions>({
   manifest: {
     id: 'mailchimp',
     name: 'Mailchimp',
@@ -23,6 +23,7 @@ export const connector = defineConnector<MailchimpConfig>({
     icon: ICON,
     kind: 'both',
     configSchema: mailchimpConfigSchema,
+    destinationOptionsSchema: mailchimpDestinationOptionsSchema,
     secretFields: ['apiKey', 'accessToken', 'webhookSecret'],
     streams: [
       {
@@ -51,7 +52,8 @@ export const connector = defineConnector<MailchimpConfig>({
   },
   parseWebhook: (request, config, ctx) => parseMailchimpWebhook(request, config, ctx),
   syncSegment: (segment, diff, config, ctx) => syncSegmentToMailchimp(segment, diff, config, ctx),
+  checkDestinationOptions: (options, config) => mailchimpDestinationOptionProblems(options, config),
 });
 
 export default connector;
-export type { MailchimpConfig, MailchimpConfigInput } from './mailchimp.config.js';
+export type { MailchimpConfig, MailchimpConfigInput, MailchimpDestinationOptions } from './mailchimp.config.js';

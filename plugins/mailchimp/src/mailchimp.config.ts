@@ -82,6 +82,37 @@ export const mailchimpConfigSchema = z
   });
 
 export type MailchimpConfig = z.infer<typeof mailchimpConfigSchema>;
+
+/**
+ * Options of a segment connected to a Mailchimp source: the audience it goes to (one of the source's
+ * `audienceIds`; default the first) and the tag it becomes there (default the segment's key). Mailchimp
+ * takes a tag name of 1 to 100 characters, spaces trimmed.
+ */
+export const mailchimpDestinationOptionsSchema = z
+  .object({
+    audienceId: z
+      .string()
+      .trim()
+      .regex(/^[0-9a-z]{1,32}$/i, 'must be an audience id, e.g. 1a2b3c4d5e (Audience → Settings → Audience name and defaults)')
+      .optional()
+      .describe("The audience the segment goes to: one of the source's audienceIds. Default: the first of them."),
+    tag: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(100, 'must be at most 100 characters (Mailchimp\'s limit for a tag name)')
+      .optional()
+      .describe("The tag the segment's members hold in the audience. Default: the segment's key."),
+  })
+  .strict();
+
+export type MailchimpDestinationOptions = z.infer<typeof mailchimpDestinationOptionsSchema>;
+
+/** The audience a connection names must be one the source syncs. */
+export function mailchimpDestinationOptionProblems(options: MailchimpDestinationOptions, config: MailchimpConfig): { field: string; message: string }[] {
+  if (options.audienceId === undefined || config.audienceIds.includes(options.audienceId)) return [];
+  return [{ field: 'audienceId', message: `must be one of the source's audiences: ${config.audienceIds.join(', ')}` }];
+}
 export type MailchimpConfigInput = z.input<typeof mailchimpConfigSchema>;
 
 /** The data center every call goes to: the API key's suffix, or `server` with an access token. */

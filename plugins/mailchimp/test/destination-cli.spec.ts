@@ -64,5 +64,16 @@ describe('pnpm portrait segment connect … to a Mailchimp source', () => {
     expect(pushed.stdout).toContain('succeeded (+1 -0, 1 synced, 0 skipped)');
 
     expect(tagHolders(sandbox.data, sandbox.listId, 'vip-customers').map((e) => e.toLowerCase())).toEqual([a!.toLowerCase()]);
+
+    // Connected again with a tag of its own: the members are sent again under it; a bad option is refused by name.
+    const refused = await portrait(['segment', 'connect', '--workspace', 'news', 'vip-customers', '--source', sourceId, '--option', 'audienceId=ffffffffff'], db);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`options.audienceId: must be one of the source's audiences: ${sandbox.listId}`);
+    const tagged = await portrait(['segment', 'connect', '--workspace', 'news', 'vip-customers', '--source', sourceId, '--option', `audienceId=${sandbox.listId}`, '--option', 'tag=spring-vip'], db);
+    expect(tagged).toMatchObject({ code: 0, stdout: `segment vip-customers now pushes to Newsletter (${sourceId}) with audienceId=${sandbox.listId}, tag=spring-vip\n` });
+    expect((await portrait(['segment', 'push', '--workspace', 'news', 'vip-customers'], db)).code).toBe(0);
+    expect(tagHolders(sandbox.data, sandbox.listId, 'spring-vip').map((e) => e.toLowerCase())).toEqual([a!.toLowerCase()]);
+    const listed = await portrait(['segment', 'destinations', '--workspace', 'news', 'vip-customers'], db);
+    expect(listed.stdout).toContain(`\toptions audienceId=${sandbox.listId}, tag=spring-vip\tlast push `);
   }, 120_000);
 });

@@ -157,6 +157,63 @@ describe('segments sent to a Mailchimp audience', () => {
     const [destination] = await core.app.get(SegmentDestinationsService).list(ws, segment.id);
     expect(destination).toMatchObject({ pending: { members: 0 }, lastPush: { outcome: 'succeeded', entered: 3, synced: 1, skipped: 2 } });
   });
+
+  it('sends a segment connected with an audience and a tag to that audience under that tag, and under the new tag once it changes', async () => {
+    const audiences = [
+      { id: 'a1b2c3d4e5', name: 'Newsletter' },
+      { id: 'f6e5d4c3b2', name: 'Spring collection' },
+    ];
+    const two = await MailchimpSandbox.start({ members: 20, seed: 61, audiences });
+    try {
+      const [first, second] = two.audienceIds as [string, string];
+      const ws = await core.workspace();
+      const source = await core.app.get(SourcesService).create(ws, { connectorId: 'mailchimp', name: 'Two audiences', config: sandboxConfig(two) });
+      const segment = await core.app.get(SegmentsService).create(ws, { name: 'Spring VIP', key: 'vip-spring', definition: { trait: 'vip', op: 'eq', value: true } });
+      const destinations = core.app.get(SegmentDestinationsService);
+      const [a, b, c] = two.data.audience(second)!.members.slice(0, 3).map((m) => m.record.email_address);
+      const newcomer = 'spring.reader@example.org';
+      await core.app.get(IngestService).ingest(ws, [customer(a!, true, 1, true), customer(b!, true, 1, true), customer(c!, true, 1, false), customer(newcomer, true, 1, true)]);
+
+      const connected = await destinations.connect(ws, segment.id, source.id, { audienceId: second, tag: 'spring-vip' });
+      expect(connected).toMatchObject({ options: { audienceId: second, tag: 'spring-vip' }, pending: { members: 4 } });
+      await drain();
+      // On the second audience, under the tag given; the newcomer was added to that audience. Nothing on the first.
+      expect(lower(tagHolders(two.data, second, 'spring-vip'))).toEqual(lower([a!, b!, newcomer]));
+      expect(two.data.member(second, connectorHash(newcomer))!.record).toMatchObject({ email_address: newcomer, list_id: second });
+      expect(tagHolders(two.data, first, 'spring-vip')).toEqual([]);
+      expect(tagHolders(two.data, first, 'vip-spring')).toEqual([]);
+      expect(tagHolders(two.data, second, 'vip-spring')).toEqual([]);
+
+      // A new tag: the whole current membership is sent again under it; the old tag is left as it is.
+      await core.app.get(IngestService).ingest(ws, [customer(b!, false, 2, true)]);
+      const renamed = await destinations.connect(ws, segment.id, source.id, { audienceId: second, tag: 'spring-vip-2026' });
+      expect(renamed).toMatchObject({ options: { audienceId: second, tag: 'spring-vip-2026' } });
+      await drain();
+      expect(lower(tagHolders(two.data, second, 'spring-vip-2026'))).toEqual(lower([a!, newcomer]));
+      expect(lower(tagHolders(two.data, second, 'spring-vip'))).toEqual(lower([a!, b!, newcomer]));
+      const [destination] = await destinations.list(ws, segment.id);
+      expect(destination).toMatchObject({ options: { tag: 'spring-vip-2026' }, pending: { members: 0 }, lastPush: { outcome: 'succeeded', entered: 2, synced: 2 } });
+
+      // Who leaves afterwards loses the new tag.
+      await core.app.get(IngestService).ingest(ws, [customer(a!, false, 3, true)]);
+      await drain();
+      expect(lower(tagHolders(two.data, second, 'spring-vip-2026'))).toEqual(lower([newcomer]));
+    } finally {
+      await two.close();
+    }
+  });
+
+  it('refuses an audience the source does not sync and an empty tag, naming the option', async () => {
+    const { ws, segment, source } = await setUp('vip-refused');
+    const destinations = core.app.get(SegmentDestinationsService);
+    await expect(destinations.connect(ws, segment.id, source.id, { audienceId: 'ffffffffff' })).rejects.toMatchObject({
+      code: 'INVALID_DESTINATION',
+      errors: [{ field: 'options.audienceId', message: `must be one of the source's audiences: ${sandbox.listId}` }],
+    });
+    await expect(destinations.connect(ws, segment.id, source.id, { tag: '  ' })).rejects.toMatchObject({ errors: [{ field: 'options.tag', message: 'must not be empty' }] });
+    await expect(destinations.connect(ws, segment.id, source.id, { tag: 'x'.repeat(101) })).rejects.toMatchObject({ errors: [{ field: 'options.tag' }] });
+    expect((await destinations.list(ws, segment.id))[0]).toMatchObject({ options: {} });
+  });
 });
 
 function connectorHash(email: string): string {

@@ -292,7 +292,7 @@ export interface paths {
         get?: never;
         /**
          * Connect a destination
-         * @description A source of the workspace whose connector receives segments: the segment's current members are pushed to it, then who enters and leaves; a failed push is retried with backoff until it goes through. Idempotent.
+         * @description A source of the workspace whose connector receives segments: the segment's current members are pushed to it, then who enters and leaves; a failed push is retried with backoff until it goes through. Idempotent. The body's `options` (Mailchimp: `audienceId`, `tag`) are checked by the destination's connector (400 `INVALID_DESTINATION` naming `options.<field>`); connecting again with other options replaces them and pushes the whole current membership again under them (what went out under the old ones stays in the channel).
          */
         put: operations["connectSegmentDestination"];
         post?: never;
@@ -1737,6 +1737,10 @@ export interface components {
             };
             /** Format: date-time */
             connectedAt: string;
+            /** @description The options the segment was connected with, as the destination's connector takes them (Mailchimp: `audienceId`, `tag`); `{}`: its defaults */
+            options: {
+                [key: string]: unknown;
+            };
             /** @description The last push of the segment's entered and exited members; null before the first */
             lastPush: {
                 /** Format: date-time */
@@ -1765,6 +1769,12 @@ export interface components {
             nextAttemptAt: string | null;
             /** @description Consecutive failed pushes; 0 after a success */
             failedAttempts: number;
+        };
+        ConnectSegmentDestination: {
+            /** @description The connection's options, as the destination's connector takes them (Mailchimp: `audienceId`, one of the source's audiences, and `tag`, the tag name; default: the first audience and the segment's key). Left out: the connector's defaults. Connecting again with other options replaces them, and the whole current membership is pushed again under them. */
+            options?: {
+                [key: string]: unknown;
+            };
         };
         MergeList: {
             data: components["schemas"]["Merge"][];
@@ -4534,7 +4544,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["ConnectSegmentDestination"];
+            };
+        };
         responses: {
             /** @description The connected destination */
             200: {

@@ -96,6 +96,9 @@ export const segmentDestinationSchema = z
       status: z.enum(['ok', 'needs_attention']).describe('needs_attention: the channel refused its credentials'),
     }),
     connectedAt: isoDateTime,
+    options: z
+      .record(z.string(), z.unknown())
+      .describe("The options the segment was connected with, as the destination's connector takes them (Mailchimp: `audienceId`, `tag`); `{}`: its defaults"),
     lastPush: z
       .object({
         at: isoDateTime,
@@ -118,5 +121,17 @@ export const segmentDestinationSchema = z
     failedAttempts: z.number().int().describe('Consecutive failed pushes; 0 after a success'),
   })
   .meta({ id: 'SegmentDestination', description: 'A source connected to a segment as its destination' });
+
+export const connectSegmentDestinationSchema = z
+  .object({
+    options: z
+      .record(z.string(), z.unknown(), { error: 'must be an object of options' })
+      .optional()
+      .describe(
+        "The connection's options, as the destination's connector takes them (Mailchimp: `audienceId`, one of the source's audiences, and `tag`, the tag name; default: the first audience and the segment's key). Left out: the connector's defaults. Connecting again with other options replaces them, and the whole current membership is pushed again under them.",
+      ),
+  })
+  .optional()
+  .meta({ id: 'ConnectSegmentDestination' });
 
 export const segmentDestinationListSchema = z.object({ data: z.array(segmentDestinationSchema) }).meta({ id: 'SegmentDestinationList' });

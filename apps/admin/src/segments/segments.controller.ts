@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
-import { ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiParam, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { SegmentDestinationsService, SegmentEditorService, SegmentsService } from '@portrait/core';
 import type { z } from 'zod';
 import { CurrentWorkspace, type AdminWorkspace } from '../auth/admin-request.js';
@@ -7,6 +7,7 @@ import { Audited } from '../audit/audited.decorator.js';
 import { AdminRoute, INVALID_INPUT } from '../openapi/admin-route.decorators.js';
 import { pageQuery, uuidParam } from '../openapi/admin-schemas.js';
 import {
+  connectSegmentDestinationSchema,
   createSegmentSchema,
   previewSegmentSchema,
   segmentDestinationListSchema,
@@ -146,12 +147,20 @@ export class SegmentsController {
   @ApiParam(uuidParam('sourceId'))
   @ApiOperation({
     summary: 'Connect a destination',
-    description: 'A source of the workspace whose connector receives segments: the segment\'s current members are pushed to it, then who enters and leaves; a failed push is retried with backoff until it goes through. Idempotent.',
+    description:
+      'A source of the workspace whose connector receives segments: the segment\'s current members are pushed to it, then who enters and leaves; a failed push is retried with backoff until it goes through. Idempotent. The body\'s `options` (Mailchimp: `audienceId`, `tag`) are checked by the destination\'s connector (400 `INVALID_DESTINATION` naming `options.<field>`); connecting again with other options replaces them and pushes the whole current membership again under them (what went out under the old ones stays in the channel).',
   })
+  // The body may be left out (the destination's default options).
+  @ApiBody({ required: false, schema: { $ref: '#/components/schemas/ConnectSegmentDestination' } })
   @ApiOkResponse({ standardSchema: segmentDestinationSchema, description: 'The connected destination' })
   @ApiResponse(INVALID_INPUT)
-  connectSegmentDestination(@CurrentWorkspace() workspace: AdminWorkspace, @Param('id') id: string, @Param('sourceId') sourceId: string) {
-    return this.destinations.connect(workspace.id, id, sourceId);
+  connectSegmentDestination(
+    @CurrentWorkspace() workspace: AdminWorkspace,
+    @Param('id') id: string,
+    @Param('sourceId') sourceId: string,
+    @Body({ schema: connectSegmentDestinationSchema }) body: z.output<typeof connectSegmentDestinationSchema>,
+  ) {
+    return this.destinations.connect(workspace.id, id, sourceId, body?.options ?? {});
   }
 
   @Post(':id/destinations/push')

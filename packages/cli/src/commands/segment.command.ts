@@ -74,7 +74,7 @@ export function registerSegmentCommands(program: Command): void {
 
   segment
     .command('destinations <segment>')
-    .description('the destinations of a segment (its id or key), each with what its last push did, what it is still owed and when it is pushed next')
+    .description('the destinations of a segment (its id or key), each with its options, what its last push did, what it is still owed and when it is pushed next')
     .requiredOption('--workspace <slug>', 'the workspace')
     .action(async (reference: string, options: { workspace: string }) => {
       await withCore(async (app) => {
@@ -115,13 +115,18 @@ export function registerSegmentCommands(program: Command): void {
     .description('connect a destination (a source whose connector receives segments) to a segment: its members are pushed to it, then who enters and leaves')
     .requiredOption('--workspace <slug>', 'the workspace')
     .requiredOption('--source <id>', 'the destination source')
-    .action(async (reference: string, options: { workspace: string; source: string }) => {
+    .option(
+      '--option <key=value>',
+      "an option of the connection, as the destination's connector takes them (Mailchimp: audienceId=<audience id>, tag=<tag name>); repeat it for several. Left out: the connector's defaults. Connecting again replaces the options",
+      collectOption,
+    )
+    .action(async (reference: string, options: { workspace: string; source: string; option?: Record<string, string> }) => {
       await withCore(async (app) => {
         const workspace = await requireWorkspace(app, options.workspace);
         const found = await findSegment(app, workspace.id, reference);
-        const connected = await invalidAsFields(app.get(SegmentDestinationsService).connect(workspace.id, found.id, options.source));
+        const connected = await invalidAsFields(app.get(SegmentDestinationsService).connect(workspace.id, found.id, options.source, options.option ?? {}), 'cannot connect');
         await auditCli(app, { workspaceId: workspace.id, action: 'segment.destination.connect', target: { type: 'segment', id: found.id } });
-        console.log(`segment ${found.key} now pushes to ${connected.source.name} (${connected.sourceId})`);
+        console.log(`segment ${found.key} now pushes to ${connected.source.name} (${connected.sourceId})${describeOptions(connected.options)}`);
       });
     });
 
@@ -150,14 +155,29 @@ function segmentFile(file: string, needsName: boolean): { name?: unknown; condit
   return draft as { name?: unknown; condition: unknown };
 }
 
-/** An invalid condition as one line per field. */
-async function invalidAsFields<T>(work: Promise<T>): Promise<T> {
+/** An invalid condition (or connection) as one line per field. */
+async function invalidAsFields<T>(work: Promise<T>, what = 'invalid segment'): Promise<T> {
   try {
     return await work;
   } catch (error) {
-    if (error instanceof SegmentException && error.errors.length) fail(`invalid segment:\n${error.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}`);
+    if (error instanceof SegmentException && error.errors.length) fail(`${what}:\n${error.errors.map((e) => `  ${e.field}: ${e.message}`).join('\n')}`);
     throw error;
   }
+}
+
+/** `--option key=value`, repeatable: the options so far with this one (the value is taken as given, a string). */
+function collectOption(value: string, previous: Record<string, string> = {}): Record<string, string> {
+  const at = value.indexOf('=');
+  if (at <= 0) fail(`--option ${value}: must be key=value, e.g. --option tag=spring-vip`);
+  const key = value.slice(0, at).trim();
+  if (Object.prototype.hasOwnProperty.call(previous, key)) fail(`--option ${key} is given twice`);
+  return { ...previous, [key]: value.slice(at + 1) };
+}
+
+/** A connection's options as ` with key=value, …` (keys in order); nothing when it has none (the destination's defaults). */
+function describeOptions(options: Record<string, unknown>): string {
+  const entries = Object.entries(options).sort(([a], [b]) => (a < b ? -1 : 1));
+  return entries.length ? ` with ${entries.map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`).join(', ')}` : '';
 }
 
 /** A segment by its id or its key. */
@@ -166,7 +186,7 @@ function findSegment(app: INestApplicationContext, workspaceId: string, referenc
   return isUuid(reference) ? segments.get(workspaceId, reference) : segments.getByKey(workspaceId, reference);
 }
 
-/** A destination on one line: source, last push, what it is still owed and when it is pushed next. */
+/** A destination on one line: source, its options, last push, what it is still owed and when it is pushed next. */
 function formatDestination(d: SegmentDestination): string {
   const last = d.lastPush;
   const push = !last
@@ -175,7 +195,8 @@ function formatDestination(d: SegmentDestination): string {
       ? `last push ${last.at}: failed (+${last.entered} -${last.exited}): ${last.error}`
       : `last push ${last.at}: succeeded (+${last.entered} -${last.exited}, ${last.synced} synced, ${last.skipped} skipped)`;
   const owed = d.pending.members === 0 ? 'nothing pending' : `${d.pending.members} pending since ${d.pending.since}, next attempt ${d.nextAttemptAt}`;
-  return [d.sourceId, d.source.name, d.source.connectorId, push, owed, ...(d.failedAttempts ? [`${d.failedAttempts} failed attempts`] : [])].join('\t');
+  const options = Object.keys(d.options).length ? describeOptions(d.options).replace(/^ with /, 'options ') : 'default options';
+  return [d.sourceId, d.source.name, d.source.connectorId, options, push, owed, ...(d.failedAttempts ? [`${d.failedAttempts} failed attempts`] : [])].join('\t');
 }
 
 function formatSegment(s: SegmentView): string {

@@ -242,4 +242,70 @@ describe('segment destinations through the sync engine', () => {
       await other.close();
     }
   });
+
+  it('connects with the options the destination takes, refuses invalid ones naming the field, and pushes the whole membership again when they change', async () => {
+    const ws = await core.workspace();
+    const segments = core.app.get(SegmentsService);
+    const destinations = core.app.get(SegmentDestinationsService);
+    const ingest = core.app.get(IngestService);
+    const source = await core.app.get(SourcesService).create(ws, { connectorId: 'tagger', name: 'tags', config: { token: 'tag-token-123' } });
+    const vip = await segments.create(ws, { name: 'Spring', key: 'spring', definition: { trait: 'vip', op: 'eq', value: true } });
+    await ingest.ingest(ws, ['lea', 'max'].map((n) => vipPerson(n, true, '2026-01-01T00:00:00Z')));
+    const stored = async () =>
+      (await core.db.dataSource.query(`SELECT options FROM segment_destinations WHERE segment_id = $1 AND source_id = $2`, [vip.id, source.id])).map((r: { options: unknown }) => r.options);
+    const confirmed = async () =>
+      (await core.db.dataSource.query(`SELECT count(*)::int AS n FROM segment_destination_members WHERE segment_id = $1 AND source_id = $2`, [vip.id, source.id]))[0].n as number;
+
+    // Invalid options: refused field by field (the schema's, then the connector's own check), nothing stored.
+    for (const [options, field, message] of [
+      [{ tag: '' }, 'options.tag', 'must not be empty'],
+      [{ tag: 'tag-token-123' }, 'options.tag', 'must not be the token'],
+      [{ colour: 'red' }, 'options', expect.stringContaining('colour')],
+    ] as const) {
+      await expect(destinations.connect(ws, vip.id, source.id, options)).rejects.toMatchObject({ code: 'INVALID_DESTINATION', errors: [{ field, message }] });
+    }
+    expect(await stored()).toEqual([]);
+
+    const connected = await destinations.connect(ws, vip.id, source.id, { tag: 'spring-a' });
+    expect(connected).toMatchObject({ options: { tag: 'spring-a' }, pending: { members: 2 } });
+    await drain();
+    expect(sorted(tagged.members.get('spring-a')!)).toEqual(['lea@x.io', 'max@x.io']);
+    expect(await confirmed()).toBe(2);
+
+    // The same options again: nothing is owed.
+    const calls = tagged.calls.length;
+    expect(await destinations.connect(ws, vip.id, source.id, { tag: 'spring-a' })).toMatchObject({ options: { tag: 'spring-a' }, pending: { members: 0 } });
+    await drain();
+    expect(tagged.calls).toHaveLength(calls);
+
+    // Other options: the whole membership is owed again, under the new tag; the old tag is left as it is.
+    await ingest.ingest(ws, [vipPerson('max', false, '2026-02-01T00:00:00Z'), vipPerson('ned', true, '2026-02-01T00:00:00Z')]);
+    await drain();
+    expect(sorted(tagged.members.get('spring-a')!)).toEqual(['lea@x.io', 'ned@x.io']);
+    const changed = await destinations.connect(ws, vip.id, source.id, { tag: 'spring-b' });
+    expect(changed).toMatchObject({ options: { tag: 'spring-b' }, pending: { members: 2 } });
+    expect(await confirmed()).toBe(0);
+    await drain();
+    expect(sorted(tagged.members.get('spring-b')!)).toEqual(await memberEmails(ws, vip.id));
+    expect(sorted(tagged.members.get('spring-a')!)).toEqual(['lea@x.io', 'ned@x.io']);
+    expect(await confirmed()).toBe(2);
+    expect((await destinations.list(ws, vip.id))[0]).toMatchObject({ options: { tag: 'spring-b' }, pending: { members: 0 }, lastPush: { outcome: 'succeeded', entered: 2 } });
+
+    // Options changed while a push under the old ones is in flight: that push confirms nothing, the next one sends everyone under the new.
+    await ingest.ingest(ws, [vipPerson('ola', true, '2026-03-01T00:00:00Z')]);
+    tagged.delayMs = 300;
+    const inFlight = pusher.deliverDue();
+    while (!(await core.db.dataSource.query(`SELECT 1 FROM segment_destinations WHERE segment_id = $1 AND lease_id IS NOT NULL`, [vip.id])).length) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await destinations.connect(ws, vip.id, source.id, {});
+    await inFlight;
+    expect(await confirmed()).toBe(0);
+    tagged.delayMs = 0;
+    await drain();
+    // Left out, the options are the destination's defaults: the segment's key.
+    expect(sorted(tagged.members.get('spring')!)).toEqual(await memberEmails(ws, vip.id));
+    expect(await confirmed()).toBe(3);
+    expect(await stored()).toEqual([{}]);
+  });
 });

@@ -173,6 +173,7 @@ export const tagged = {
 /**
  * A destination that tags people by email, as an email-marketing channel would; its token must be
  * `tag-token-123`, and people without an email are skipped. A failed push changes nothing of its state.
+ * The tag is the connection's option `tag`, or the segment's key.
  */
 export const tagConnector = defineConnector({
   manifest: {
@@ -182,6 +183,7 @@ export const tagConnector = defineConnector({
     description: 'A destination tagging members of segments by email, for tests.',
     kind: 'both',
     configSchema: z.object({ token: z.string().min(8) }),
+    destinationOptionsSchema: z.object({ tag: z.string().min(1, 'must not be empty').optional() }).strict(),
     secretFields: ['token'],
     streams: [{ name: 'nothing', primaryKey: ['id'], syncModes: ['full'] }],
     defaultSchedule: '0 0 * * *',
@@ -191,20 +193,22 @@ export const tagConnector = defineConnector({
     return { ok: true };
   },
   async *read(): AsyncGenerator<ReadMessage> {},
+  checkDestinationOptions: (options, config) => (options.tag === config.token ? [{ field: 'tag', message: 'must not be the token' }] : []),
   async syncSegment(segment, diff, config) {
+    const tag = segment.options.tag ?? segment.key;
     if (config.token !== 'tag-token-123') throw new ConnectorAuthError(`token ${config.token} refused (HTTP 401)`);
     if (tagged.delayMs) await new Promise((resolve) => setTimeout(resolve, tagged.delayMs));
     if (tagged.failures > 0) {
       tagged.failures--;
       throw new ConnectorTransientError('the tagging service is unavailable (HTTP 503)');
     }
-    const members = tagged.members.get(segment.key) ?? new Set<string>();
+    const members = tagged.members.get(tag) ?? new Set<string>();
     const email = (m: { identities: Record<string, string[]> }) => m.identities.email?.[0];
     const skipped = [...diff.entered, ...diff.exited].filter((m) => !email(m)).map((m) => ({ profileId: m.profileId, reason: 'no email' }));
     for (const m of diff.entered) if (email(m)) members.add(email(m)!);
     for (const m of diff.exited) if (email(m)) members.delete(email(m)!);
-    tagged.members.set(segment.key, members);
-    tagged.calls.push({ key: segment.key, entered: diff.entered.map((m) => email(m) ?? '-'), exited: diff.exited.map((m) => email(m) ?? '-') });
+    tagged.members.set(tag, members);
+    tagged.calls.push({ key: tag, entered: diff.entered.map((m) => email(m) ?? '-'), exited: diff.exited.map((m) => email(m) ?? '-') });
     return { synced: diff.entered.length + diff.exited.length - skipped.length, skipped };
   },
 });

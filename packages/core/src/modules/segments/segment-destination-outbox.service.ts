@@ -43,6 +43,8 @@ export interface ClaimedConnection {
   leaseId: string;
   /** Consecutive failed pushes before this one. */
   attempts: number;
+  /** The connection's options when it was claimed, as stored (the connector parses them). */
+  options: Record<string, unknown>;
 }
 
 /** What a push owes the destination, computed from the current membership and what it confirmed holding. */
@@ -67,7 +69,7 @@ export interface PendingByConnection {
   oldestSeconds: number;
 }
 
-const CLAIMED_COLUMNS = `d.workspace_id, d.segment_id, d.source_id, d.lease_id, d.attempts`;
+const CLAIMED_COLUMNS = `d.workspace_id, d.segment_id, d.source_id, d.lease_id, d.attempts, d.options`;
 
 /**
  * The durable outbox of segment pushes (`segment_destination_pending`) and what each destination
@@ -108,7 +110,7 @@ export class SegmentDestinationOutboxService {
 
   private async claim(where: string, params: unknown[], limit: number, leaseSeconds: number): Promise<ClaimedConnection[]> {
     // UPDATE … RETURNING inside a WITH: TypeORM hands back the rows of a SELECT as they are.
-    const claimed: { workspace_id: string; segment_id: string; source_id: string; lease_id: string; attempts: number; name: string; key: string }[] = await this.dataSource.query(
+    const claimed: { workspace_id: string; segment_id: string; source_id: string; lease_id: string; attempts: number; options: Record<string, unknown>; name: string; key: string }[] = await this.dataSource.query(
       `WITH due AS (
          SELECT d.segment_id, d.source_id FROM segment_destinations d
          WHERE ${where} AND (d.leased_until IS NULL OR d.leased_until <= now())
@@ -127,6 +129,7 @@ export class SegmentDestinationOutboxService {
       sourceId: c.source_id,
       leaseId: c.lease_id,
       attempts: c.attempts,
+      options: c.options,
     }));
   }
 
@@ -158,14 +161,23 @@ export class SegmentDestinationOutboxService {
    * Ends a push, in one transaction: on success what the destination now holds is confirmed and the
    * pending rows read are cleared (a member changed since keeps its newer row); on failure the next
    * attempt is scheduled. The lease is released either way, and nothing is done when the destination was
-   * disconnected meanwhile (its pending pushes are gone with it). `outcome` undefined: nothing was owed.
+   * disconnected meanwhile (its pending pushes are gone with it), nor when it was connected again with
+   * other options meanwhile (what was pushed went under the old ones; the whole membership is owed
+   * again). `outcome` undefined: nothing was owed.
    */
   async settle(connection: ClaimedConnection, owed: OwedPush, outcome: PushOutcome | undefined): Promise<void> {
     const pair = [connection.segment.id, connection.sourceId];
     await inTransaction(this.dataSource, async (runner) => {
-      const [held]: { lease_id: string | null }[] = await runner.query(`SELECT lease_id FROM segment_destinations WHERE segment_id = $1 AND source_id = $2 FOR UPDATE`, pair);
+      const [held]: { lease_id: string | null; same_options: boolean }[] = await runner.query(
+        `SELECT lease_id, options = $3::jsonb AS same_options FROM segment_destinations WHERE segment_id = $1 AND source_id = $2 FOR UPDATE`,
+        [...pair, JSON.stringify(connection.options)],
+      );
       if (!held) return;
       const ours = held.lease_id === connection.leaseId;
+      if (!held.same_options) {
+        if (ours) await runner.query(`UPDATE segment_destinations SET next_attempt_at = now(), lease_id = NULL, leased_until = NULL WHERE segment_id = $1 AND source_id = $2`, pair);
+        return;
+      }
       if (outcome && !outcome.ok) {
         if (!ours) return;
         await runner.query(
@@ -207,6 +219,22 @@ export class SegmentDestinationOutboxService {
       `INSERT INTO segment_destination_pending (workspace_id, segment_id, source_id, profile_id)
        SELECT $1, $2, $3, m.profile_id FROM segment_memberships m WHERE m.segment_id = $2
        ON CONFLICT (segment_id, source_id, profile_id) DO NOTHING`,
+      [workspaceId, segmentId, sourceId],
+    );
+  }
+
+  /**
+   * Forgets what the destination confirmed holding (its options changed: it holds it under the old
+   * audience, tag…) and owes it the whole current membership again, in the caller's transaction (the
+   * segment row locked). A member already waiting takes a new `seq`: a push in flight that read it
+   * leaves it behind.
+   */
+  async forgetConfirmed(runner: QueryRunner, workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
+    await runner.query(`DELETE FROM segment_destination_members WHERE segment_id = $1 AND source_id = $2`, [segmentId, sourceId]);
+    await runner.query(
+      `INSERT INTO segment_destination_pending (workspace_id, segment_id, source_id, profile_id)
+       SELECT $1, $2, $3, m.profile_id FROM segment_memberships m WHERE m.segment_id = $2
+       ON CONFLICT (segment_id, source_id, profile_id) DO UPDATE SET seq = nextval('segment_destination_pending_seq')`,
       [workspaceId, segmentId, sourceId],
     );
   }

@@ -70,6 +70,8 @@ export interface SegmentRun {
 export interface SegmentDestinationView {
   sourceId: string;
   connectedAt: string;
+  /** The options the segment was connected with, as given (`{}`: the destination's defaults). */
+  options: Record<string, unknown>;
   /** Null until the first push. `entered`/`exited`: members the push added and removed (or tried to). */
   lastPush: { at: string; outcome: 'succeeded' | 'failed'; entered: number; exited: number; synced: number; skipped: number; error: string | null } | null;
   /** Members whose membership changed since the destination last confirmed them, and since when the oldest waits. */
@@ -384,21 +386,35 @@ export class SegmentsService {
   }
 
   /**
-   * Connects a destination (a source able to receive segments) to a segment: the segment's current
-   * members are queued for it at once (its first push brings it to the whole membership). Idempotent.
+   * Connects a destination (a source able to receive segments) to a segment with its options (already
+   * validated by the destination's connector): the segment's current members are queued for it at once
+   * (its first push brings it to the whole membership). Connecting again with the same options changes
+   * nothing; with other options, they replace the old ones and what the destination confirmed holding
+   * no longer counts: the whole current membership is owed again (under the new audience, tag…), and a
+   * push in flight under the old options confirms nothing (`SegmentDestinationOutboxService.settle`).
+   * What the destination received under the old options stays there.
    */
-  async connectDestination(workspaceId: string, segmentId: string, sourceId: string): Promise<void> {
+  async connectDestination(workspaceId: string, segmentId: string, sourceId: string, options: Record<string, unknown> = {}): Promise<void> {
     await this.get(workspaceId, segmentId);
     if (!isUuid(sourceId)) throw new SegmentException('INVALID_SEGMENT', `${sourceId} is not a source id`, [{ field: 'sourceId', message: 'must be a source id (uuid)' }]);
     await inTransaction(this.dataSource, async (runner) => {
       // The segment's row lock: no membership change commits between the members read and the connection.
       await runner.query(`SELECT 1 FROM segments WHERE workspace_id = $1 AND id = $2 FOR UPDATE`, [workspaceId, segmentId]);
-      const added = await rows(
+      // A row comes back when the connection is new (inserted) or its options changed (updated).
+      const changed = await rows<{ inserted: boolean }>(
         runner,
-        `INSERT INTO segment_destinations (workspace_id, segment_id, source_id) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 1`,
-        [workspaceId, segmentId, sourceId],
+        `INSERT INTO segment_destinations (workspace_id, segment_id, source_id, options) VALUES ($1, $2, $3, $4::jsonb)
+         ON CONFLICT (segment_id, source_id) DO UPDATE SET options = EXCLUDED.options, attempts = 0, next_attempt_at = now()
+           WHERE segment_destinations.options IS DISTINCT FROM EXCLUDED.options
+         RETURNING (xmax = 0) AS inserted`,
+        [workspaceId, segmentId, sourceId, JSON.stringify(options)],
       );
-      if (added.length) await this.outbox.queueAllMembers(runner, workspaceId, segmentId, sourceId);
+      if (!changed.length) return;
+      if (changed[0]!.inserted) {
+        await this.outbox.queueAllMembers(runner, workspaceId, segmentId, sourceId);
+        return;
+      }
+      await this.outbox.forgetConfirmed(runner, workspaceId, segmentId, sourceId);
     });
   }
 
@@ -420,6 +436,7 @@ export class SegmentsService {
     const found: {
       source_id: string;
       created_at: Date;
+      options: Record<string, unknown>;
       last_pushed_at: Date | null;
       last_outcome: 'succeeded' | 'failed' | null;
       last_entered: number | null;
@@ -432,7 +449,7 @@ export class SegmentsService {
       pending: number;
       since: Date | null;
     }[] = await this.dataSource.query(
-      `SELECT d.source_id, d.created_at, d.last_pushed_at, d.last_outcome, d.last_entered, d.last_exited, d.last_synced, d.last_skipped, d.last_error,
+      `SELECT d.source_id, d.created_at, d.options, d.last_pushed_at, d.last_outcome, d.last_entered, d.last_exited, d.last_synced, d.last_skipped, d.last_error,
               d.attempts, d.next_attempt_at, p.pending, p.since
        FROM segment_destinations d
        CROSS JOIN LATERAL (SELECT count(*)::int AS pending, min(q.queued_at) AS since FROM segment_destination_pending q
@@ -444,6 +461,7 @@ export class SegmentsService {
     return found.map((r) => ({
       sourceId: r.source_id,
       connectedAt: iso(r.created_at),
+      options: r.options,
       lastPush: r.last_pushed_at
         ? {
             at: iso(r.last_pushed_at),

@@ -6,7 +6,7 @@ import { SegmentDestinationOutboxService, type ClaimedConnection, type OwedPush,
 import { webhookBackoffMs } from '../webhooks/webhook-delivery.service.js';
 import { connectorLogger } from './connector-logger.js';
 import { PluginRegistry } from './plugin-registry.js';
-import { parseConfig } from './source-config.js';
+import { parseConfig, parseDestinationOptions } from './source-config.js';
 import { redactSecrets, SourceRepository, type SourceRow } from './source-repository.js';
 import { WakeableLoop } from '../../engine/scheduling/wakeable-loop.js';
 
@@ -32,7 +32,7 @@ export interface PushAttempt {
 
 /**
  * Delivers the segment push outbox to destination sources: claims connections whose push is due, gives
- * each destination connector's `syncSegment` (with its opened configuration) what it is owed — computed
+ * each destination connector's `syncSegment` (with its opened configuration and the connection's options) what it is owed — computed
  * from the segment's current membership and what the destination confirmed, with each member's
  * identities and traits — and confirms it, or schedules a retry with exponential backoff (capped, with
  * jitter: the schedule of webhook deliveries) until it succeeds or the destination is disconnected.
@@ -149,6 +149,10 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
       if (!connector.syncSegment || !connector.manifest.capabilities.destination) return failed(`connector "${connector.manifest.id}" does not receive segments`);
       const fullConfig = this.sources.fullConfig(source);
       secrets = this.sources.secretValues(source);
+      const config = parseConfig(connector, fullConfig);
+      // Checked again at each push: the source's configuration may have changed since the connection.
+      const options = parseDestinationOptions(connector, connection.options, config);
+      if (!options.ok) return failed(`the connection's options are no longer valid: ${options.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}; connect the segment again with valid options`);
       const members = await this.members(workspaceId, [...owed.entered, ...owed.exited]);
       const memberOf = (id: string): SegmentMember => members.get(id) ?? { profileId: id, identities: {}, traits: {} };
       const signal = AbortSignal.timeout(DESTINATION_TIMEOUT_MS);
@@ -156,7 +160,7 @@ export class SegmentDestinationPusher implements OnModuleDestroy {
       // A connector that ignores the signal is given up on all the same, before the lease runs out:
       // another pusher never takes the connection while this push may still be going.
       const result = await Promise.race([
-        connector.syncSegment(segment, { entered: owed.entered.map(memberOf), exited: owed.exited.map(memberOf) }, parseConfig(connector, fullConfig), ctx),
+        connector.syncSegment({ ...segment, options: options.options }, { entered: owed.entered.map(memberOf), exited: owed.exited.map(memberOf) }, config, ctx),
         untilAborted(signal),
       ]);
       if (result.skipped.length) this.logger.log({ segmentId: segment.id, sourceId, skipped: result.skipped.length }, 'a destination skipped members it cannot address');

@@ -3,6 +3,7 @@ import { SegmentException } from '../segments/segment.exception.js';
 import { SegmentsService, type SegmentDestinationView } from '../segments/segments.service.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { SegmentDestinationPusher } from './segment-destination-pusher.service.js';
+import { parseDestinationOptions } from './source-config.js';
 import { SourceRepository } from './source-repository.js';
 
 /** A connected destination with the source it is. */
@@ -30,11 +31,14 @@ export class SegmentDestinationsService {
   }
 
   /**
-   * Connects a source of the workspace to a segment (idempotent): its current members are queued for
-   * it, then who enters and leaves is pushed to it, retried until it is taken. SOURCE_NOT_FOUND for a source of another workspace;
-   * INVALID_DESTINATION (field `sourceId`) for one whose connector does not receive segments.
+   * Connects a source of the workspace to a segment (idempotent) with the options its connector takes
+   * (`destinationOptionsSchema`; left out: `{}`, its defaults): its current members are queued for it,
+   * then who enters and leaves is pushed to it, retried until it is taken. Connecting it again with
+   * other options replaces them, and the whole current membership is pushed again under them.
+   * SOURCE_NOT_FOUND for a source of another workspace; INVALID_DESTINATION (field `sourceId`) for one
+   * whose connector does not receive segments, (fields `options.…`) for options it refuses.
    */
-  async connect(workspaceId: string, segmentId: string, sourceId: string): Promise<SegmentDestination> {
+  async connect(workspaceId: string, segmentId: string, sourceId: string, options: Record<string, unknown> = {}): Promise<SegmentDestination> {
     await this.segments.get(workspaceId, segmentId);
     const source = await this.sources.find(sourceId, workspaceId);
     const connector = this.registry.get(source.connector_id);
@@ -43,7 +47,17 @@ export class SegmentDestinationsService {
         { field: 'sourceId', message: `the ${connector.manifest.id} connector does not receive segments` },
       ]);
     }
-    await this.segments.connectDestination(workspaceId, segmentId, source.id);
+    const config = connector.manifest.configSchema.safeParse(this.sources.fullConfig(source));
+    if (!config.success) {
+      throw new SegmentException('INVALID_DESTINATION', `source ${source.name} has an invalid configuration`, [
+        { field: 'sourceId', message: 'the source\'s configuration is not valid: correct it first' },
+      ]);
+    }
+    const parsed = parseDestinationOptions(connector, options, config.data);
+    if (!parsed.ok) {
+      throw new SegmentException('INVALID_DESTINATION', `the options are not valid for source ${source.name}: ${parsed.problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, parsed.problems);
+    }
+    await this.segments.connectDestination(workspaceId, segmentId, source.id, options);
     return (await this.list(workspaceId, segmentId)).find((d) => d.sourceId === source.id)!;
   }
 

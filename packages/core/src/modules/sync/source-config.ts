@@ -19,6 +19,32 @@ export function parseConfig(connector: Connector, config: unknown): unknown {
   return connector.manifest.configSchema.parse(config);
 }
 
+/**
+ * The options of a segment's connection to a destination, parsed by its connector's
+ * `destinationOptionsSchema` and checked against the source's parsed configuration
+ * (`checkDestinationOptions`), or the problems, each a field of `options` (`options.audienceId`). A
+ * connector without options takes only `{}`.
+ */
+export function parseDestinationOptions(
+  connector: Connector,
+  options: Record<string, unknown>,
+  config: unknown,
+): { ok: true; options: Record<string, unknown> } | { ok: false; problems: SourceConfigFieldError[] } {
+  const schema = connector.manifest.destinationOptionsSchema;
+  if (!schema) {
+    const given = Object.keys(options);
+    if (given.length === 0) return { ok: true, options: {} };
+    return { ok: false, problems: given.map((key) => ({ field: `options.${key}`, message: `the ${connector.manifest.id} connector takes no options` })) };
+  }
+  const parsed = schema.safeParse(options);
+  if (!parsed.success) {
+    return { ok: false, problems: parsed.error.issues.map((issue) => ({ field: ['options', ...issue.path.map(String)].join('.'), message: issue.message })) };
+  }
+  const problems = connector.checkDestinationOptions?.(parsed.data, config) ?? [];
+  if (problems.length) return { ok: false, problems: problems.map((p) => ({ field: p.field ? `options.${p.field}` : 'options', message: p.message })) };
+  return { ok: true, options: parsed.data };
+}
+
 /** Splits a configuration into what is stored in clear and the secret fields, which are sealed. */
 export function splitSecrets(connector: Connector, config: ConfigObject): { plain: ConfigObject; secrets: ConfigObject } {
   const plain: ConfigObject = {};
