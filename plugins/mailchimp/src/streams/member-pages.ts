@@ -165,14 +165,23 @@ export async function* readMemberPages(
     };
 
     let pending = readAhead(readPage(resumed?.offset ?? 0, new Set(resumed?.tail ?? [])));
-    for (;;) {
-      const read = await pending;
-      // The next page is read while this one is handed over and stored.
-      if (!read.done) pending = readAhead(readPage(read.offset, read.tail));
-      yield* await read.messages;
-      if (read.done) break;
-      Object.assign(audiences, read.audiences);
-      yield { type: 'checkpoint', state: { audiences: read.audiences, current: { listId, since, offset: read.offset, tail: [...read.tail], previous } } };
+    /** The page read ahead, until the loop takes it. */
+    let ahead: Promise<PageRead> | undefined;
+    try {
+      for (;;) {
+        const read = await pending;
+        ahead = undefined;
+        // The next page is read while this one is handed over and stored.
+        if (!read.done) pending = ahead = readAhead(readPage(read.offset, read.tail));
+        yield* await read.messages;
+        if (read.done) break;
+        Object.assign(audiences, read.audiences);
+        yield { type: 'checkpoint', state: { audiences: read.audiences, current: { listId, since, offset: read.offset, tail: [...read.tail], previous } } };
+      }
+    } finally {
+      // Stopped early (the run cancelled or failed, or its reader done): the page read ahead is left
+      // to settle first, so that no call of this stream outlives it.
+      await ahead?.then((read) => read.messages).catch(() => undefined);
     }
     audiences[listId] = tracker.state();
     const index = audienceIds.indexOf(listId);
