@@ -1,9 +1,8 @@
-import { NestFactory } from '@nestjs/core';
-import pg from 'pg';
-import { loadConfig, PortraitCoreModule, runMigrations, SourcesService, SyncService, WorkspacesService, type SyncOutcome } from '@portrait/core';
+import { SourcesService, SyncService, WorkspacesService } from '@portrait/core';
 import mailchimp from '@portrait/plugin-mailchimp';
 import { MailchimpSandbox, verifyMailchimpTruth } from '@portrait/plugin-mailchimp/sandbox';
 import { measured, numberArg, printTable } from '../lib/measure.js';
+import { BENCH_DATABASE_URL, succeeded, withScratchCore } from '../lib/scratch-core.js';
 
 /**
  * pnpm bench:mailchimp — a full sync of a sandbox Mailchimp audience (members and their activity
@@ -25,7 +24,6 @@ import { measured, numberArg, printTable } from '../lib/measure.js';
  *   pnpm bench:mailchimp [--members=10000] [--latency=50]   (DATABASE_URL or the local PostgreSQL)
  */
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCRATCH = 'portrait_bench_mailchimp';
 const members = numberArg('members', 10_000);
 const latencyMs = numberArg('latency', 50);
@@ -36,34 +34,9 @@ const EDITED = 100;
 const ENGAGED = 200;
 const ADDED = 50;
 
-function scratchUrl(): string {
-  const url = new URL(BASE_URL);
-  url.pathname = `/${SCRATCH}`;
-  return url.toString();
-}
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  if (outcome.run.status !== 'succeeded') throw new Error(`the sync ${outcome.run.status}: ${outcome.run.error}`);
-  return outcome.run;
-}
-
 async function main() {
-  const admin = new pg.Client(BASE_URL);
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${SCRATCH}`);
-  const url = scratchUrl();
   let failed = false;
-  try {
-    await runMigrations(url);
-    const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', PORTRAIT_SECRET_KEY: process.env.PORTRAIT_SECRET_KEY ?? 'b'.repeat(40) });
-    const app = await NestFactory.createApplicationContext(
-      PortraitCoreModule.forRoot({ config, databaseUrl: url, appName: 'bench', observability: false, connectors: [mailchimp] }),
-      { logger: false },
-    );
-    const client = new pg.Client(url);
-    await client.connect();
+  await withScratchCore(SCRATCH, [mailchimp], async ({ app, query }) => {
     const sandbox = await MailchimpSandbox.start({ members, latencyMs });
     try {
       const callsPerS = sandbox.maxConnections / (latencyMs / 1000);
@@ -71,14 +44,13 @@ async function main() {
       const activityBudget = (callsPerS * PAGE_SIZE) / (PAGE_SIZE + 1);
       const accountMembers = sandbox.data.allMembers().length;
       console.log(
-        `mailchimp benchmark: ${accountMembers.toLocaleString('en-US')} members, ${latencyMs} ms per call, ${sandbox.maxConnections} connections (${callsPerS.toLocaleString('en-US')} calls/s), on ${new URL(BASE_URL).host}`,
+        `mailchimp benchmark: ${accountMembers.toLocaleString('en-US')} members, ${latencyMs} ms per call, ${sandbox.maxConnections} connections (${callsPerS.toLocaleString('en-US')} calls/s), on ${new URL(BENCH_DATABASE_URL).host}`,
       );
       const ws = (await app.get(WorkspacesService).create('bench')).id;
       const source = await app.get(SourcesService).create(ws, { connectorId: 'mailchimp', name: 'Mailchimp', config: { apiKey: sandbox.apiKey, audienceIds: sandbox.audienceIds, apiBaseUrl: sandbox.url } });
       const sync = app.get(SyncService);
-      const query = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows;
 
-      const full = await measured(async () => run(await sync.sync(source.id, { mode: 'full' })));
+      const full = await measured(async () => succeeded(await sync.sync(source.id, { mode: 'full' })));
       const stats = full.result.stats;
       // Streams run one after the other: members from the run's start to its stream's last checkpoint, then activity.
       const [{ at: membersDone }] = await query(`SELECT updated_at AS at FROM sync_states WHERE source_id = $1 AND stream = 'members'`, [source.id]);
@@ -110,7 +82,7 @@ async function main() {
       const callsBefore = sandbox.requests.length;
       const changed = sandbox.change({ members: EDITED, engaged: ENGAGED, added: ADDED });
       const withFeed = changed.touched.filter((m) => m.activity.length > 0).length;
-      const incremental = await measured(async () => run(await sync.sync(source.id)));
+      const incremental = await measured(async () => succeeded(await sync.sync(source.id)));
       const incStats = incremental.result.stats;
       const exact = incStats.members?.read === changed.touched.length && incStats.activity?.read === withFeed;
       console.log(
@@ -125,13 +97,8 @@ async function main() {
       failed ||= after.problems.length > 0;
     } finally {
       await sandbox.close();
-      await client.end();
-      await app.close();
     }
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
-    await admin.end();
-  }
+  });
   if (failed) process.exitCode = 1;
 }
 

@@ -1,9 +1,8 @@
-import { NestFactory } from '@nestjs/core';
-import pg from 'pg';
-import { loadConfig, PortraitCoreModule, runMigrations, SourcesService, SyncService, WorkspacesService, type SyncOutcome } from '@portrait/core';
+import { SourcesService, SyncService, WorkspacesService } from '@portrait/core';
 import shopify from '@portrait/plugin-shopify';
 import { ShopifySandbox, verifyShopTruth } from '@portrait/plugin-shopify/sandbox';
 import { measured, numberArg, printTable } from '../lib/measure.js';
+import { BENCH_DATABASE_URL, succeeded, withScratchCore } from '../lib/scratch-core.js';
 
 /**
  * pnpm bench:shopify — a full sync of a sandbox Shopify shop on the 1,000-points/s plan (Shopify Plus),
@@ -19,7 +18,6 @@ import { measured, numberArg, printTable } from '../lib/measure.js';
  *   pnpm bench:shopify [--customers=50000] [--orders=200000]   (DATABASE_URL or the local PostgreSQL)
  */
 
-const BASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCRATCH = 'portrait_bench_shopify';
 const customers = numberArg('customers', 50_000);
 const orders = numberArg('orders', 200_000);
@@ -27,44 +25,18 @@ const orders = numberArg('orders', 200_000);
 const CUSTOMER_POINTS = 5;
 const ORDER_POINTS = 138;
 
-function scratchUrl(): string {
-  const url = new URL(BASE_URL);
-  url.pathname = `/${SCRATCH}`;
-  return url.toString();
-}
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  if (outcome.run.status !== 'succeeded') throw new Error(`the sync ${outcome.run.status}: ${outcome.run.error}`);
-  return outcome.run;
-}
-
 async function main() {
-  const admin = new pg.Client(BASE_URL);
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${SCRATCH}`);
-  const url = scratchUrl();
   let failed = false;
-  try {
-    await runMigrations(url);
-    const config = loadConfig({ DATABASE_URL: url, LOG_LEVEL: 'silent', PORTRAIT_SECRET_KEY: process.env.PORTRAIT_SECRET_KEY ?? 'b'.repeat(40) });
-    const app = await NestFactory.createApplicationContext(
-      PortraitCoreModule.forRoot({ config, databaseUrl: url, appName: 'bench', observability: false, connectors: [shopify] }),
-      { logger: false },
-    );
-    const client = new pg.Client(url);
-    await client.connect();
+  await withScratchCore(SCRATCH, [shopify], async ({ app, query }) => {
     const sandbox = await ShopifySandbox.start({ shop: 'bench-shop.myshopify.com', customers, orders, plan: 'plus' });
     try {
       const { restoreRate } = sandbox.plan;
-      console.log(`shopify benchmark: ${customers.toLocaleString('en-US')} customers, ${orders.toLocaleString('en-US')} orders, plan ${restoreRate} points/s, on ${new URL(BASE_URL).host}`);
+      console.log(`shopify benchmark: ${customers.toLocaleString('en-US')} customers, ${orders.toLocaleString('en-US')} orders, plan ${restoreRate} points/s, on ${new URL(BENCH_DATABASE_URL).host}`);
       const ws = (await app.get(WorkspacesService).create('bench')).id;
       const source = await app.get(SourcesService).create(ws, { connectorId: 'shopify', name: 'Shop', config: { shop: sandbox.shop, accessToken: sandbox.accessToken, allOrders: true } });
       const sync = app.get(SyncService);
-      const query = async (sql: string, params: unknown[]) => (await client.query(sql, params)).rows;
 
-      const full = await measured(async () => run(await sync.sync(source.id, { mode: 'full' })));
+      const full = await measured(async () => succeeded(await sync.sync(source.id, { mode: 'full' })));
       const seconds = full.ms / 1000;
       const stats = full.result.stats;
       // Streams run one after the other: customers from the run's start to its stream's last checkpoint, then orders.
@@ -89,7 +61,7 @@ async function main() {
       const throttledBefore = sandbox.throttled;
       const pointsBefore = sandbox.pointsSpent;
       const changed = sandbox.change({ customers: 100, orders: 300 });
-      const incremental = await measured(async () => run(await sync.sync(source.id)));
+      const incremental = await measured(async () => succeeded(await sync.sync(source.id)));
       const incStats = incremental.result.stats;
       const spent = sandbox.pointsSpent - pointsBefore;
       // What the plan allowed in that time: the bucket it started with (full after the idle bulk sync) and its restore rate.
@@ -106,13 +78,8 @@ async function main() {
       failed ||= after.problems.length + after.defaultTraitProblems.length > 0;
     } finally {
       await sandbox.close();
-      await client.end();
-      await app.close();
     }
-  } finally {
-    await admin.query(`DROP DATABASE IF EXISTS ${SCRATCH} WITH (FORCE)`);
-    await admin.end();
-  }
+  });
   if (failed) process.exitCode = 1;
 }
 
