@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { createConnectorContext } from './connector-context.js';
 import { RateLimiter, type LimiterClock } from './rate-limiter.js';
 
@@ -134,6 +135,32 @@ describe('RateLimiter', () => {
     await clock.advance(1000);
     await third;
     expect(started).toEqual(['first', 'third']);
+  });
+
+  it('listens to a signal once however many of its calls wait, and lets go of it when none is left', async () => {
+    const limiter = new RateLimiter({ maxConcurrency: 2 });
+    const controller = new AbortController();
+    const release: (() => void)[] = [];
+    const calls = Array.from({ length: 1000 }, () => limiter.schedule(() => new Promise<void>((resolve) => release.push(resolve)), { signal: controller.signal }));
+    expect(limiter.pending).toBe(998);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await new Promise((resolve) => setImmediate(resolve));
+    while (release.length) {
+      release.shift()!();
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all(calls);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+
+    // Aborted while many wait: every waiting call is dropped with the reason, the running ones finish.
+    const running: (() => void)[] = [];
+    const more = Array.from({ length: 5 }, () => limiter.schedule(() => new Promise<void>((resolve) => running.push(resolve)), { signal: controller.signal }));
+    await new Promise((resolve) => setImmediate(resolve));
+    controller.abort(new Error('stop'));
+    running.forEach((resolve) => resolve());
+    const outcomes = await Promise.allSettled(more);
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'rejected', 'rejected']);
+    expect(limiter.pending).toBe(0);
   });
 
   it('rejects impossible settings', () => {

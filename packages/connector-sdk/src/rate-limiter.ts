@@ -48,6 +48,8 @@ export class RateLimiter {
   private lastRefill: number;
   private running = 0;
   private readonly queue: Waiter[] = [];
+  /** The waiting calls of each abort signal, and its one listener. */
+  private readonly waitingBySignal = new Map<AbortSignal, { waiters: Set<Waiter>; onAbort: () => void }>();
   private timer: unknown = undefined;
 
   constructor(options: RateLimiterOptions = {}) {
@@ -79,12 +81,6 @@ export class RateLimiter {
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(abortReason(signal));
     return new Promise<T>((resolve, reject) => {
-      const onAbort = () => {
-        const index = this.queue.indexOf(waiter);
-        if (index >= 0) this.queue.splice(index, 1);
-        reject(abortReason(signal!));
-        this.pump();
-      };
       const waiter: Waiter = {
         start: () => {
           this.running++;
@@ -97,12 +93,44 @@ export class RateLimiter {
             });
         },
         reject,
-        detach: () => signal?.removeEventListener('abort', onAbort),
+        detach: () => signal && this.unwatch(signal, waiter),
       };
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) this.watch(signal, waiter);
       this.queue.push(waiter);
       this.pump();
     });
+  }
+
+  /** One abort listener per signal, however many of its calls wait: a thousand queued calls are not a thousand listeners. */
+  private watch(signal: AbortSignal, waiter: Waiter): void {
+    let watched = this.waitingBySignal.get(signal);
+    if (!watched) {
+      const entry = {
+        waiters: new Set<Waiter>(),
+        onAbort: () => {
+          this.waitingBySignal.delete(signal);
+          for (const w of entry.waiters) {
+            const index = this.queue.indexOf(w);
+            if (index >= 0) this.queue.splice(index, 1);
+            w.reject(abortReason(signal));
+          }
+          this.pump();
+        },
+      };
+      signal.addEventListener('abort', entry.onAbort, { once: true });
+      this.waitingBySignal.set(signal, entry);
+      watched = entry;
+    }
+    watched.waiters.add(waiter);
+  }
+
+  private unwatch(signal: AbortSignal, waiter: Waiter): void {
+    const watched = this.waitingBySignal.get(signal);
+    if (!watched) return;
+    watched.waiters.delete(waiter);
+    if (watched.waiters.size > 0) return;
+    signal.removeEventListener('abort', watched.onAbort);
+    this.waitingBySignal.delete(signal);
   }
 
   private refill(): void {
