@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { seededRandom as random } from '../modules/personas/discovery/kmeans-clustering.js';
 
 /**
@@ -37,7 +37,7 @@ export const PLANTED_CLUSTERS: PlantedCluster[] = [
   { name: 'browsers', orders: [0, 0], avgOrderValue: [0, 0], daysSinceLastOrder: [0, 0], discountShare: [0, 0], emailOpens: [0, 3], pageViews: [10, 25], age: [18, 28], countries: ['PT'] },
 ];
 
-/** Person `index` of the population of `seed`: the same index and seed, the same person (the id aside, random). */
+/** Person `index` of the population of `seed`: the same index and seed, the same person, id included. */
 export function plantedPerson(index: number, seed: number): PlantedPerson {
   const r = random(seed * 1_000_003 + index);
   const cluster = index % PLANTED_CLUSTERS.length;
@@ -60,7 +60,16 @@ export function plantedPerson(index: number, seed: number): PlantedPerson {
     ...Array.from({ length: whole(c.pageViews) }, () => ({ type: 'page_viewed', daysAgo: between([0, 25]) })),
   ];
   const country = c.countries[Math.floor(r() * c.countries.length)]!;
-  return { id: randomUUID(), cluster, traits: { country, age: whole(c.age) }, computed, events };
+  return { id: plantedId(seed, index), cluster, traits: { country, age: whole(c.age) }, computed, events };
+}
+
+/**
+ * The id of person `index` of `seed`: a UUID drawn from both, so that the same population reads back in
+ * the same order (a random id reordered the people, and with them what a seeded clustering found).
+ */
+function plantedId(seed: number, index: number): string {
+  const hex = createHash('sha256').update(`planted:${seed}:${index}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 3) | 8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
 /** Persons `from` to `to` (exclusive) of the population of `seed`. */
