@@ -1,5 +1,6 @@
 import type { ProfileFactInput } from '@portrait/connector-sdk';
 import { IngestService } from '../../src/modules/ingest/ingest.service.js';
+import { PrivacyService } from '../../src/modules/privacy/privacy.service.js';
 import { MergesService } from '../../src/modules/profiles/merges.service.js';
 import { ProfilesService } from '../../src/modules/profiles/profiles.service.js';
 import { createTestCore, type TestCore } from '../../src/testing/index.js';
@@ -126,6 +127,21 @@ describe('identity resolution scenarios', () => {
     await ingest.ingest(ws, [fact('shop', '1', [['email', 'family@home.com']], { traits: { first_name: 'Dad' } })]);
     const mom = await ingest.ingest(ws, [fact('newsletter', '1', [['email', 'family@home.com']], { traits: { first_name: 'Mom' } })]);
     expect(mom).toMatchObject({ created: 0, conflicts: 0 });
+  });
+
+  it('matches on name and postal code when the workspace turns it on; erasing a person never suppresses the key her namesakes share', async () => {
+    const ws = await core.workspace();
+    await core.db.dataSource.query(`UPDATE workspaces SET settings = '{"identity": {"matchKeys": ["name_postal_code"]}}'::jsonb WHERE id = $1`, [ws]);
+    const home = { last_name: 'Moura', postal_code: '4700-123' };
+    await ingest.ingest(ws, [fact('shop', 'c1', [['email', 'ines@mail.pt']], { traits: { first_name: 'Inês', ...home } })]);
+    expect(await ingest.ingest(ws, [fact('news', 'm1', [['email', 'imoura@work.pt']], { traits: { first_name: 'Ines', ...home } })])).toMatchObject({ created: 0 });
+    const ines = (await profiles.findByIdentity(ws, 'email', 'ines@mail.pt'))!;
+    expect(ines.identities.map((i) => [i.type, i.value])).toContainEqual(['name_postal_code', 'M600:i:4700-123']);
+
+    await core.app.get(PrivacyService).erase(ws, ines.id);
+    // Her e-mail is suppressed; a namesake at the same address with an e-mail of her own is still taken in.
+    expect(await ingest.ingest(ws, [fact('shop', 'c9', [['email', 'ines@mail.pt']], { traits: { first_name: 'Inês', ...home } })])).toMatchObject({ created: 0 });
+    expect(await ingest.ingest(ws, [fact('shop', 'c2', [['email', 'ines.m@other.pt']], { traits: { first_name: 'Inês', ...home } })])).toMatchObject({ created: 1 });
   });
 
   it('drops only the identifier that would break a limit: a new phone of the same record is kept', async () => {

@@ -118,5 +118,5 @@ function postalCode(value: unknown): string {
   if (typeof value !== 'string' && typeof value !== 'number') return '';
   const code = String(value).toUpperCase().replace(/\s+/g, '');
   if (/^\d{5}-\d{4}$/.test(code)) return code.slice(0, 5);
-  return /^[A-Z0-9-]{2,12}$/.test(code) ? code : '';
+  return /^(?=.*[A-Z0-9])[A-Z0-9-]{2,12}$/.test(code) ? code : '';
 }

@@ -30,6 +30,11 @@ export interface IdentitySettings {
 export const MATCH_KEYS = ['name_postal_code'] as const;
 export type MatchKey = (typeof MATCH_KEYS)[number];
 
+/** Whether an identifier type is a match key Portrait derives (not an identifier anyone sent). */
+export function isMatchKey(type: string): boolean {
+  return (MATCH_KEYS as readonly string[]).includes(type);
+}
+
 /** The default identifier rules, Segment-style: one id per system of record, several emails/phones, many device ids. */
 export const DEFAULT_IDENTITY_SETTINGS: IdentitySettings = {
   types: {

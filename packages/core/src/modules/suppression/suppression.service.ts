@@ -7,6 +7,7 @@ import { resealColumn } from '../../engine/crypto/reseal.js';
 import { SecretBox } from '../../engine/crypto/secret-box.js';
 import { inTransaction, rows } from '../../engine/database/sql.js';
 import { IdentityNormalizer } from '../identity/identity-normalizer.js';
+import { isMatchKey } from '../identity/identity-settings.js';
 import { ProfileSettingsService } from '../profiles/profile-settings.service.js';
 import { SuppressionException } from './suppression.exception.js';
 
@@ -35,7 +36,9 @@ export class SuppressionService {
   ) {}
 
   /** Suppresses these (normalized) identifiers in the caller's transaction (an erasure); answers how many were new. */
-  async suppressIn(runner: QueryRunner, workspaceId: string, identities: Identity[]): Promise<number> {
+  async suppressIn(runner: QueryRunner, workspaceId: string, all: Identity[]): Promise<number> {
+    // A match key (name and postal code) is shared by namesakes at one address: suppressing it would drop them too.
+    const identities = all.filter((i) => !isMatchKey(i.type));
     if (identities.length === 0) return 0;
     const key = await this.keyOf(runner, workspaceId, true);
     const added = await rows(
@@ -56,7 +59,7 @@ export class SuppressionService {
   async suppressedIn(runner: QueryRunner, workspaceId: string, identityLists: Identity[][]): Promise<Set<number>> {
     const key = await this.keyOf(runner, workspaceId, false);
     if (!key) return new Set();
-    const digests = identityLists.map((list) => list.map((i) => digest(key, i).toString('hex')));
+    const digests = identityLists.map((list) => list.filter((i) => !isMatchKey(i.type)).map((i) => digest(key, i).toString('hex')));
     const found = await rows<{ digest: string }>(
       runner,
       `SELECT encode(digest, 'hex') AS digest FROM suppressions WHERE workspace_id = $1 AND digest = ANY(SELECT decode(d, 'hex') FROM unnest($2::text[]) d)`,
