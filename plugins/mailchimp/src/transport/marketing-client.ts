@@ -22,7 +22,7 @@ import type { MailchimpActivityFeed, MailchimpList, MailchimpMember, MailchimpMe
 
 /** Mailchimp refuses an account's 11th simultaneous connection with a 429. */
 export const MAX_CONNECTIONS = 10;
-const RETRY = { maxRetries: 6, baseDelayMs: 250, maxDelayMs: 10_000 };
+export const RETRY = { maxRetries: 6, baseDelayMs: 250, maxDelayMs: 10_000 };
 /** A call that has not answered within this time is abandoned and retried. */
 const TIMEOUT_MS = 60_000;
 
@@ -48,14 +48,25 @@ export function createSdkClient(config: Pick<MailchimpConfig, 'apiKey' | 'access
   return client;
 }
 
-/** `retry` narrows the retries (a connection test should answer within seconds, not minutes). */
-export function createMarketingClient(config: MailchimpConfig, ctx: ConnectorContext, retry: Partial<typeof RETRY> = {}): MarketingClient {
+/** How every Marketing API call of a source is made: the SDK client, the data center, and `call`. */
+export interface MailchimpCaller {
+  sdk: ApiClient;
+  center: string;
+  /** Runs one SDK call under the account-wide limiter of 10 connections, retried with backoff, its failure mapped to a connector error. */
+  call<T>(operation: string, fn: () => Promise<unknown>): Promise<T>;
+}
+
+/**
+ * The caller of reads and writes alike: one limiter per data center for the whole run (the account's
+ * 10 connections are shared by both). `retry` narrows the retries (a connection test should answer
+ * within seconds, not minutes).
+ */
+export function createMailchimpCaller(config: MailchimpConfig, ctx: ConnectorContext, retry: Partial<typeof RETRY> = {}): MailchimpCaller {
   const sdk = createSdkClient(config);
   const center = dataCenter(config);
   const limiter = ctx.rateLimiter({ maxConcurrency: MAX_CONNECTIONS, key: `mailchimp:${center}` });
-
-  function call<T>(operation: string, fn: () => Promise<unknown>): Promise<T> {
-    return withRetry(
+  const call = <T>(operation: string, fn: () => Promise<unknown>): Promise<T> =>
+    withRetry(
       () =>
         limiter.schedule(async () => {
           if (ctx.signal.aborted) throw abortReason(ctx.signal);
@@ -69,11 +80,16 @@ export function createMarketingClient(config: MailchimpConfig, ctx: ConnectorCon
       {
         signal: ctx.signal,
         operation: `Mailchimp ${operation}`,
-        classify,
+        classify: classifyMailchimpError,
         onRetry: ({ attempt, delayMs, decision }) => ctx.logger.warn({ operation, attempt, delayMs, reason: 'reason' in decision ? decision.reason : undefined }, 'retrying a Mailchimp call'),
       },
     );
-  }
+  return { sdk, center, call };
+}
+
+/** `retry` narrows the retries (a connection test should answer within seconds, not minutes). */
+export function createMarketingClient(config: MailchimpConfig, ctx: ConnectorContext, retry: Partial<typeof RETRY> = {}): MarketingClient {
+  const { sdk, center, call } = createMailchimpCaller(config, ctx, retry);
 
   return {
     dataCenter: center,
@@ -85,7 +101,8 @@ export function createMarketingClient(config: MailchimpConfig, ctx: ConnectorCon
   };
 }
 
-function classify(error: unknown): RetryDecision {
+/** Which connector errors are worth another try, and how. */
+export function classifyMailchimpError(error: unknown): RetryDecision {
   if (error instanceof ConnectorTransientError) return { kind: 'retryable', reason: error.message };
   if (error instanceof ConnectorRateLimitError) return { kind: 'rate_limited', retryAfterMs: error.retryAfterMs, reason: error.message };
   if (error instanceof ConnectorAuthError) return { kind: 'auth', reason: error.message };

@@ -1,14 +1,6 @@
-import {
-  abortReason,
-  ConnectorAuthError,
-  ConnectorRateLimitError,
-  ConnectorTransientError,
-  withRetry,
-  type ConnectorContext,
-  type RetryDecision,
-} from '@portrait/connector-sdk';
-import { dataCenter, type MailchimpConfig } from '../mailchimp.config.js';
-import { createSdkClient, MAX_CONNECTIONS, toConnectorError } from './marketing-client.js';
+import { abortReason, ConnectorTransientError, withRetry, type ConnectorContext } from '@portrait/connector-sdk';
+import type { MailchimpConfig } from '../mailchimp.config.js';
+import { classifyMailchimpError, createMailchimpCaller, RETRY } from './marketing-client.js';
 import { readBatchResults, type BatchOperationResult } from './batch-results.js';
 
 /**
@@ -16,8 +8,6 @@ import { readBatchResults, type BatchOperationResult } from './batch-results.js'
  * account-wide limiter of 10 connections and the same retries as the reads: a member's tags, the
  * upsert of a member, and batch operations (start, status, and the archive of their results).
  */
-
-const RETRY = { maxRetries: 6, baseDelayMs: 250, maxDelayMs: 10_000 };
 
 export type MemberTagStatus = 'active' | 'inactive';
 
@@ -61,31 +51,9 @@ interface WriteSdk {
 }
 
 export function createMarketingWrites(config: MailchimpConfig, ctx: ConnectorContext): MarketingWrites {
-  const sdk = createSdkClient(config) as unknown as WriteSdk;
-  const center = dataCenter(config);
-  // The reads' limiter (same key, same settings): the account's 10 connections are shared by both.
-  const limiter = ctx.rateLimiter({ maxConcurrency: MAX_CONNECTIONS, key: `mailchimp:${center}` });
-
-  function call<T>(operation: string, fn: () => Promise<unknown>): Promise<T> {
-    return withRetry(
-      () =>
-        limiter.schedule(async () => {
-          if (ctx.signal.aborted) throw abortReason(ctx.signal);
-          try {
-            return (await fn()) as T;
-          } catch (error) {
-            throw toConnectorError(error, operation, center);
-          }
-        }, { signal: ctx.signal }),
-      RETRY,
-      {
-        signal: ctx.signal,
-        operation: `Mailchimp ${operation}`,
-        classify,
-        onRetry: ({ attempt, delayMs }) => ctx.logger.warn({ operation, attempt, delayMs }, 'retrying a Mailchimp call'),
-      },
-    );
-  }
+  // The reads' caller: the same limiter (the account's 10 connections are shared by both) and retries.
+  const { sdk: client, call } = createMailchimpCaller(config, ctx);
+  const sdk = client as unknown as WriteSdk;
 
   return {
     updateTags: async (listId, hash, tags) => {
@@ -111,14 +79,7 @@ export function createMarketingWrites(config: MailchimpConfig, ctx: ConnectorCon
           return readBatchResults(Buffer.from(await response.arrayBuffer()));
         },
         RETRY,
-        { signal: ctx.signal, operation: 'GET Mailchimp batch results', classify },
+        { signal: ctx.signal, operation: 'GET Mailchimp batch results', classify: classifyMailchimpError },
       ),
   };
-}
-
-function classify(error: unknown): RetryDecision {
-  if (error instanceof ConnectorTransientError) return { kind: 'retryable', reason: error.message };
-  if (error instanceof ConnectorRateLimitError) return { kind: 'rate_limited', retryAfterMs: error.retryAfterMs, reason: error.message };
-  if (error instanceof ConnectorAuthError) return { kind: 'auth', reason: error.message };
-  return { kind: 'fatal' };
 }
