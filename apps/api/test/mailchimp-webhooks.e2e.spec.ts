@@ -1,11 +1,7 @@
-import { ProfilesService, SourcesService, SyncService, type SyncOutcome } from '@portrait/core';
+import { ProfilesService, SourcesService, SyncService } from '@portrait/core';
+import { startedRun } from '@portrait/core/testing';
 import { MailchimpSandbox, SANDBOX_WEBHOOK_SECRET, type MailchimpWebhook } from '@portrait/plugin-mailchimp/sandbox';
 import { createTestApi, type TestApi } from './support/test-api.js';
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 /**
  * Mailchimp's audience webhooks through the public route: form-encoded POSTs without a signature,
@@ -33,7 +29,7 @@ describe('Mailchimp webhooks on /v1/webhooks/sources/{sourceId}', () => {
     ws = await api.workspace();
     const config = { apiKey: sandbox.apiKey, audienceIds: sandbox.audienceIds, webhookSecret: SANDBOX_WEBHOOK_SECRET, apiBaseUrl: sandbox.url };
     sourceId = (await api.app.get(SourcesService).create(ws, { connectorId: 'mailchimp', name: 'Newsletter', config })).id;
-    expect(run(await api.app.get(SyncService).sync(sourceId)).status).toBe('succeeded');
+    expect(startedRun(await api.app.get(SyncService).sync(sourceId)).status).toBe('succeeded');
   });
   afterAll(async () => {
     await sandbox?.close();
@@ -75,7 +71,7 @@ describe('Mailchimp webhooks on /v1/webhooks/sources/{sourceId}', () => {
     expect(await again.json()).toMatchObject({ received: 1, eventsInserted: 0 });
     expect(await stored()).toEqual(after);
     // The activity stream reads the same unsubscription from the feed: still one event.
-    expect(run(await api.app.get(SyncService).sync(sourceId)).status).toBe('succeeded');
+    expect(startedRun(await api.app.get(SyncService).sync(sourceId)).status).toBe('succeeded');
     const [{ n }] = await q(`SELECT count(*)::int AS n FROM events WHERE workspace_id = $1 AND profile_id = $2 AND type = 'email_unsubscribed' AND occurred_at = $3`, [ws, profile.id, at]);
     expect(n).toBe(1);
   });

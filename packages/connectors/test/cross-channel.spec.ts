@@ -1,14 +1,9 @@
-import { ProfileSettingsService, SourcesService, SyncService, type SyncOutcome } from '@portrait/core';
-import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { ProfileSettingsService, SourcesService, SyncService } from '@portrait/core';
+import { createTestCore, startedRun, type TestCore } from '@portrait/core/testing';
 import { MailchimpSandbox, SANDBOX_WEBHOOK_SECRET } from '@portrait/plugin-mailchimp/sandbox';
 import { ShopifySandbox } from '@portrait/plugin-shopify/sandbox';
 import { generatePopulation, scoreResolution } from '@portrait/testkit';
 import { builtInConnectors } from '../src/index.js';
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 /**
  * The same population seen by two channels — a Shopify shop's customers and a Mailchimp audience's
@@ -46,8 +41,8 @@ describe('Shopify and Mailchimp of one population in one workspace', () => {
       name: 'Newsletter',
       config: { apiKey: mailchimp.apiKey, audienceIds: mailchimp.audienceIds, webhookSecret: SANDBOX_WEBHOOK_SECRET, apiBaseUrl: mailchimp.url },
     });
-    expect(run(await sync.sync(shopSource.id)).status).toBe('succeeded');
-    expect(run(await sync.sync(mailSource.id)).status).toBe('succeeded');
+    expect(startedRun(await sync.sync(shopSource.id)).status).toBe('succeeded');
+    expect(startedRun(await sync.sync(mailSource.id)).status).toBe('succeeded');
 
     // Each record's profile, by the channel's own id of it.
     const rows: { type: string; value: string; profile: string }[] = await core.db.dataSource.query(

@@ -170,7 +170,7 @@ describe('the public surface of @portrait/core', () => {
   });
 
   it('exports these names from @portrait/core/testing, and no other', () => {
-    expect(namesOf(testing)).toEqual(['PLANTED_CLUSTERS', 'adjustedRandIndex', 'createTestCore', 'createTestDatabase', 'freePort', 'insertPlantedPopulation', 'plantedPerson', 'plantedPopulation', 'redisAnswers', 'startNodeProcess', 'testRedis']);
+    expect(namesOf(testing)).toEqual(['PLANTED_CLUSTERS', 'adjustedRandIndex', 'createTestCore', 'createTestDatabase', 'freePort', 'insertPlantedPopulation', 'plantedPerson', 'plantedPopulation', 'redisAnswers', 'startNodeProcess', 'startedRun', 'testRedis']);
   });
 
   const INTERNALS: [string, object][] = [

@@ -1,16 +1,11 @@
 import { once } from 'node:events';
-import { ProfileRecomputeService, SourcesService, SyncService, type SyncOutcome } from '@portrait/core';
-import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { ProfileRecomputeService, SourcesService, SyncService } from '@portrait/core';
+import { createTestCore, startedRun, type TestCore } from '@portrait/core/testing';
 import { forkSourceChild } from '@portrait/testkit';
 import connector from '../src/index.js';
 import { MailchimpSandbox } from '../src/sandbox/index.js';
 import { PAGE_OVERLAP } from '../src/streams/member-pages.js';
 import { sandboxConfig } from './sandbox-config.js';
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 /**
  * A full sync whose process is killed while it pages through an audience resumes from its last
@@ -47,7 +42,7 @@ describe('Mailchimp sync killed mid-stream', () => {
     const sync = core.app.get(SyncService);
     const reference = await core.workspace();
     const referenceSource = await sources.create(reference, { connectorId: 'mailchimp', name: 'Newsletter', config: sandboxConfig(sandbox) });
-    expect(run(await sync.sync(referenceSource.id, { mode: 'full' })).status).toBe('succeeded');
+    expect(startedRun(await sync.sync(referenceSource.id, { mode: 'full' })).status).toBe('succeeded');
 
     const workspaceId = await core.workspace();
     const source = await sources.create(workspaceId, { connectorId: 'mailchimp', name: 'Newsletter', config: sandboxConfig(sandbox) });
@@ -74,7 +69,7 @@ describe('Mailchimp sync killed mid-stream', () => {
     expect(await sync.sync(source.id, { mode: 'full' })).toMatchObject({ started: false, reason: 'already_running' });
     await core.db.dataSource.query(`UPDATE sync_runs SET heartbeat_at = now() - interval '2 minutes' WHERE source_id = $1 AND status = 'running'`, [source.id]);
     const callsBefore = sandbox.requests.length;
-    const resumed = run(await sync.sync(source.id, { mode: 'full' }));
+    const resumed = startedRun(await sync.sync(source.id, { mode: 'full' }));
     expect(resumed.status).toBe('succeeded');
     // The activity stream read the feeds of the members after its checkpoint only (the page it resumed
     // at starts with the last page's overlap, which it skips): none twice, none lost.

@@ -1,13 +1,8 @@
-import { SourcesService, SyncService, type SyncOutcome } from '@portrait/core';
-import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { SourcesService, SyncService } from '@portrait/core';
+import { createTestCore, startedRun, type TestCore } from '@portrait/core/testing';
 import connector from '../src/index.js';
 import { MailchimpSandbox, verifyMailchimpTruth } from '../src/sandbox/index.js';
 import { sandboxConfig } from './sandbox-config.js';
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 /**
  * Truth at a CI-friendly size: a full sync of a 2,000-member audience ends with exactly the account's
@@ -37,7 +32,7 @@ describe('Mailchimp sync truth (2,000 members)', () => {
   });
 
   it('a full sync ends with the account’s members, their traits and consent, and every activity as one event', async () => {
-    const done = run(await sync.sync(sourceId));
+    const done = startedRun(await sync.sync(sourceId));
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
     expect(done.stats.members).toMatchObject({ read: 2000, rejected: 0, deadLettered: 0 });
@@ -58,7 +53,7 @@ describe('Mailchimp sync truth (2,000 members)', () => {
     const touched = new Map([...edited, ...engaged, ...added].map((m) => [m.record.id, m]));
     const eventsBefore = await count('events');
 
-    const done = run(await sync.sync(sourceId));
+    const done = startedRun(await sync.sync(sourceId));
     expect(done.status).toBe('succeeded');
     expect(done.stats.members).toMatchObject({ read: touched.size, rejected: 0 });
     expect(done.stats.activity!.read).toBe([...touched.values()].filter((m) => m.activity.length > 0).length);
@@ -75,7 +70,7 @@ describe('Mailchimp sync truth (2,000 members)', () => {
       records: await query(`SELECT max(updated_at) AS at FROM source_records WHERE workspace_id = $1`, [workspaceId]),
     });
     const before = await snapshot();
-    const done = run(await sync.sync(sourceId));
+    const done = startedRun(await sync.sync(sourceId));
     expect(done.status).toBe('succeeded');
     expect(done.stats.members).toMatchObject({ read: 0, created: 0, updated: 0, events: 0 });
     expect(done.stats.activity).toMatchObject({ read: 0, created: 0, updated: 0, events: 0 });

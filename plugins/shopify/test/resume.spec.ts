@@ -1,15 +1,10 @@
 import { once } from 'node:events';
-import { ProfileRecomputeService, SourcesService, SyncRunsService, SyncService, type SyncOutcome } from '@portrait/core';
-import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { ProfileRecomputeService, SourcesService, SyncRunsService, SyncService } from '@portrait/core';
+import { createTestCore, startedRun, type TestCore } from '@portrait/core/testing';
 import { forkSourceChild } from '@portrait/testkit';
 import connector from '../src/index.js';
 import { ShopifySandbox } from '../src/sandbox/index.js';
 import { sandboxConfig } from './sandbox-config.js';
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 /**
  * A full sync stopped in the middle of streaming a bulk operation's file (as when its process stops)
@@ -48,7 +43,7 @@ describe('Shopify sync stopped mid-bulk', () => {
     if (clean) return clean;
     clean = await core.workspace();
     const cleanSource = await core.app.get(SourcesService).create(clean, { connectorId: 'shopify', name: 'Shop', config: sandboxConfig(sandbox) });
-    expect(run(await core.app.get(SyncService).sync(cleanSource.id, { mode: 'full' })).status).toBe('succeeded');
+    expect(startedRun(await core.app.get(SyncService).sync(cleanSource.id, { mode: 'full' })).status).toBe('succeeded');
     return clean;
   };
   const ordersBulks = () => sandbox.bulk.list().filter((op) => op.query.includes('orders')).length;
@@ -79,7 +74,7 @@ describe('Shopify sync stopped mid-bulk', () => {
     expect(await sync.sync(source.id, { mode: 'full' })).toMatchObject({ started: false, reason: 'already_running' });
     await core.db.dataSource.query(`UPDATE sync_runs SET heartbeat_at = now() - interval '2 minutes' WHERE source_id = $1 AND status = 'running'`, [source.id]);
     const bulksBefore = ordersBulks();
-    const resumed = run(await sync.sync(source.id, { mode: 'full' }));
+    const resumed = startedRun(await sync.sync(source.id, { mode: 'full' }));
     expect(resumed.status).toBe('succeeded');
     expect(ordersBulks()).toBe(bulksBefore);
     expect(resumed.stats.orders!.read).toBe(1500 - kept.state.rootsDone);
@@ -113,7 +108,7 @@ describe('Shopify sync stopped mid-bulk', () => {
     expect(mid).toBeDefined();
     const runId = (await core.app.get(SyncRunsService).running(source.id))!.id;
     await sync.cancel(runId, stopped);
-    const cancelled = run(await running);
+    const cancelled = startedRun(await running);
     expect(cancelled.status).toBe('cancelled');
     const [kept] = await core.db.dataSource.query(`SELECT state, in_progress FROM sync_states WHERE source_id = $1 AND stream = 'orders'`, [source.id]);
     expect(kept.in_progress).toBe(true);
@@ -123,7 +118,7 @@ describe('Shopify sync stopped mid-bulk', () => {
     expect(storedBefore).toBe(kept.state.rootsDone);
 
     const bulksBefore = ordersBulks();
-    const resumed = run(await sync.sync(source.id, { mode: 'full' }));
+    const resumed = startedRun(await sync.sync(source.id, { mode: 'full' }));
     expect(resumed.status).toBe('succeeded');
     // No new bulk operation for orders: the stored one was read on from where the run stopped.
     expect(ordersBulks()).toBe(bulksBefore);

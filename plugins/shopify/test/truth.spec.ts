@@ -1,13 +1,8 @@
-import { SourcesService, SyncService, type SyncOutcome } from '@portrait/core';
-import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { SourcesService, SyncService } from '@portrait/core';
+import { createTestCore, startedRun, type TestCore } from '@portrait/core/testing';
 import connector from '../src/index.js';
 import { ShopifySandbox, verifyShopTruth } from '../src/sandbox/index.js';
 import { sandboxConfig } from './sandbox-config.js';
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 /**
  * Truth at a CI-friendly size: a full sync of a 1,000-customer / 4,000-order shop ends with exactly
@@ -38,7 +33,7 @@ describe('Shopify sync truth (1,000 customers, 4,000 orders)', () => {
   });
 
   it('a full sync ends with the shop’s customers, orders, refunds, returns and each buyer’s computed traits', async () => {
-    const done = run(await sync.sync(sourceId));
+    const done = startedRun(await sync.sync(sourceId));
     expect(done.error).toBeNull();
     expect(done.status).toBe('succeeded');
     expect(done.stats.customers).toMatchObject({ read: 1000, rejected: 0, deadLettered: 0 });
@@ -57,7 +52,7 @@ describe('Shopify sync truth (1,000 customers, 4,000 orders)', () => {
   it('an incremental sync after the shop changes 100 customers and adds 300 orders ingests exactly those', async () => {
     const changed = sandbox.change({ customers: 100, orders: 300 });
     const eventsBefore = await count('events');
-    const done = run(await sync.sync(sourceId));
+    const done = startedRun(await sync.sync(sourceId));
     expect(done.status).toBe('succeeded');
     // The 100 changed customers, and those whose totals (and so updatedAt) the new orders moved.
     expect(changed.changedCustomers).toHaveLength(100);
@@ -70,7 +65,7 @@ describe('Shopify sync truth (1,000 customers, 4,000 orders)', () => {
 
   it('a sync with no change upstream reads and writes nothing', async () => {
     const before = { events: await count('events'), history: await count('trait_changes'), records: await query(`SELECT max(updated_at) AS at FROM source_records WHERE workspace_id = $1`, [workspaceId]) };
-    const done = run(await sync.sync(sourceId));
+    const done = startedRun(await sync.sync(sourceId));
     expect(done.status).toBe('succeeded');
     expect(done.stats.customers).toMatchObject({ read: 0, created: 0, updated: 0, events: 0 });
     expect(done.stats.orders).toMatchObject({ read: 0, created: 0, updated: 0, events: 0 });

@@ -1,15 +1,10 @@
 import { createConnectorContext } from '@portrait/connector-sdk';
-import { SourcesService, SyncService, type SyncOutcome } from '@portrait/core';
-import { createTestCore, type TestCore } from '@portrait/core/testing';
+import { SourcesService, SyncService } from '@portrait/core';
+import { createTestCore, startedRun, type TestCore } from '@portrait/core/testing';
 import connector from '../src/index.js';
 import { ShopifySandbox } from '../src/sandbox/index.js';
 import { shopifyConfigSchema } from '../src/shopify.config.js';
 import { sandboxConfig } from './sandbox-config.js';
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 describe('Shopify webhooks', () => {
   let core: TestCore;
@@ -33,7 +28,7 @@ describe('Shopify webhooks', () => {
     sandbox = await ShopifySandbox.start({ shop: 'hooks-shop.myshopify.com', customers: 60, orders: 150 });
     workspaceId = await core.workspace();
     sourceId = (await core.app.get(SourcesService).create(workspaceId, { connectorId: 'shopify', name: 'Shop', config: sandboxConfig(sandbox) })).id;
-    expect(run(await sync.sync(sourceId)).status).toBe('succeeded');
+    expect(startedRun(await sync.sync(sourceId)).status).toBe('succeeded');
   });
   afterAll(async () => {
     await sandbox?.close();

@@ -10,6 +10,7 @@ export type { TestDatabase } from './test-database.js';
 
 // The core application on a scratch database.
 export { createTestCore } from './test-core.js';
+export { startedRun } from './started-run.js';
 export type { TestCore } from './test-core.js';
 
 // Redis, for the distributed run mode.

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import csv from '@portrait/plugin-csv';
 import { SourcesService } from '../../src/modules/sync/sources.service.js';
-import { SyncService, type SyncOutcome } from '../../src/modules/sync/sync.service.js';
-import { createTestCore, type TestCore } from '../../src/testing/index.js';
+import { SyncService } from '../../src/modules/sync/sync.service.js';
+import { createTestCore, startedRun, type TestCore } from '../../src/testing/index.js';
 
 const csvConfig = (directory: string) => ({
   source: 'csv-people',
@@ -18,11 +18,6 @@ const csvConfig = (directory: string) => ({
     event: { type: 'store_visited', occurredAt: 'Visited at' },
   },
 });
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 /**
  * What the sync engine logs, at the most verbose level, for a CSV sync that dead-letters rows and for
@@ -81,7 +76,7 @@ describe('sync logs hold no personal data', () => {
         ]),
       ),
     });
-    const first = run(await sync.sync(deadLettering.id));
+    const first = startedRun(await sync.sync(deadLettering.id));
     expect(first.status).toBe('succeeded');
     expect(first.stats.rows).toMatchObject({ read: 3, created: 1, rejected: 1, deadLettered: 2 });
 
@@ -90,7 +85,7 @@ describe('sync logs hold no personal data', () => {
       name: 'failing',
       config: csvConfig(csvDir([`${values.failingId},${values.failing},,Di,2026-01-02T10:00:00Z`])),
     });
-    const second = run(await sync.sync(failing.id));
+    const second = startedRun(await sync.sync(failing.id));
     expect(second.status).toBe('failed');
 
     const log = lines.join('\n').toLowerCase();

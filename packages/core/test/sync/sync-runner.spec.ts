@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import csv from '@portrait/plugin-csv';
 import { SourcesService } from '../../src/modules/sync/sources.service.js';
 import { SyncRunsService } from '../../src/modules/sync/sync-runs.service.js';
-import { SyncService, type SyncOutcome } from '../../src/modules/sync/sync.service.js';
+import { SyncService } from '../../src/modules/sync/sync.service.js';
 import { SYNC_BATCH_SIZE } from '../../src/modules/sync/sync-runner.js';
 import { ProfileChangesService } from '../../src/modules/profiles/profile-changes.service.js';
-import { createTestCore, type TestCore } from '../../src/testing/index.js';
+import { createTestCore, startedRun, type TestCore } from '../../src/testing/index.js';
 import { counting, countingConnector, keyedConnector } from './test-connectors.js';
 
 const csvConfig = (directory: string) => ({
@@ -20,11 +20,6 @@ const csvConfig = (directory: string) => ({
     event: { type: 'store_visited', occurredAt: 'Visited at' },
   },
 });
-
-function run(outcome: SyncOutcome) {
-  if (!outcome.started) throw new Error('the sync did not start');
-  return outcome.run;
-}
 
 describe('sync runs', () => {
   let core: TestCore;
@@ -63,7 +58,7 @@ describe('sync runs', () => {
     const workspaceId = await core.workspace();
     const source = await sources.create(workspaceId, { connectorId: 'csv', name: 'visits', config: csvConfig(dir) });
 
-    const first = run(await sync.sync(source.id));
+    const first = startedRun(await sync.sync(source.id));
     expect(first.status).toBe('succeeded');
     expect(first.error).toBeNull();
     expect(first.stats.rows).toEqual({ read: 4, created: 2, updated: 0, merged: 0, events: 3, rejected: 0, deadLettered: 1, suppressed: 0 });
@@ -88,7 +83,7 @@ describe('sync runs', () => {
     expect(deadLetters[0]).toMatchObject({ runId: first.id, stream: 'rows', location: 'visits.csv line 5' });
     expect(deadLetters[0]!.reason).toContain('not a date');
 
-    const second = run(await sync.sync(source.id));
+    const second = startedRun(await sync.sync(source.id));
     expect(second.status).toBe('succeeded');
     expect(second.stats.rows).toEqual({ read: 0, created: 0, updated: 0, merged: 0, events: 0, rejected: 0, deadLettered: 0, suppressed: 0 });
     const [{ count }] = await core.db.dataSource.query(`SELECT count(*)::int AS count FROM events WHERE workspace_id = $1`, [workspaceId]);
@@ -98,14 +93,14 @@ describe('sync runs', () => {
   it('continues an incremental sync from the committed state and reads everything again on a full one', async () => {
     const workspaceId = await core.workspace();
     const source = await sources.create(workspaceId, { connectorId: 'counting', name: 'people', config: { total: 6, page: 4 } });
-    const first = run(await sync.sync(source.id));
+    const first = startedRun(await sync.sync(source.id));
     expect(first).toMatchObject({ status: 'succeeded', mode: 'incremental' });
     expect(first.stats.people).toMatchObject({ read: 6, created: 6 });
 
     await sources.update(workspaceId, source.id, { config: { total: 9, page: 4 } });
-    const second = run(await sync.sync(source.id));
+    const second = startedRun(await sync.sync(source.id));
     expect(second.stats.people).toMatchObject({ read: 3, created: 3, updated: 0 });
-    const full = run(await sync.sync(source.id, { mode: 'full' }));
+    const full = startedRun(await sync.sync(source.id, { mode: 'full' }));
     expect(full.stats.people).toMatchObject({ read: 9, created: 0, events: 0 });
     expect(counting.startedFrom).toEqual([undefined, { offset: 6 }, undefined]);
     const [{ state }] = await core.db.dataSource.query(`SELECT state FROM sync_states WHERE source_id = $1`, [source.id]);
@@ -121,7 +116,7 @@ describe('sync runs', () => {
       if (change.workspaceId === workspaceId) published.push(change.profileIds.length);
     });
     try {
-      const done = run(await sync.sync(source.id));
+      const done = startedRun(await sync.sync(source.id));
       expect(done.stats.people).toMatchObject({ read: total, created: total });
     } finally {
       unsubscribe();
@@ -133,11 +128,11 @@ describe('sync runs', () => {
     const workspaceId = await core.workspace();
     const source = await sources.create(workspaceId, { connectorId: 'counting', name: 'people', config: { total: 3, page: 3 } });
     counting.rateLimitOnce = true;
-    const limited = run(await sync.sync(source.id));
+    const limited = startedRun(await sync.sync(source.id));
     expect(limited).toMatchObject({ status: 'failed', retryable: true });
     expect(limited.error).toContain('HTTP 429');
     expect((await sources.get(workspaceId, source.id)).status).toBe('ok');
-    const retried = run(await sync.sync(source.id));
+    const retried = startedRun(await sync.sync(source.id));
     expect(retried).toMatchObject({ status: 'succeeded', retryable: false });
     expect(retried.stats.people).toMatchObject({ read: 3, created: 3 });
   });
@@ -145,7 +140,7 @@ describe('sync runs', () => {
   it('fails a run whose credentials are refused and marks the source as needing attention, without leaking the secret', async () => {
     const workspaceId = await core.workspace();
     const source = await sources.create(workspaceId, { connectorId: 'keyed', name: 'crm', config: { apiKey: 'revoked-key-999', account: 'acme' } });
-    const failed = run(await sync.sync(source.id));
+    const failed = startedRun(await sync.sync(source.id));
     expect(failed).toMatchObject({ status: 'failed', retryable: false });
     expect(failed.error).toContain('credentials refused');
     expect(failed.error).not.toContain('revoked-key-999');
@@ -154,7 +149,7 @@ describe('sync runs', () => {
     expect(after.statusReason).toContain('credentials refused');
 
     await sources.update(workspaceId, source.id, { config: { apiKey: 'good-key-123', account: 'acme' } });
-    expect(run(await sync.sync(source.id)).status).toBe('succeeded');
+    expect(startedRun(await sync.sync(source.id)).status).toBe('succeeded');
     expect((await sources.get(workspaceId, source.id)).status).toBe('ok');
   });
 
@@ -162,20 +157,20 @@ describe('sync runs', () => {
     const config = { total: 23, page: 4 };
     const clean = await core.workspace();
     const cleanSource = await sources.create(clean, { connectorId: 'counting', name: 'people', config });
-    expect(run(await sync.sync(cleanSource.id, { mode: 'full' })).status).toBe('succeeded');
+    expect(startedRun(await sync.sync(cleanSource.id, { mode: 'full' })).status).toBe('succeeded');
 
     const crashed = await core.workspace();
     const source = await sources.create(crashed, { connectorId: 'counting', name: 'people', config });
     counting.failAfterCheckpoints = 2;
     counting.startedFrom = [];
-    const failed = run(await sync.sync(source.id, { mode: 'full' }));
+    const failed = startedRun(await sync.sync(source.id, { mode: 'full' }));
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('HTTP 503');
     const [mid] = await core.db.dataSource.query(`SELECT state, in_progress FROM sync_states WHERE source_id = $1`, [source.id]);
     expect(mid).toEqual({ state: { offset: 8 }, in_progress: true });
 
     counting.failAfterCheckpoints = undefined;
-    const resumed = run(await sync.sync(source.id, { mode: 'full' }));
+    const resumed = startedRun(await sync.sync(source.id, { mode: 'full' }));
     expect(resumed.status).toBe('succeeded');
     // The interrupted full sync resumed from its last committed checkpoint, not from the start.
     expect(counting.startedFrom).toEqual([undefined, { offset: 8 }]);
@@ -198,7 +193,7 @@ describe('sync runs', () => {
 
     // A fresh full sync after a finished one starts from the beginning again.
     counting.startedFrom = [];
-    expect(run(await sync.sync(source.id, { mode: 'full' })).status).toBe('succeeded');
+    expect(startedRun(await sync.sync(source.id, { mode: 'full' })).status).toBe('succeeded');
     expect(counting.startedFrom).toEqual([undefined]);
   });
 
@@ -214,7 +209,7 @@ describe('sync runs', () => {
       source.id,
     ]);
     counting.startedFrom = [];
-    const resumed = run(await sync.sync(source.id, { mode: 'full' }));
+    const resumed = startedRun(await sync.sync(source.id, { mode: 'full' }));
     expect(resumed.status).toBe('succeeded');
     expect(counting.startedFrom).toEqual([{ offset: 5 }]);
     const statuses = await core.db.dataSource.query(`SELECT status, error FROM sync_runs WHERE source_id = $1 ORDER BY created_at`, [source.id]);
@@ -243,8 +238,8 @@ describe('sync runs', () => {
     const runs = core.app.get(SyncRunsService);
     const workspaceId = await core.workspace();
     const keyed = await sources.create(workspaceId, { connectorId: 'keyed', name: 'crm', config: { apiKey: 'good-key-123', account: 'acme' } });
-    const first = run(await sync.sync(keyed.id));
-    const second = run(await sync.sync(keyed.id));
+    const first = startedRun(await sync.sync(keyed.id));
+    const second = startedRun(await sync.sync(keyed.id));
     expect(second).toMatchObject({ status: 'succeeded', currentStream: 'people', cancelRequested: false, warnings: [{ message: 'reading with key [redacted]', count: 1 }] });
 
     const page = await runs.page(workspaceId, keyed.id, { limit: 1 });
@@ -256,7 +251,7 @@ describe('sync runs', () => {
     const badDir = mkdtempSync(join(tmpdir(), 'portrait-sync-bad-'));
     writeFileSync(join(badDir, 'bad.csv'), 'Visit ID,E-mail,First name,Visited at\nB-1,,Nobody,2026-01-02T10:00:00Z\nB-2,,Nobody,2026-01-02T10:00:00Z\n');
     const csvSource = await sources.create(workspaceId, { connectorId: 'csv', name: 'bad', config: csvConfig(badDir) });
-    const csvRun = run(await sync.sync(csvSource.id));
+    const csvRun = startedRun(await sync.sync(csvSource.id));
     // Both rows are dead-lettered in one transaction (one created_at): pages follow the id, not the file's order.
     const letters = await runs.deadLettersOfRun(workspaceId, csvRun.id, { limit: 1 });
     expect(letters.data).toEqual([expect.objectContaining({ runId: csvRun.id })]);
@@ -282,7 +277,7 @@ describe('sync runs', () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
     await sync.cancel(runId, workspaceId);
-    const cancelled = run(await running);
+    const cancelled = startedRun(await running);
     expect(cancelled.status).toBe('cancelled');
     const [state] = await core.db.dataSource.query(`SELECT state, in_progress FROM sync_states WHERE source_id = $1`, [source.id]);
     expect(state.in_progress).toBe(true);
